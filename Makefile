@@ -1,0 +1,20 @@
+# The two commands a newcomer needs are `make up` and `make test` (see README.md).
+.PHONY: up test tools build fmt lint
+
+up:
+	scripts/up.sh
+
+test:
+	scripts/test.sh
+
+tools:
+	scripts/bootstrap.sh
+
+build:
+	cargo build --workspace
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -1,0 +1,100 @@
+//! The one place where errors become HTTP responses.
+//!
+//! Every non-2xx body is `{"status", "error", "code"}` (+ `fields` on 422). Handlers return
+//! `Result<_, ApiError>`; nothing else builds an error response. Internal causes are logged
+//! here, once, and never shown to the caller.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required")]
+    Unauthenticated(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed on this path")]
+    MethodNotAllowed,
+    #[error("request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("request body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("request validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{what} is unavailable")]
+    Unavailable { what: &'static str, cause: String },
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    status: u16,
+    error: String,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a [FieldError]>,
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "AUTH_REQUIRED"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
+            Self::MalformedJson(_) => (StatusCode::UNPROCESSABLE_ENTITY, "MALFORMED_JSON"),
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED"),
+            Self::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            Self::Unauthenticated(why) => format!("authentication required: {why}"),
+            Self::Validation(fields) => {
+                let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+                format!("request validation failed: {}", names.join(", "))
+            }
+            Self::Unavailable { what, cause } => {
+                tracing::warn!(what, cause = cause.as_str(), "dependency unavailable; answering 503");
+                self.to_string()
+            }
+            other => other.to_string(),
+        };
+        let fields = match &self {
+            Self::Validation(f) => Some(f.as_slice()),
+            _ => None,
+        };
+        let body = Body { status: status.as_u16(), error: message, code, fields };
+        let mut response = (status, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        match self {
+            Self::Unauthenticated(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"naas\""));
+            }
+            Self::Unavailable { .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        response
+    }
+}

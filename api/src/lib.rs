@@ -1,0 +1,92 @@
+//! The naas HTTPS API: authenticates callers, validates and queues jobs on NATS
+//! JetStream, and serves job documents from the Redis store.
+//!
+//! [`build`] connects and binds (failing fast, port 0 allowed); [`Api::run_until_stopped`]
+//! serves until the shutdown token fires, then drains in-flight requests.
+
+pub mod auth;
+pub mod error;
+pub mod request_id;
+mod routes;
+pub mod state;
+pub mod submit;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
+use naas_nats::{Audit, Topology};
+use naas_shared::config::Settings;
+use naas_shared::platform::Platforms;
+use naas_shared::store::JobStore;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::{AppState, Inner};
+
+/// A bound, connected API ready to serve.
+pub struct Api {
+    listener: std::net::TcpListener,
+    addr: SocketAddr,
+    tls: Arc<rustls::ServerConfig>,
+    state: AppState,
+}
+
+pub async fn build(settings: Settings) -> anyhow::Result<Api> {
+    let sealer = Arc::new(settings.sealer().context("encryption key ring")?);
+    let topology = Topology::new(&settings.prefix);
+    let nats = naas_nats::connect(&settings.nats, "naas-api").await.context("connecting to NATS")?;
+    let provisioned = naas_nats::provision(nats.clone(), &topology, &settings.nats, settings.result_ttl())
+        .await
+        .context("provisioning NATS streams")?;
+    let store = JobStore::connect(&settings.redis.url, &settings.prefix, sealer.clone(), settings.result_ttl())
+        .await
+        .context("connecting to Redis")?;
+    let tls = tls::server_config(&settings.tls)?;
+    let listener =
+        std::net::TcpListener::bind(settings.api.listen).with_context(|| format!("binding {}", settings.api.listen))?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let audit = Audit::new(nats.clone(), topology.clone());
+    let state = AppState(Arc::new(Inner {
+        settings,
+        nats,
+        jetstream: provisioned.jetstream,
+        topology,
+        store,
+        sealer,
+        platforms: Platforms::builtin(),
+        audit,
+    }));
+    Ok(Api { listener, addr, tls, state })
+}
+
+impl Api {
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
+        let grace = Duration::from_secs(self.state.settings.api.shutdown_grace_secs);
+        let handle: Handle<SocketAddr> = Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            token.cancelled().await;
+            tracing::info!(grace_s = grace.as_secs(), "API stopping: draining in-flight requests");
+            stopper.graceful_shutdown(Some(grace));
+        });
+        tracing::info!(addr = %self.addr, "API listening (HTTPS)");
+        let app = routes::router(self.state);
+        axum_server::from_tcp_rustls(self.listener, RustlsConfig::from_config(self.tls))?
+            .handle(handle)
+            .serve(app.into_make_service())
+            .await
+            .context("serving HTTPS")?;
+        tracing::info!("API stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,135 @@
+//! Submitting jobs and reading them back.
+
+use axum::Extension;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use naas_nats::JobMessage;
+use naas_shared::domain::JobId;
+use naas_shared::job::{DeviceCredentials, JobDocument, JobKind};
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::request_id::RequestId;
+use crate::state::AppState;
+use crate::submit::{self, Submission};
+
+/// Reads a JSON body, mapping transport problems to their contract status codes.
+fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Value, ApiError> {
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(limit),
+        _ => ApiError::MalformedJson(rejection.body_text()),
+    })?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))
+}
+
+pub async fn send_command(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let caller = Caller::from_headers(&headers, &state.sealer)?;
+    let value = json_body(&headers, body, state.settings.api.max_body_bytes)?;
+    let submission =
+        submit::send_command(&value, &state.platforms, &state.settings.jobs).map_err(ApiError::Validation)?;
+    enqueue(&state, caller, submission, JobKind::Command, request_id).await
+}
+
+/// Records the job as queued, publishes it (waiting for JetStream's ack) and answers 202.
+async fn enqueue(
+    state: &AppState,
+    caller: Caller,
+    submission: Submission,
+    kind: JobKind,
+    request_id: String,
+) -> Result<Response, ApiError> {
+    let job_id = JobId::new();
+    let enqueued_at = naas_shared::now();
+    let command_count = submission.commands.len();
+    let timeout = submission.conn_timeout_secs
+        + state.settings.worker.prompt_timeout_secs
+        + submission.read_timeout_secs * command_count as u64;
+    let mut message = JobMessage {
+        job_id,
+        kind,
+        context: submission.context,
+        host: submission.host,
+        port: submission.port,
+        platform: submission.platform,
+        commands: submission.commands,
+        read_timeout_secs: submission.read_timeout_secs,
+        conn_timeout_secs: submission.conn_timeout_secs,
+        tags: submission.tags,
+        request_id: request_id.clone(),
+        owner: caller.owner,
+        enqueued_at,
+        credentials: String::new(),
+    };
+    // Recorded before publishing, so a worker always finds the record it updates.
+    let record = message.queued_record();
+    state.store.put(&record).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+
+    let credentials = DeviceCredentials { enable: submission.enable, ..caller.credentials };
+    let key_id = message.seal_credentials(&state.sealer, &credentials);
+    let (headers, payload) = message.encode(&key_id);
+    let subject = state.topology.job_subject(&message.context, kind);
+    let published = match state.jetstream.publish_with_headers(subject, headers, payload).await {
+        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(cause) = published {
+        if let Err(error) = state.store.delete(job_id).await {
+            tracing::warn!(job.id = %job_id, %error, "could not remove the record of an unpublished job");
+        }
+        return Err(ApiError::Unavailable { what: "NATS JetStream", cause });
+    }
+    tracing::info!(job.id = %job_id, device.host = %message.host, platform = message.platform.as_str(), "job queued");
+    state
+        .audit
+        .emit(
+            "job.submitted",
+            Some(&request_id),
+            json!({"job_id": job_id.to_string(), "host": message.host.as_str(), "platform": message.platform, "command_count": command_count}),
+        )
+        .await;
+
+    let body = json!({
+        "job_id": job_id.to_string(),
+        "status": "queued",
+        "enqueued_at": enqueued_at.format(&Rfc3339).unwrap_or_default(),
+        "timeout": timeout,
+        "idempotent": false,
+        "deduplicated": false,
+    });
+    Ok((StatusCode::ACCEPTED, [(header::LOCATION, format!("/v2/jobs/{job_id}"))], Json(body)).into_response())
+}
+
+/// A job the caller may not see is indistinguishable from one that does not exist.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(job_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<JobDocument>, ApiError> {
+    let caller = Caller::from_headers(&headers, &state.sealer)?;
+    let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
+    let record =
+        state.store.get(job_id).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+    match record {
+        Some(record) if record.owner == caller.owner => Ok(Json(record.doc)),
+        _ => Err(ApiError::NotFound),
+    }
+}

@@ -1,0 +1,27 @@
+//! The HTTP surface: which path goes to which handler.
+
+mod health;
+mod jobs;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.api.max_body_bytes;
+    Router::new()
+        .route("/v2/send-command", post(jobs::send_command))
+        .route("/v2/jobs/{job_id}", get(jobs::get))
+        .route("/v2/send-command/{job_id}", get(jobs::get))
+        .route("/livez", get(health::livez))
+        .route("/readyz", get(health::readyz))
+        .route("/healthcheck", get(health::healthcheck))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(crate::request_id::layer))
+        .with_state(state)
+}

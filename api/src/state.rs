@@ -1,0 +1,31 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use async_nats::jetstream;
+use naas_nats::{Audit, Topology};
+use naas_shared::config::Settings;
+use naas_shared::platform::Platforms;
+use naas_shared::seal::Sealer;
+use naas_shared::store::JobStore;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+pub struct Inner {
+    pub settings: Settings,
+    pub nats: async_nats::Client,
+    pub jetstream: jetstream::Context,
+    pub topology: Topology,
+    pub store: JobStore,
+    pub sealer: Arc<Sealer>,
+    pub platforms: Platforms,
+    pub audit: Audit,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

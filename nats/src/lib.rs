@@ -1,0 +1,16 @@
+//! The naas messaging contract, used by every process that touches NATS.
+//!
+//! Subjects, stream and consumer definitions, the typed job message and its headers, and
+//! idempotent provisioning all live here; no other crate spells a subject or a stream
+//! name. Everything is derived from one configurable prefix so several deployments or
+//! test runs can share a NATS server.
+
+pub mod audit;
+pub mod message;
+pub mod provision;
+pub mod topology;
+
+pub use audit::Audit;
+pub use message::{JobMessage, MessageError, headers};
+pub use provision::{Provisioned, connect, provision};
+pub use topology::Topology;

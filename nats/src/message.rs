@@ -1,0 +1,150 @@
+//! The job message: what the API publishes and a worker consumes.
+//!
+//! JSON, except the device credentials, which are sealed with the key ring (AES-256-GCM,
+//! bound to the job id) and travel as base64 with the key id in the `Naas-Key-Id` header.
+//! The JetStream `Nats-Msg-Id` is the job id, so a retried publish never makes a second job.
+
+use async_nats::HeaderMap;
+use bytes::Bytes;
+use naas_shared::domain::{CommandList, Context, Host, JobId, Tag};
+use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobRecord, JobStatus};
+use naas_shared::seal::{SealError, Sealer};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub mod headers {
+    pub const MSG_ID: &str = "Nats-Msg-Id";
+    pub const KEY_ID: &str = "Naas-Key-Id";
+    pub const REQUEST_ID: &str = "Naas-Request-Id";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error("job message is not valid JSON for this version: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("job message has no {0} header")]
+    MissingHeader(&'static str),
+    #[error("job credentials cannot be opened: {0}")]
+    Credentials(#[from] SealError),
+}
+
+/// A queued job as it travels through NATS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobMessage {
+    pub job_id: JobId,
+    pub kind: JobKind,
+    pub context: Context,
+    pub host: Host,
+    pub port: u16,
+    pub platform: String,
+    pub commands: CommandList,
+    pub read_timeout_secs: u64,
+    pub conn_timeout_secs: u64,
+    pub tags: Vec<Tag>,
+    pub request_id: String,
+    /// Keyed hash of the submitter, so a worker can rebuild the job record if it expired.
+    pub owner: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enqueued_at: OffsetDateTime,
+    /// Sealed [`DeviceCredentials`], base64; opened only by the worker running the job.
+    pub credentials: String,
+}
+
+impl JobMessage {
+    /// The record of this job as it stands when queued.
+    pub fn queued_record(&self) -> JobRecord {
+        JobRecord {
+            doc: JobDocument {
+                job_id: self.job_id,
+                status: JobStatus::Queued,
+                host: self.host.clone(),
+                platform: self.platform.clone(),
+                kind: self.kind,
+                results: None,
+                error: None,
+                error_code: None,
+                error_retryable: None,
+                tags: self.tags.clone(),
+                enqueued_at: self.enqueued_at,
+                started_at: None,
+                finished_at: None,
+                duration_ms: None,
+                attempts: 0,
+            },
+            owner: self.owner.clone(),
+            context: self.context.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    /// Seals `credentials` for this job; returns the key id for the header.
+    pub fn seal_credentials(&mut self, sealer: &Sealer, credentials: &DeviceCredentials) -> String {
+        let plain = serde_json::to_vec(credentials).expect("credentials serialise");
+        let (kid, sealed) = sealer.seal(&plain, self.job_id.to_string().as_bytes());
+        self.credentials = sealed;
+        kid
+    }
+
+    /// Headers and payload ready to publish.
+    pub fn encode(&self, key_id: &str) -> (HeaderMap, Bytes) {
+        let mut headers = HeaderMap::new();
+        headers.insert(headers::MSG_ID, self.job_id.to_string().as_str());
+        headers.insert(headers::KEY_ID, key_id);
+        headers.insert(headers::REQUEST_ID, self.request_id.as_str());
+        (headers, Bytes::from(serde_json::to_vec(self).expect("job message serialises")))
+    }
+
+    pub fn decode(payload: &[u8]) -> Result<Self, MessageError> {
+        Ok(serde_json::from_slice(payload)?)
+    }
+
+    /// Opens the credentials with the key named in the message headers.
+    pub fn open_credentials(
+        &self,
+        sealer: &Sealer,
+        headers: Option<&HeaderMap>,
+    ) -> Result<DeviceCredentials, MessageError> {
+        let kid = headers
+            .and_then(|h| h.get(headers::KEY_ID))
+            .map(|v| v.as_str().to_owned())
+            .ok_or(MessageError::MissingHeader(headers::KEY_ID))?;
+        let plain = sealer.open(&kid, &self.credentials, self.job_id.to_string().as_bytes())?;
+        Ok(serde_json::from_slice(&plain)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use naas_shared::secret::Secret;
+
+    #[test]
+    fn credentials_are_sealed_in_the_payload() {
+        let sealer = Sealer::from_ring(&Sealer::generate_ring()).unwrap();
+        let mut msg = JobMessage {
+            job_id: JobId::new(),
+            kind: JobKind::Command,
+            context: Context::default(),
+            host: Host::parse("r1").unwrap(),
+            port: 22,
+            platform: "cisco_ios".into(),
+            commands: CommandList::parse(vec!["show version".into()]).unwrap(),
+            read_timeout_secs: 30,
+            conn_timeout_secs: 10,
+            tags: vec![],
+            request_id: "req-1".into(),
+            owner: "o".into(),
+            enqueued_at: OffsetDateTime::now_utc(),
+            credentials: String::new(),
+        };
+        let creds =
+            DeviceCredentials { username: "netops".into(), password: Secret::new("pw-XYZZY".into()), enable: None };
+        let kid = msg.seal_credentials(&sealer, &creds);
+        let (headers, payload) = msg.encode(&kid);
+        assert!(!String::from_utf8_lossy(&payload).contains("pw-XYZZY"));
+        let back = JobMessage::decode(&payload).unwrap();
+        let opened = back.open_credentials(&sealer, Some(&headers)).unwrap();
+        assert_eq!(opened.password.expose(), "pw-XYZZY");
+        assert!(matches!(back.open_credentials(&sealer, None), Err(MessageError::MissingHeader(_))));
+    }
+}

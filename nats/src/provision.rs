@@ -1,0 +1,111 @@
+//! Connecting to NATS and creating (or updating) the streams and the worker consumer.
+//!
+//! Provisioning is idempotent: every process runs it at start-up, so any of them may be
+//! the first to start, and a changed setting (replicas, TTL) is applied on the next start.
+
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+use async_nats::jetstream::stream::{self, DiscardPolicy, RetentionPolicy, StorageType};
+use async_nats::jetstream::{self, Context};
+use naas_shared::config::NatsSettings;
+
+use crate::Topology;
+
+/// Connects to the comma-separated server list; fails if none answers in time.
+pub async fn connect(
+    settings: &NatsSettings,
+    client_name: &str,
+) -> Result<async_nats::Client, async_nats::ConnectError> {
+    let urls: Vec<&str> = settings.url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+    async_nats::ConnectOptions::new()
+        .name(client_name)
+        .connection_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .max_reconnects(None)
+        .connect(urls)
+        .await
+}
+
+/// What provisioning hands back to the processes that need it.
+pub struct Provisioned {
+    pub jetstream: Context,
+    pub workers: jetstream::consumer::Consumer<pull::Config>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error("creating stream {stream}: {source}")]
+    Stream { stream: String, source: jetstream::context::CreateStreamError },
+    #[error("creating consumer {consumer}: {source}")]
+    Consumer { consumer: String, source: jetstream::stream::ConsumerError },
+    #[error("looking up stream {stream}: {source}")]
+    Lookup { stream: String, source: jetstream::context::GetStreamError },
+}
+
+/// The jobs stream: work-queue retention, file storage, de-duplication by job id.
+pub fn jobs_stream_config(topology: &Topology, settings: &NatsSettings) -> stream::Config {
+    stream::Config {
+        name: topology.jobs_stream(),
+        subjects: vec![topology.jobs_wildcard()],
+        retention: RetentionPolicy::WorkQueue,
+        storage: StorageType::File,
+        num_replicas: settings.replicas,
+        duplicate_window: Duration::from_secs(settings.duplicate_window_secs),
+        discard: DiscardPolicy::New,
+        ..Default::default()
+    }
+}
+
+/// The results stream: every terminal job document, kept for the result TTL.
+pub fn results_stream_config(topology: &Topology, settings: &NatsSettings, result_ttl: Duration) -> stream::Config {
+    stream::Config {
+        name: topology.results_stream(),
+        subjects: vec![topology.results_wildcard()],
+        retention: RetentionPolicy::Limits,
+        storage: StorageType::File,
+        num_replicas: settings.replicas,
+        max_age: result_ttl,
+        duplicate_window: Duration::from_secs(settings.duplicate_window_secs),
+        allow_direct: true,
+        ..Default::default()
+    }
+}
+
+/// The durable pull consumer every worker shares.
+pub fn workers_consumer_config(topology: &Topology, settings: &NatsSettings) -> pull::Config {
+    pull::Config {
+        durable_name: Some(topology.workers_consumer()),
+        description: Some("naas workers".into()),
+        ack_policy: AckPolicy::Explicit,
+        deliver_policy: DeliverPolicy::All,
+        ack_wait: Duration::from_secs(settings.ack_wait_secs),
+        max_deliver: settings.max_deliver,
+        filter_subject: topology.jobs_wildcard(),
+        num_replicas: settings.replicas,
+        ..Default::default()
+    }
+}
+
+/// Creates or updates the streams and the worker consumer.
+pub async fn provision(
+    client: async_nats::Client,
+    topology: &Topology,
+    settings: &NatsSettings,
+    result_ttl: Duration,
+) -> Result<Provisioned, ProvisionError> {
+    let js = jetstream::new(client);
+    for config in [jobs_stream_config(topology, settings), results_stream_config(topology, settings, result_ttl)] {
+        let name = config.name.clone();
+        js.create_or_update_stream(config).await.map_err(|source| ProvisionError::Stream { stream: name, source })?;
+    }
+    let jobs = js
+        .get_stream(topology.jobs_stream())
+        .await
+        .map_err(|source| ProvisionError::Lookup { stream: topology.jobs_stream(), source })?;
+    let workers = jobs
+        .create_consumer(workers_consumer_config(topology, settings))
+        .await
+        .map_err(|source| ProvisionError::Consumer { consumer: topology.workers_consumer(), source })?;
+    tracing::debug!(prefix = topology.prefix(), "NATS topology provisioned");
+    Ok(Provisioned { jetstream: js, workers })
+}

@@ -1,0 +1,362 @@
+//! Typed, layered configuration.
+//!
+//! Sources, later winning: `config.default.toml` (compiled in, so a binary always has every
+//! key) → the file named by `NAAS_CONFIG_FILE` → `NAAS_`-prefixed environment variables
+//! (`__` between nested keys). Every section is read and checked before anything is
+//! reported, so an operator sees all mistakes at once. Tests build [`Settings`] values from
+//! [`Settings::defaults`] and never touch the process environment.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::seal::Sealer;
+use crate::secret::Secret;
+use crate::telemetry::LogSettings;
+
+const DEFAULTS: &str = include_str!("../../config.default.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub mode: Mode,
+    pub prefix: String,
+    pub admin_secret: Option<Secret<String>>,
+    pub encryption_key: Option<Secret<String>>,
+    pub log: LogSettings,
+    pub nats: NatsSettings,
+    pub redis: RedisSettings,
+    pub jobs: JobSettings,
+    pub api: ApiSettings,
+    pub tls: TlsSettings,
+    pub worker: WorkerSettings,
+    pub reaper: ReaperSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSettings {
+    pub url: String,
+    pub connect_timeout_secs: u64,
+    pub replicas: usize,
+    pub duplicate_window_secs: u64,
+    pub max_deliver: i64,
+    pub ack_wait_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisSettings {
+    pub url: Secret<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSettings {
+    pub result_ttl_secs: u64,
+    pub default_read_timeout_secs: u64,
+    pub max_read_timeout_secs: u64,
+    pub default_conn_timeout_secs: u64,
+    pub max_conn_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    pub listen: SocketAddr,
+    pub max_body_bytes: usize,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKeyPolicy {
+    AcceptAny,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    pub concurrency: usize,
+    pub name: String,
+    pub shutdown_grace_secs: u64,
+    pub output_limit_bytes: usize,
+    pub host_key_policy: HostKeyPolicy,
+    pub prompt_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaperSettings {
+    pub interval_secs: u64,
+}
+
+/// Every configuration problem found, reported together.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl std::fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{} configuration error(s):", self.0.len())?;
+        for e in &self.0 {
+            writeln!(f, "  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+impl Settings {
+    /// Settings for a process: defaults, `NAAS_CONFIG_FILE`, then the environment.
+    pub fn load() -> Result<Self, ConfigErrors> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let file = env.get("NAAS_CONFIG_FILE").map(PathBuf::from);
+        Self::load_from(file.as_deref(), env)
+    }
+
+    /// The compiled-in defaults alone.
+    pub fn defaults() -> Self {
+        Self::load_from(None, HashMap::new()).expect("the compiled-in defaults are valid")
+    }
+
+    /// Layers `file` and the given environment over the defaults.
+    pub fn load_from(file: Option<&Path>, env: HashMap<String, String>) -> Result<Self, ConfigErrors> {
+        let mut errors = Vec::new();
+        let mut env = env;
+        for (key, var) in [("admin_secret", "NAAS_ADMIN_SECRET"), ("encryption_key", "NAAS_ENCRYPTION_KEY")] {
+            if let Some(path) = env.remove(&format!("{var}_FILE")) {
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => {
+                        env.insert(var.to_owned(), text.trim().to_owned());
+                    }
+                    Err(e) => errors.push(format!("{key}: cannot read {var}_FILE {path:?}: {e}")),
+                }
+            }
+        }
+        env.remove("NAAS_CONFIG_FILE");
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        let environment = Environment::with_prefix("NAAS")
+            .prefix_separator("_")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(env.into_iter().collect()));
+        let cfg = match builder.add_source(environment).build() {
+            Ok(cfg) => cfg,
+            Err(e) => return Err(ConfigErrors(vec![e.to_string()])),
+        };
+        let mode = section(&cfg, "mode", &mut errors);
+        let prefix = section(&cfg, "prefix", &mut errors);
+        let admin_secret = optional(&cfg, "admin_secret", &mut errors);
+        let encryption_key = optional(&cfg, "encryption_key", &mut errors);
+        let log = section(&cfg, "log", &mut errors);
+        let nats = section(&cfg, "nats", &mut errors);
+        let redis = section(&cfg, "redis", &mut errors);
+        let jobs = section(&cfg, "jobs", &mut errors);
+        let api = section(&cfg, "api", &mut errors);
+        let tls = section(&cfg, "tls", &mut errors);
+        let worker = section(&cfg, "worker", &mut errors);
+        let reaper = section(&cfg, "reaper", &mut errors);
+        let (
+            Some(mode),
+            Some(prefix),
+            Some(log),
+            Some(nats),
+            Some(redis),
+            Some(jobs),
+            Some(api),
+            Some(tls),
+            Some(worker),
+            Some(reaper),
+        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper)
+        else {
+            return Err(ConfigErrors(errors));
+        };
+        let settings =
+            Self { mode, prefix, admin_secret, encryption_key, log, nats, redis, jobs, api, tls, worker, reaper };
+        errors.extend(settings.problems());
+        if errors.is_empty() { Ok(settings) } else { Err(ConfigErrors(errors)) }
+    }
+
+    /// Cross-field and production checks.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if !self.prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') || self.prefix.is_empty() {
+            p.push("prefix: 1 or more letters, digits, '_' or '-' (it names NATS subjects and streams)".into());
+        }
+        if let Some(ring) = &self.encryption_key
+            && let Err(e) = Sealer::from_ring(ring)
+        {
+            p.push(format!("encryption_key: {e}"));
+        }
+        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
+            p.push("tls: set both cert_file and key_file, or neither".into());
+        }
+        if self.worker.concurrency == 0 {
+            p.push("worker.concurrency: must be at least 1".into());
+        }
+        if self.nats.max_deliver < 1 {
+            p.push("nats.max_deliver: must be at least 1".into());
+        }
+        let j = &self.jobs;
+        if j.default_read_timeout_secs == 0 || j.default_read_timeout_secs > j.max_read_timeout_secs {
+            p.push("jobs.default_read_timeout_secs: must be between 1 and jobs.max_read_timeout_secs".into());
+        }
+        if j.default_conn_timeout_secs == 0 || j.default_conn_timeout_secs > j.max_conn_timeout_secs {
+            p.push("jobs.default_conn_timeout_secs: must be between 1 and jobs.max_conn_timeout_secs".into());
+        }
+        let longest = j.max_conn_timeout_secs + self.worker.prompt_timeout_secs + j.max_read_timeout_secs;
+        if self.nats.ack_wait_secs <= longest {
+            p.push(format!(
+                "nats.ack_wait_secs ({}) must exceed the longest single job phase set \
+                 (max_conn_timeout + prompt_timeout + max_read_timeout = {longest} s)",
+                self.nats.ack_wait_secs
+            ));
+        }
+        if self.mode == Mode::Production {
+            if self.encryption_key.is_none() {
+                p.push(
+                    "encryption_key: required in production (NAAS_ENCRYPTION_KEY or NAAS_ENCRYPTION_KEY_FILE)".into(),
+                );
+            }
+            if self.worker.host_key_policy == HostKeyPolicy::AcceptAny {
+                p.push("worker.host_key_policy: accept-any is refused in production".into());
+            }
+        }
+        p
+    }
+
+    /// The key ring: the configured one, or a fresh one in development.
+    pub fn sealer(&self) -> Result<Sealer, crate::seal::SealError> {
+        match &self.encryption_key {
+            Some(ring) => Sealer::from_ring(ring),
+            None => {
+                tracing::warn!("no encryption_key configured: generated one for this process only");
+                Sealer::from_ring(&Sealer::generate_ring())
+            }
+        }
+    }
+
+    pub fn result_ttl(&self) -> Duration {
+        Duration::from_secs(self.jobs.result_ttl_secs)
+    }
+}
+
+fn section<T: DeserializeOwned>(cfg: &Config, key: &str, errors: &mut Vec<String>) -> Option<T> {
+    match cfg.get::<T>(key) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(format!("{key}: {e}"));
+            None
+        }
+    }
+}
+
+fn optional(cfg: &Config, key: &str, errors: &mut Vec<String>) -> Option<Secret<String>> {
+    match cfg.get::<Option<String>>(key) {
+        Ok(v) => v.filter(|s| !s.is_empty()).map(Secret::new),
+        Err(config::ConfigError::NotFound(_)) => None,
+        Err(e) => {
+            errors.push(format!("{key}: {e}"));
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_load() {
+        let s = Settings::defaults();
+        assert_eq!(s.prefix, "naas");
+        assert_eq!(s.worker.concurrency, 64);
+        assert_eq!(s.nats.url, "nats://127.0.0.1:4222");
+        assert!(s.admin_secret.is_none());
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("NAAS_NATS__URL", "nats://10.0.0.1:4222"),
+                ("NAAS_WORKER__CONCURRENCY", "8"),
+                ("NAAS_PREFIX", "t1"),
+                ("NAAS_ADMIN_SECRET", "s3cret-admin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.nats.url, "nats://10.0.0.1:4222");
+        assert_eq!(s.worker.concurrency, 8);
+        assert_eq!(s.prefix, "t1");
+        assert_eq!(s.admin_secret.unwrap().expose(), "s3cret-admin");
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        let err = Settings::load_from(
+            None,
+            env(&[
+                ("NAAS_WORKER__CONCURRENCY", "lots"),
+                ("NAAS_API__LISTEN", "not-an-address"),
+                ("NAAS_MODE", "chaos"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        let text = err.to_string();
+        assert!(text.contains("worker") && text.contains("api") && text.contains("mode"), "{text}");
+    }
+
+    #[test]
+    fn production_refuses_unsafe_settings() {
+        let err = Settings::load_from(None, env(&[("NAAS_MODE", "production")])).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("encryption_key") && text.contains("accept-any"), "{text}");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let s = Settings::load_from(None, env(&[("NAAS_ADMIN_SECRET", "very-secret-value")])).unwrap();
+        assert!(!format!("{s:?}").contains("very-secret-value"));
+    }
+
+    #[test]
+    fn secret_files_are_read() {
+        let dir = std::env::temp_dir().join(format!("naas-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("admin");
+        std::fs::write(&path, "from-a-file\n").unwrap();
+        let s = Settings::load_from(None, env(&[("NAAS_ADMIN_SECRET_FILE", path.to_str().unwrap())])).unwrap();
+        assert_eq!(s.admin_secret.unwrap().expose(), "from-a-file");
+        let err = Settings::load_from(None, env(&[("NAAS_ADMIN_SECRET_FILE", "/nonexistent/x")])).unwrap_err();
+        assert!(err.to_string().contains("admin_secret"));
+    }
+}

@@ -1,0 +1,183 @@
+//! Jobs as callers see them (the contract's job document) and as the system keeps them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::domain::{Context, Host, JobId, Tag};
+use crate::error::{ErrorCode, JobFailure};
+use crate::secret::Secret;
+
+/// What a job does on the device; also the last token of its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    Command,
+    Config,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Command => "command",
+            Self::Config => "config",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Started,
+    Finished,
+    Failed,
+    Canceled,
+}
+
+impl JobStatus {
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Finished | Self::Failed | Self::Canceled)
+    }
+}
+
+/// The job document of the contract, exactly the fields callers rely on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobDocument {
+    pub job_id: JobId,
+    pub status: JobStatus,
+    pub host: Host,
+    pub platform: String,
+    pub kind: JobKind,
+    pub results: Option<Value>,
+    pub error: Option<String>,
+    pub error_code: Option<ErrorCode>,
+    pub error_retryable: Option<bool>,
+    pub tags: Vec<Tag>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enqueued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub started_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub finished_at: Option<OffsetDateTime>,
+    pub duration_ms: Option<u64>,
+    pub attempts: u32,
+}
+
+impl JobDocument {
+    pub fn mark_started(&mut self, now: OffsetDateTime, attempt: u32) {
+        self.status = JobStatus::Started;
+        self.started_at = Some(now);
+        self.attempts = attempt;
+    }
+
+    /// Records the terminal outcome; `duration_ms` runs from start (or enqueue) to now.
+    pub fn settle(&mut self, outcome: Result<Value, JobFailure>, now: OffsetDateTime) {
+        let since = self.started_at.unwrap_or(self.enqueued_at);
+        self.finished_at = Some(now);
+        self.duration_ms = Some((now - since).whole_milliseconds().max(0) as u64);
+        match outcome {
+            Ok(results) => {
+                self.status = JobStatus::Finished;
+                self.results = Some(results);
+                self.error = None;
+                self.error_code = None;
+                self.error_retryable = None;
+            }
+            Err(failure) => {
+                self.status = JobStatus::Failed;
+                self.error_retryable = Some(failure.code.retryable());
+                self.error_code = Some(failure.code);
+                self.error = Some(failure.message);
+            }
+        }
+    }
+}
+
+/// What the store keeps per job: the document plus who may see it and where it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub doc: JobDocument,
+    /// Keyed hash identifying the submitter (never the credentials themselves).
+    pub owner: String,
+    pub context: Context,
+    pub request_id: String,
+}
+
+/// Device login material. Only ever serialised into a sealed blob.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct DeviceCredentials {
+    pub username: String,
+    #[serde(serialize_with = "expose", deserialize_with = "wrap")]
+    pub password: Secret<String>,
+    #[serde(serialize_with = "expose_opt", deserialize_with = "wrap_opt", default)]
+    pub enable: Option<Secret<String>>,
+}
+
+impl std::fmt::Debug for DeviceCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCredentials").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+fn expose<S: serde::Serializer>(secret: &Secret<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose())
+}
+
+fn expose_opt<S: serde::Serializer>(secret: &Option<Secret<String>>, s: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(v) => s.serialize_some(v.expose()),
+        None => s.serialize_none(),
+    }
+}
+
+fn wrap<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret<String>, D::Error> {
+    String::deserialize(d).map(Secret::new)
+}
+
+fn wrap_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Secret<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(|v| v.map(Secret::new))
+}
+
+/// Builds send-command results: command → output, in the order sent. A command sent more
+/// than once keeps every output: the second copy is keyed `"<command> [2]"`, and so on.
+pub fn command_results(outputs: impl IntoIterator<Item = (String, String)>) -> Value {
+    let mut map = Map::new();
+    for (command, output) in outputs {
+        let mut key = command.clone();
+        let mut n = 1;
+        while map.contains_key(&key) {
+            n += 1;
+            key = format!("{command} [{n}]");
+        }
+        map.insert(key, Value::String(output));
+    }
+    Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_order_and_duplicates() {
+        let v = command_results([
+            ("show clock".to_string(), "a".to_string()),
+            ("show version".to_string(), "b".to_string()),
+            ("show clock".to_string(), "c".to_string()),
+        ]);
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["show clock", "show version", "show clock [2]"]);
+        assert_eq!(v["show clock [2]"], "c");
+    }
+
+    #[test]
+    fn credentials_debug_hides_secrets() {
+        let c = DeviceCredentials { username: "u".into(), password: "p4ss".into(), enable: Some("en4ble".into()) };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("p4ss") && !shown.contains("en4ble"));
+        let json = serde_json::to_string(&c).unwrap();
+        let back: DeviceCredentials = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.password.expose(), "p4ss");
+    }
+}

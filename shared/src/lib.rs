@@ -1,0 +1,19 @@
+//! Code every naas process shares: typed configuration, logging, the shutdown token,
+//! the error policy and error codes, domain types that parse on construction, platform
+//! definitions, the sealing of credentials and results, and the Redis job store.
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod job;
+pub mod platform;
+pub mod seal;
+pub mod secret;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;
+
+/// The current time in UTC; one place so tests of time-dependent cores can inject a clock.
+pub fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}

@@ -1,0 +1,8 @@
+//! The integration-test harness: real nats-server and redis-server processes, the naas
+//! services built through their library entry points, simulated devices, and log capture.
+
+pub mod logs;
+pub mod servers;
+pub mod stack;
+
+pub use stack::{Stack, StackOptions};

@@ -1,0 +1,206 @@
+//! Real `nats-server` (JetStream on, encrypted store) and `redis-server` processes, each on
+//! a free loopback port with its own temp dir, stopped and removed on Drop.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const INSTALL_HINT: &str = "run `make tools` (scripts/bootstrap.sh) to install a recent nats-server and redis-server";
+
+/// A temp directory removed on Drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(what: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("naas-{what}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        Self(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// A recent nats-server: `NAAS_NATS_SERVER`, the project's tool venv, then PATH.
+pub fn nats_server_binary() -> PathBuf {
+    let candidates = [
+        std::env::var_os("NAAS_NATS_SERVER").map(PathBuf::from),
+        Some(workspace_root().join(".tools/venv/bin/nats-server")),
+        Some(PathBuf::from("nats-server")),
+    ];
+    for candidate in candidates.into_iter().flatten() {
+        let Ok(out) = Command::new(&candidate).arg("--version").output() else { continue };
+        let version = String::from_utf8_lossy(&out.stdout).to_string();
+        // "nats-server: v2.15.1"
+        let v = version.trim().rsplit('v').next().unwrap_or("");
+        let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        if (major, minor) >= (2, 11) {
+            return candidate;
+        }
+    }
+    panic!("no nats-server >= 2.11 found (Debian's 2.9 is too old); {INSTALL_HINT}");
+}
+
+fn redis_server_binary() -> PathBuf {
+    for candidate in ["redis-server", "/usr/bin/redis-server"] {
+        if Command::new(candidate).arg("--version").output().is_ok() {
+            return PathBuf::from(candidate);
+        }
+    }
+    panic!("redis-server not found; {INSTALL_HINT}");
+}
+
+/// A child process with its output drained on a thread (so it never blocks on a full
+/// pipe) and kept for diagnostics.
+struct Supervised {
+    child: Child,
+    output: Arc<Mutex<String>>,
+}
+
+impl Supervised {
+    /// Spawns `command` and waits until a line containing `ready` appears, returning the
+    /// lines seen up to then. Fails if the process exits or says nothing for 20 s.
+    fn spawn(mut command: Command, ready: &str, from_stderr: bool) -> Result<(Self, Vec<String>), String> {
+        command.stdin(Stdio::null());
+        if from_stderr {
+            command.stderr(Stdio::piped()).stdout(Stdio::null());
+        } else {
+            command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        }
+        let mut child = command.spawn().map_err(|e| format!("spawn {command:?}: {e}"))?;
+        let pipe: Box<dyn Read + Send> = if from_stderr {
+            Box::new(child.stderr.take().expect("piped stderr"))
+        } else {
+            Box::new(child.stdout.take().expect("piped stdout"))
+        };
+        let output = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel::<Option<String>>();
+        let keep = output.clone();
+        let ready = ready.to_owned();
+        std::thread::spawn(move || {
+            let mut announced = false;
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                keep.lock().unwrap().push_str(&format!("{line}\n"));
+                if !announced {
+                    let is_ready = line.contains(&ready);
+                    let _ = tx.send(Some(line));
+                    if is_ready {
+                        announced = true;
+                        let _ = tx.send(None);
+                    }
+                }
+            }
+            let _ = tx.send(None);
+        });
+        let mut lines = Vec::new();
+        loop {
+            match rx.recv_timeout(Duration::from_secs(20)) {
+                Ok(Some(line)) => lines.push(line),
+                Ok(None) if lines.last().is_some_and(|l| l.contains(ready.as_str())) => break,
+                Ok(None) | Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(format!("{command:?} did not become ready:\n{}", output.lock().unwrap()));
+                }
+            }
+        }
+        Ok((Self { child, output }, lines))
+    }
+}
+
+impl Drop for Supervised {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct NatsServer {
+    process: Supervised,
+    pub url: String,
+    pub dir: TempDir,
+}
+
+impl NatsServer {
+    pub fn start() -> Self {
+        let dir = TempDir::new("nats");
+        let store = dir.path().join("jetstream");
+        let key = uuid::Uuid::new_v4().simple().to_string();
+        let config = format!(
+            "host: 127.0.0.1\nport: -1\nhttp_port: -1\nmax_payload: 8MB\n\
+             jetstream {{\n  store_dir: {store:?}\n  cipher: chachapoly\n  key: \"{key}\"\n}}\n"
+        );
+        let config_path = dir.path().join("nats.conf");
+        std::fs::write(&config_path, config).expect("write nats config");
+        let mut command = Command::new(nats_server_binary());
+        command.arg("-c").arg(&config_path);
+        let (process, lines) = Supervised::spawn(command, "Server is ready", true).unwrap_or_else(|e| panic!("{e}"));
+        let url = lines
+            .iter()
+            .find_map(|l| l.split("Listening for client connections on ").nth(1))
+            .map(|addr| format!("nats://{}", addr.trim()))
+            .expect("nats-server announced its client port");
+        Self { process, url, dir }
+    }
+
+    /// The JetStream store directory (encrypted at rest).
+    pub fn store_dir(&self) -> PathBuf {
+        self.dir.path().join("jetstream")
+    }
+
+    pub fn log(&self) -> String {
+        self.process.output.lock().unwrap().clone()
+    }
+}
+
+pub struct RedisServer {
+    _process: Supervised,
+    pub url: String,
+    _dir: TempDir,
+}
+
+impl RedisServer {
+    pub fn start() -> Self {
+        let dir = TempDir::new("redis");
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let port = free_port();
+            let mut command = Command::new(redis_server_binary());
+            command
+                .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+                .args(["--logfile", "", "--daemonize", "no"])
+                .arg("--dir")
+                .arg(dir.path());
+            match Supervised::spawn(command, "Ready to accept connections", false) {
+                Ok((process, _)) => return Self { _process: process, url: format!("redis://127.0.0.1:{port}"), _dir: dir },
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("redis-server would not start: {last_error}");
+    }
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// A loopback port with nothing listening: connecting to it is refused.
+pub fn closed_port() -> u16 {
+    free_port()
+}

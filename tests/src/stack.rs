@@ -1,0 +1,183 @@
+//! The whole system for one test: its own nats-server and redis-server, the API and
+//! workers built through their library `build` functions (the production code path), and
+//! a simulated device fleet. A random prefix isolates it; Drop stops everything.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use futures::StreamExt;
+use naas_shared::config::Settings;
+use naas_shared::secret::Secret;
+use naas_sim::{CommandLog, DeviceSpec, RunningDevice, SimSettings};
+use naas_worker::WorkerStats;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::servers::{NatsServer, RedisServer};
+
+pub struct Stack {
+    pub nats: NatsServer,
+    pub redis: RedisServer,
+    pub settings: Settings,
+    pub api_url: String,
+    pub devices: Vec<RunningDevice>,
+    pub command_log: CommandLog,
+    pub workers: Vec<Arc<WorkerStats>>,
+    pub http: reqwest::Client,
+    pub nats_client: async_nats::Client,
+    token: CancellationToken,
+}
+
+pub struct StackOptions {
+    pub workers: usize,
+    pub worker_concurrency: usize,
+    pub devices: Vec<DeviceSpec>,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self { workers: 1, worker_concurrency: 8, devices: vec![DeviceSpec::cisco_ios("r1", "netops", "s3cret-pw", "en-s3cret")] }
+    }
+}
+
+impl Stack {
+    pub async fn start(options: StackOptions) -> Self {
+        crate::logs::install();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let nats = NatsServer::start();
+        let redis = RedisServer::start();
+        let mut settings = Settings::defaults();
+        settings.prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        settings.nats.url = nats.url.clone();
+        settings.redis.url = Secret::new(redis.url.clone());
+        settings.api.listen = "127.0.0.1:0".parse().unwrap();
+        settings.encryption_key = Some(naas_shared::seal::Sealer::generate_ring());
+        settings.worker.concurrency = options.worker_concurrency;
+        settings.worker.shutdown_grace_secs = 5;
+        settings.api.shutdown_grace_secs = 2;
+        settings.worker.prompt_timeout_secs = 10;
+        let token = CancellationToken::new();
+
+        let fleet = naas_sim::build(SimSettings { listen: "127.0.0.1".parse().unwrap(), devices: options.devices })
+            .await
+            .expect("simulated devices start");
+        let devices = fleet.devices();
+        let command_log = fleet.command_log();
+        tokio::spawn(fleet.run_until_stopped(token.clone()));
+
+        let api = naas_api::build(settings.clone()).await.expect("API builds");
+        let api_url = format!("https://{}", api.local_addr());
+        tokio::spawn(api.run_until_stopped(token.clone()));
+
+        let nats_client = async_nats::connect(&nats.url).await.expect("test NATS client");
+        let http = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("HTTPS client");
+        let mut stack = Self {
+            nats,
+            redis,
+            settings,
+            api_url,
+            devices,
+            command_log,
+            workers: Vec::new(),
+            http,
+            nats_client,
+            token,
+        };
+        for _ in 0..options.workers {
+            stack.add_worker().await;
+        }
+        stack
+    }
+
+    /// Starts one more worker process-equivalent sharing the consumer.
+    pub async fn add_worker(&mut self) -> Arc<WorkerStats> {
+        let mut settings = self.settings.clone();
+        settings.worker.name = format!("worker-{}", self.workers.len() + 1);
+        let worker = naas_worker::build(settings).await.expect("worker builds");
+        let stats = worker.stats();
+        tokio::spawn(worker.run_until_stopped(self.token.clone()));
+        self.workers.push(stats.clone());
+        stats
+    }
+
+    pub fn device(&self, hostname: &str) -> &RunningDevice {
+        self.devices.iter().find(|d| d.hostname == hostname).expect("device exists")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api_url)
+    }
+
+    /// POSTs a JSON body with Basic credentials.
+    pub async fn post(&self, path: &str, user: &str, password: &str, body: &Value) -> reqwest::Response {
+        self.http.post(self.url(path)).basic_auth(user, Some(password)).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str, user: &str, password: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).basic_auth(user, Some(password)).send().await.expect("request sent")
+    }
+
+    /// Submits send-command and returns the 202 body.
+    pub async fn submit_command(&self, user: &str, password: &str, body: &Value) -> Value {
+        let response = self.post("/v2/send-command", user, password, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 202, "submission refused: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub fn jetstream(&self) -> jetstream::Context {
+        jetstream::new(self.nats_client.clone())
+    }
+
+    /// Waits for the job's terminal document on the results stream (replayed from the
+    /// start, so it does not matter whether it was published already).
+    pub async fn result_of(&self, job_id: &str) -> Value {
+        let topology = naas_nats::Topology::new(&self.settings.prefix);
+        let stream = self.jetstream().get_stream(topology.results_stream()).await.expect("results stream");
+        let consumer = stream
+            .create_consumer(jetstream::consumer::pull::OrderedConfig {
+                filter_subject: format!("{}.results.*.{job_id}", self.settings.prefix),
+                ..Default::default()
+            })
+            .await
+            .expect("ordered consumer");
+        let mut messages = consumer.messages().await.expect("messages");
+        let message = tokio::time::timeout(Duration::from_secs(60), messages.next())
+            .await
+            .expect("a result within 60 s")
+            .expect("stream open")
+            .expect("message");
+        serde_json::from_slice(&message.payload).expect("result is JSON")
+    }
+
+    /// Every value stored under this stack's Redis prefix, as text.
+    pub async fn redis_dump(&self) -> HashMap<String, String> {
+        let client = redis::Client::open(self.redis.url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let keys: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{}:*", self.settings.prefix)).query_async(&mut conn).await.unwrap();
+        let mut dump = HashMap::new();
+        for key in keys {
+            let value: redis::Value = redis::cmd("DUMP").arg(&key).query_async(&mut conn).await.unwrap();
+            let text = match value {
+                redis::Value::BulkString(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                other => format!("{other:?}"),
+            };
+            dump.insert(key, text);
+        }
+        dump
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.token.cancel();
+    }
+}

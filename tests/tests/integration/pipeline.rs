@@ -1,0 +1,138 @@
+//! A job travels the whole way: HTTPS → API → JetStream → worker → SSH → Redis + NATS.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use naas_sim::DeviceSpec;
+use naas_tests::servers::closed_port;
+use naas_tests::{Stack, StackOptions};
+use serde_json::{Value, json};
+
+const USER: &str = "netops";
+const PASS: &str = "s3cret-pw";
+
+fn show_version(stack: &Stack, hostname: &str) -> Value {
+    let device = stack.device(hostname);
+    json!({"host": "127.0.0.1", "port": device.addr.port(), "commands": ["show version"]})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_runs_end_to_end_and_reads_back() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let response = stack.post("/v2/send-command", USER, PASS, &show_version(&stack, "r1")).await;
+    assert_eq!(response.status(), 202);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(response.headers().contains_key("x-request-id"));
+    let accepted: Value = response.json().await.unwrap();
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/v2/jobs/{job_id}"));
+    assert_eq!(accepted["status"], "queued");
+    assert_eq!(accepted["idempotent"], false);
+
+    let published = stack.result_of(&job_id).await;
+    assert_eq!(published["status"], "finished", "{published}");
+
+    for path in [location.clone(), format!("/v2/send-command/{job_id}")] {
+        let response = stack.get(&path, USER, PASS).await;
+        assert_eq!(response.status(), 200);
+        let doc: Value = response.json().await.unwrap();
+        assert_eq!(doc["status"], "finished");
+        assert_eq!(doc["kind"], "command");
+        assert_eq!(doc["platform"], "cisco_ios");
+        assert_eq!(doc["attempts"], 1);
+        let output = doc["results"]["show version"].as_str().expect("show version output");
+        assert!(output.contains("Cisco IOS Software"), "{output}");
+        assert!(!output.contains("show version"), "echo must be stripped: {output}");
+        assert!(!output.trim_end().ends_with('#'), "prompt must be stripped: {output}");
+        for field in ["started_at", "finished_at", "duration_ms", "enqueued_at"] {
+            assert!(!doc[field].is_null(), "{field} is set");
+        }
+    }
+    // Another caller cannot see the job: 404, exactly like a job that does not exist.
+    assert_eq!(stack.get(&location, USER, "another-password").await.status(), 404);
+    assert_eq!(stack.get(&format!("/v2/jobs/{}", uuid::Uuid::new_v4()), USER, PASS).await.status(), 404);
+    assert_eq!(stack.http.get(stack.url(&location)).send().await.unwrap().status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_result_arrives_on_the_nats_result_subject() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let subject = format!("{}.results.default.*", stack.settings.prefix);
+    let mut live = stack.nats_client.subscribe(subject).await.unwrap();
+    stack.nats_client.flush().await.unwrap();
+    let accepted = stack.submit_command(USER, PASS, &show_version(&stack, "r1")).await;
+    let job_id = accepted["job_id"].as_str().unwrap();
+    let message = tokio::time::timeout(Duration::from_secs(30), live.next()).await.expect("result in time").unwrap();
+    assert_eq!(message.subject.as_str(), format!("{}.results.default.{job_id}", stack.settings.prefix));
+    let doc: Value = serde_json::from_slice(&message.payload).unwrap();
+    assert_eq!(doc["job_id"], job_id);
+    assert_eq!(doc["status"], "finished");
+    assert!(doc["results"]["show version"].as_str().unwrap().contains("Cisco IOS Software"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_wrong_password_fails_with_auth_failure() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let accepted = stack.submit_command(USER, "wrong-password", &show_version(&stack, "r1")).await;
+    let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["status"], "failed");
+    assert_eq!(doc["error_code"], "AUTH_FAILURE");
+    assert_eq!(doc["error_retryable"], false);
+    assert!(doc["results"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_wrong_enable_secret_fails_with_auth_failure() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let mut body = show_version(&stack, "r1");
+    body["enable"] = json!("not-the-secret");
+    let accepted = stack.submit_command(USER, PASS, &body).await;
+    let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["error_code"], "AUTH_FAILURE", "{doc}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_closed_port_fails_fast_with_connection_refused() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let body = json!({"host": "127.0.0.1", "port": closed_port(), "commands": ["show version"], "conn_timeout": 3});
+    let started = Instant::now();
+    let accepted = stack.submit_command(USER, PASS, &body).await;
+    let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["status"], "failed");
+    assert_eq!(doc["error_code"], "CONNECTION_REFUSED");
+    assert_eq!(doc["error_retryable"], true);
+    assert!(doc["duration_ms"].as_u64().unwrap() < 3000, "{doc}");
+    assert!(started.elapsed() < Duration::from_secs(3 + 5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_workers_share_the_consumer_and_never_run_a_job_twice() {
+    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, "en-s3cret");
+    device.latency_ms = 30;
+    let options = StackOptions { workers: 2, worker_concurrency: 2, devices: vec![device] };
+    let stack = Stack::start(options).await;
+    let port = stack.device("r1").addr.port();
+    let jobs = 16;
+    let mut ids = Vec::new();
+    for n in 0..jobs {
+        let command = format!("show running-config | include marker-{n}");
+        let body = json!({"host": "127.0.0.1", "port": port, "commands": [command]});
+        ids.push(stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned());
+    }
+    for id in &ids {
+        assert_eq!(stack.result_of(id).await["status"], "finished");
+    }
+    let per_worker: Vec<u64> =
+        stack.workers.iter().map(|w| w.jobs_started.load(std::sync::atomic::Ordering::SeqCst)).collect();
+    assert_eq!(per_worker.iter().sum::<u64>(), jobs, "{per_worker:?}");
+    assert!(per_worker.iter().all(|&n| n > 0), "both workers took jobs: {per_worker:?}");
+    let mut runs: HashMap<String, usize> = HashMap::new();
+    for record in stack.command_log.entries() {
+        if record.command.contains("marker-") {
+            *runs.entry(record.command).or_default() += 1;
+        }
+    }
+    assert_eq!(runs.len(), jobs as usize, "{runs:?}");
+    assert!(runs.values().all(|&n| n == 1), "a job ran twice: {runs:?}");
+}

@@ -1,0 +1,94 @@
+//! The device password (and command output) never appear in logs, in Redis, or in what
+//! NATS stores.
+
+use std::path::Path;
+
+use async_nats::jetstream;
+use naas_sim::DeviceSpec;
+use naas_tests::{Stack, StackOptions, logs};
+use serde_json::json;
+
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path)
+                && bytes.windows(needle.len()).any(|w| w == needle)
+            {
+                hits.push(path.display().to_string());
+            }
+        }
+    }
+    hits
+}
+
+fn block_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "blk") {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_password_never_leaks() {
+    let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
+    let enable = format!("en-{}", uuid::Uuid::new_v4().simple());
+    let device = DeviceSpec::cisco_ios("leakcheck", "netops", &password, &enable);
+    let mut stack = Stack::start(StackOptions { workers: 0, worker_concurrency: 2, devices: vec![device] }).await;
+    let port = stack.device("leakcheck").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"], "enable": enable});
+    let accepted = stack.submit_command("netops", &password, &body).await;
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+
+    // While queued: the job message in the stream carries sealed credentials only.
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let jobs = stack.jetstream().get_stream(topology.jobs_stream()).await.unwrap();
+    let queued = jobs.get_raw_message(1).await.expect("the queued job message");
+    let raw = String::from_utf8_lossy(&queued.payload).into_owned();
+    assert!(raw.contains(&job_id));
+    assert!(!raw.contains(&password) && !raw.contains(&enable), "{raw}");
+    assert!(queued.headers.get(naas_nats::headers::KEY_ID).is_some());
+    assert!(!format!("{:?}", queued.headers).contains(&password));
+
+    stack.add_worker().await;
+    let doc = stack.result_of(&job_id).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+    let output_marker = "Cisco IOS Software";
+    assert!(doc["results"]["show version"].as_str().unwrap().contains(output_marker));
+
+    // Redis: every stored value is sealed.
+    let dump = stack.redis_dump().await;
+    assert!(!dump.is_empty(), "the job record is in Redis");
+    for (key, value) in &dump {
+        assert!(!value.contains(&password) && !value.contains(&enable), "{key} holds the password");
+        assert!(!value.contains(output_marker), "{key} holds command output in plain text");
+    }
+
+    // NATS at rest: neither the password nor the output is readable in the store files.
+    let results = jetstream::new(stack.nats_client.clone()).get_stream(topology.results_stream()).await.unwrap();
+    assert_eq!(results.get_info().await.unwrap().state.messages, 1);
+    let store = stack.nats.store_dir();
+    let written: u64 = block_files(&store).iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    assert!(written > 0, "the results reached the store files, so their absence below means something");
+    assert_eq!(files_containing(&store, password.as_bytes()), Vec::<String>::new());
+    assert_eq!(files_containing(&store, enable.as_bytes()), Vec::<String>::new());
+    assert_eq!(files_containing(&store, output_marker.as_bytes()), Vec::<String>::new());
+
+    // Logs (debug level, every naas crate plus russh and async-nats).
+    let logs = logs::captured();
+    assert!(logs.contains(&job_id), "the job was logged at all");
+    assert!(!logs.contains(&password) && !logs.contains(&enable), "a secret is in the logs");
+}

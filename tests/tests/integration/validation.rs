@@ -1,0 +1,85 @@
+//! Bad input gets a clear error: status, machine code, message, the field named.
+
+use naas_tests::{Stack, StackOptions};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_submissions_get_422_naming_the_field() {
+    let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let cases = [
+        (json!({"commands": ["show version"]}), "host"),
+        (json!({"host": "not a host!", "commands": ["show version"]}), "host"),
+        (json!({"host": "r1", "commands": []}), "commands"),
+        (json!({"host": "r1", "commands": ["  "]}), "commands"),
+        (json!({"host": "r1", "commands": "show version"}), "commands"),
+        (json!({"host": "r1", "commands": ["show version"], "platform": "vax_vms"}), "platform"),
+        (json!({"host": "r1", "commands": ["show version"], "port": 0}), "port"),
+        (json!({"host": "r1", "commands": ["show version"], "port": "22"}), "port"),
+        (json!({"host": "r1", "commands": ["show version"], "read_timeout": -1}), "read_timeout"),
+        (json!({"host": "r1", "commands": ["show version"], "tags": ["no-colon"]}), "tags"),
+    ];
+    for (body, field) in cases {
+        let response = stack.post("/v2/send-command", "netops", "pw", &body).await;
+        assert_eq!(response.status(), 422, "{body}");
+        assert!(response.headers().contains_key("x-request-id"));
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["status"], 422);
+        assert_eq!(error["code"], "VALIDATION_FAILED");
+        let fields: Vec<&str> = error["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&field), "{body} → {error}");
+    }
+    let unknown: Value = stack
+        .post("/v2/send-command", "netops", "pw", &json!({"host": "r1", "commands": ["x"], "platform": "nope"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(unknown["fields"][0]["message"].as_str().unwrap().contains("cisco_ios"), "{unknown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transport_errors_have_contract_bodies() {
+    let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let url = stack.url("/v2/send-command");
+    let body = r#"{"host": "r1", "commands": ["show version"]}"#;
+
+    let no_auth = stack.http.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
+    assert_eq!(no_auth.status(), 401);
+    assert!(no_auth.headers().contains_key("www-authenticate"));
+    assert_eq!(no_auth.json::<Value>().await.unwrap()["code"], "AUTH_REQUIRED");
+
+    let form = stack.http.post(&url).basic_auth("u", Some("p")).body(body).send().await.unwrap();
+    assert_eq!(form.status(), 415);
+
+    let broken = stack
+        .http
+        .post(&url)
+        .basic_auth("u", Some("p"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 422);
+    assert_eq!(broken.json::<Value>().await.unwrap()["code"], "MALFORMED_JSON");
+
+    let huge = format!(r#"{{"host": "r1", "commands": ["{}"]}}"#, "x".repeat(2 << 20));
+    let too_big = stack
+        .http
+        .post(&url)
+        .basic_auth("u", Some("p"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 413);
+    assert_eq!(too_big.json::<Value>().await.unwrap()["status"], 413);
+
+    let echoed = stack.http.get(stack.url("/livez")).header("x-request-id", "trace-me-42").send().await.unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "trace-me-42");
+    assert_eq!(stack.http.get(stack.url("/readyz")).send().await.unwrap().status(), 200);
+    let missing = stack.http.get(stack.url("/nope")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.json::<Value>().await.unwrap()["code"], "NOT_FOUND");
+}

@@ -1,0 +1,157 @@
+//! Running one delivered job: open its credentials, mark it started, drive the device,
+//! record and publish the outcome. Returns what happened; `ack` decides the disposition.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream;
+use naas_nats::{Audit, JobMessage, Topology, headers};
+use naas_shared::config::Settings;
+use naas_shared::error::{ErrorCode, JobFailure};
+use naas_shared::job::{DeviceCredentials, JobDocument, JobRecord, command_results};
+use naas_shared::platform::Platforms;
+use naas_shared::seal::Sealer;
+use naas_shared::store::JobStore;
+use serde_json::{Value, json};
+
+use crate::ack::Handled;
+use crate::session::{DeviceSession, Target};
+
+/// Everything a job task needs, shared by all of a worker's tasks.
+pub struct JobContext {
+    pub settings: Settings,
+    pub name: String,
+    pub jetstream: jetstream::Context,
+    pub topology: Topology,
+    pub store: JobStore,
+    pub sealer: Arc<Sealer>,
+    pub platforms: Platforms,
+    pub audit: Audit,
+}
+
+pub async fn handle(ctx: &JobContext, message: &jetstream::Message, delivery: u32) -> Handled {
+    let job = match JobMessage::decode(&message.payload) {
+        Ok(job) => job,
+        Err(error) => {
+            let id = message.headers.as_ref().and_then(|h| h.get(headers::MSG_ID)).map(|v| v.to_string());
+            tracing::error!(%error, job.id = id.as_deref(), "undecodable job message; discarding it");
+            return Handled::Poison;
+        }
+    };
+    let span =
+        tracing::info_span!("job", job.id = %job.job_id, request_id = job.request_id.as_str(), device.host = %job.host);
+    tracing::Instrument::instrument(run(ctx, message, job, delivery), span).await
+}
+
+async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, delivery: u32) -> Handled {
+    let mut record = match ctx.store.get(job.job_id).await {
+        Ok(Some(record)) => record,
+        Ok(None) => job.queued_record(),
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the job record; will retry");
+            return Handled::NotRecorded;
+        }
+    };
+    if record.doc.status.is_terminal() {
+        tracing::info!(status = ?record.doc.status, "job already settled; re-publishing its result");
+        return match publish_result(ctx, &record).await {
+            Ok(()) => Handled::AlreadySettled,
+            Err(()) => Handled::NotRecorded,
+        };
+    }
+
+    let outcome = match job.open_credentials(&ctx.sealer, message.headers.as_ref()) {
+        Ok(credentials) => {
+            record.doc.mark_started(naas_shared::now(), delivery);
+            if let Err(error) = ctx.store.put(&record).await {
+                tracing::warn!(%error, "cannot mark the job started; will retry");
+                return Handled::NotRecorded;
+            }
+            tracing::info!(attempt = delivery, "job started");
+            execute(ctx, &job, &credentials).await
+        }
+        Err(error) => {
+            tracing::error!(%error, "job credentials cannot be opened");
+            Err(JobFailure::new(ErrorCode::Internal, "the job's credentials could not be opened by the worker"))
+        }
+    };
+    record.doc.settle(outcome, naas_shared::now());
+    if let Err(error) = ctx.store.put(&record).await {
+        tracing::warn!(%error, "cannot store the job's result; will retry");
+        return Handled::NotRecorded;
+    }
+    log_outcome(&record.doc);
+    if publish_result(ctx, &record).await.is_err() {
+        return Handled::NotRecorded;
+    }
+    ctx.audit
+        .emit(
+            "job.completed",
+            Some(&record.request_id),
+            json!({"job_id": record.doc.job_id.to_string(), "status": record.doc.status, "duration_ms": record.doc.duration_ms}),
+        )
+        .await;
+    Handled::Settled
+}
+
+/// Drives the device within the job's overall deadline.
+async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredentials) -> Result<Value, JobFailure> {
+    let platform = ctx.platforms.get(&job.platform).ok_or_else(|| {
+        JobFailure::new(ErrorCode::Internal, format!("platform {:?} is not known to this worker", job.platform))
+    })?;
+    let worker = &ctx.settings.worker;
+    let prompt_timeout = Duration::from_secs(worker.prompt_timeout_secs);
+    let read_timeout = Duration::from_secs(job.read_timeout_secs);
+    let target = Target {
+        host: job.host.as_str(),
+        port: job.port,
+        platform,
+        conn_timeout: Duration::from_secs(job.conn_timeout_secs),
+        prompt_timeout,
+        output_limit: worker.output_limit_bytes,
+    };
+    let deadline = target.conn_timeout * 2 + prompt_timeout * 2 + read_timeout * job.commands.len() as u32;
+    let work = async {
+        let mut session = DeviceSession::open(&target, credentials).await?;
+        let mut outputs = Vec::with_capacity(job.commands.len());
+        for command in job.commands.as_slice() {
+            match session.run(command, read_timeout).await {
+                Ok(output) => outputs.push((command.clone(), output)),
+                Err(failure) => {
+                    session.close().await;
+                    return Err(failure);
+                }
+            }
+        }
+        session.close().await;
+        Ok(command_results(outputs))
+    };
+    tokio::time::timeout(deadline, work).await.unwrap_or_else(|_| {
+        Err(JobFailure::new(
+            ErrorCode::ReadTimeout,
+            format!("the job did not finish within its deadline of {} s", deadline.as_secs()),
+        ))
+    })
+}
+
+async fn publish_result(ctx: &JobContext, record: &JobRecord) -> Result<(), ()> {
+    let subject = ctx.topology.result_subject(&record.context, record.doc.job_id);
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(headers::MSG_ID, format!("{}:result", record.doc.job_id).as_str());
+    headers.insert(headers::REQUEST_ID, record.request_id.as_str());
+    let payload = serde_json::to_vec(&record.doc).expect("job documents serialise");
+    let published = match ctx.jetstream.publish_with_headers(subject, headers, payload.into()).await {
+        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    published.map_err(|error| tracing::warn!(error, "cannot publish the job's result; will retry"))
+}
+
+fn log_outcome(doc: &JobDocument) {
+    match doc.error_code {
+        None => tracing::info!(duration_ms = doc.duration_ms, "job finished"),
+        Some(code) => {
+            tracing::info!(duration_ms = doc.duration_ms, error_code = %code, error = doc.error.as_deref(), "job failed")
+        }
+    }
+}

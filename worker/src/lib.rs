@@ -1,0 +1,153 @@
+//! The naas worker: pulls jobs from the shared JetStream consumer, runs each on its device
+//! over an SSH shell, stores the outcome in Redis, publishes it on the result subject, and
+//! only then acks. Stateless: run as many as the load needs.
+//!
+//! Flow control: a job is pulled only when a concurrency permit is free, and the permit
+//! travels with the job's task, so a worker never holds more jobs than it can run (plus
+//! one prefetch batch).
+
+pub mod ack;
+mod job;
+pub mod session;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use async_nats::jetstream::AckKind;
+use async_nats::jetstream::consumer::{Consumer, pull};
+use futures::StreamExt;
+use naas_nats::{Audit, Topology};
+use naas_shared::config::Settings;
+use naas_shared::platform::Platforms;
+use naas_shared::store::JobStore;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::ack::{Disposition, disposition};
+use crate::job::JobContext;
+
+/// Counters a test or an operator can read while the worker runs.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    /// Deliveries this worker began handling (counted before any device work).
+    pub jobs_started: AtomicU64,
+    /// Deliveries this worker finished handling (counted once settled with NATS).
+    pub jobs_handled: AtomicU64,
+}
+
+pub struct Worker {
+    ctx: Arc<JobContext>,
+    consumer: Consumer<pull::Config>,
+    stats: Arc<WorkerStats>,
+}
+
+pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
+    let name = if settings.worker.name.is_empty() { default_name() } else { settings.worker.name.clone() };
+    let sealer = Arc::new(settings.sealer().context("encryption key ring")?);
+    let topology = Topology::new(&settings.prefix);
+    let nats =
+        naas_nats::connect(&settings.nats, &format!("naas-worker {name}")).await.context("connecting to NATS")?;
+    let provisioned = naas_nats::provision(nats.clone(), &topology, &settings.nats, settings.result_ttl())
+        .await
+        .context("provisioning NATS streams")?;
+    let store = JobStore::connect(&settings.redis.url, &settings.prefix, sealer.clone(), settings.result_ttl())
+        .await
+        .context("connecting to Redis")?;
+    let ctx = JobContext {
+        audit: Audit::new(nats, topology.clone()),
+        name,
+        jetstream: provisioned.jetstream,
+        topology,
+        store,
+        sealer,
+        platforms: Platforms::builtin(),
+        settings,
+    };
+    Ok(Worker { ctx: Arc::new(ctx), consumer: provisioned.workers, stats: Arc::default() })
+}
+
+fn default_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    let host = if host.is_empty() { "worker".to_owned() } else { host };
+    format!("{host}-{}", std::process::id())
+}
+
+impl Worker {
+    pub fn name(&self) -> &str {
+        &self.ctx.name
+    }
+
+    pub fn stats(&self) -> Arc<WorkerStats> {
+        self.stats.clone()
+    }
+
+    pub async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
+        let concurrency = self.ctx.settings.worker.concurrency;
+        let permits = Arc::new(Semaphore::new(concurrency));
+        let tracker = TaskTracker::new();
+        let mut messages = self
+            .consumer
+            .stream()
+            .max_messages_per_batch(concurrency)
+            .heartbeat(Duration::from_secs(5))
+            .expires(Duration::from_secs(30))
+            .messages()
+            .await
+            .context("subscribing to the jobs consumer")?;
+        tracing::info!(worker = self.ctx.name.as_str(), concurrency, "worker pulling jobs");
+        loop {
+            let permit = tokio::select! {
+                _ = token.cancelled() => break,
+                permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+            };
+            let next = tokio::select! {
+                _ = token.cancelled() => break,
+                next = messages.next() => next,
+            };
+            let message = match next {
+                Some(Ok(message)) => message,
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "pulling jobs failed; continuing");
+                    continue;
+                }
+                None => anyhow::bail!("the jobs consumer stream ended"),
+            };
+            let ctx = self.ctx.clone();
+            let stats = self.stats.clone();
+            tracker.spawn(async move {
+                stats.jobs_started.fetch_add(1, Ordering::SeqCst);
+                let delivery = message.info().map(|i| i.delivered as u32).unwrap_or(1);
+                let handled = job::handle(&ctx, &message, delivery).await;
+                settle_delivery(&message, disposition(&handled, delivery)).await;
+                stats.jobs_handled.fetch_add(1, Ordering::SeqCst);
+                drop(permit);
+            });
+        }
+        // Hand back what was prefetched but not started, so other workers take it now
+        // rather than after the ack wait.
+        let mut returned = 0;
+        while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_millis(100), messages.next()).await {
+            let _ = message.ack_with(AckKind::Nak(None)).await;
+            returned += 1;
+        }
+        drop(messages);
+        tracing::info!(returned, in_flight = tracker.len(), "worker stopping");
+        let grace = Duration::from_secs(self.ctx.settings.worker.shutdown_grace_secs);
+        naas_shared::shutdown::drain(&tracker, grace, "jobs").await;
+        Ok(())
+    }
+}
+
+async fn settle_delivery(message: &async_nats::jetstream::Message, disposition: Disposition) {
+    let result = match disposition {
+        Disposition::Ack => message.double_ack().await,
+        Disposition::Nak(delay) => message.ack_with(AckKind::Nak(Some(delay))).await,
+        Disposition::Term => message.ack_with(AckKind::Term).await,
+    };
+    if let Err(error) = result {
+        tracing::warn!(%error, ?disposition, "could not settle the job message with NATS");
+    }
+}

@@ -1,0 +1,215 @@
+//! One interactive CLI session on a device: connect, authenticate, open a PTY shell, find
+//! the prompt, reach privileged mode, turn paging off, run commands, close.
+//!
+//! Network CLIs ignore or mishandle exec channels, so everything goes through the shell,
+//! and a command is complete when the device's own prompt comes back. Every phase has its
+//! own timeout and every failure maps to exactly one contract error code here.
+
+mod ssh;
+pub mod transcript;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use naas_shared::error::{ErrorCode, JobFailure};
+use naas_shared::job::DeviceCredentials;
+use naas_shared::platform::Platform;
+use russh::ChannelMsg;
+use russh::client::Msg;
+use tokio::time::Instant;
+
+use self::transcript::{Transcript, command_output};
+
+/// Where and how to reach a device.
+pub struct Target<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub platform: Arc<Platform>,
+    pub conn_timeout: Duration,
+    pub prompt_timeout: Duration,
+    pub output_limit: usize,
+}
+
+/// An open shell at the device's privileged prompt.
+pub struct DeviceSession {
+    handle: russh::client::Handle<ssh::Client>,
+    channel: russh::Channel<Msg>,
+    platform: Arc<Platform>,
+    transcript: Transcript,
+    /// The device's name as its prompt shows it; a command ends when it comes back.
+    base_prompt: String,
+    output_total: usize,
+    output_limit: usize,
+}
+
+impl DeviceSession {
+    pub async fn open(target: &Target<'_>, credentials: &DeviceCredentials) -> Result<Self, JobFailure> {
+        let (handle, channel) = ssh::connect(target, credentials).await?;
+        let mut session = Self {
+            handle,
+            channel,
+            platform: target.platform.clone(),
+            transcript: Transcript::new(target.output_limit),
+            base_prompt: String::new(),
+            output_total: 0,
+            output_limit: target.output_limit,
+        };
+        let prompt = session.first_prompt(target.prompt_timeout).await?;
+        session.base_prompt = prompt.host.clone();
+        if prompt.sigil == session.platform.file.user_sigil {
+            session.enable(credentials, target.prompt_timeout).await?;
+        }
+        for command in session.platform.file.on_open.clone() {
+            session.run(&command, target.prompt_timeout).await?;
+        }
+        Ok(session)
+    }
+
+    /// Runs one command and returns its output without echo or prompt.
+    pub async fn run(&mut self, command: &str, timeout: Duration) -> Result<String, JobFailure> {
+        self.transcript.take();
+        self.send(&format!("{command}\n")).await?;
+        let deadline = Instant::now() + timeout;
+        // A prompt only ends the command once the command's echo has been seen, so a late
+        // prompt left over from earlier input cannot end it early.
+        let echo = command.trim();
+        let mut echoed = false;
+        loop {
+            echoed = echoed || self.transcript.head(echo.len() + 512).contains(echo);
+            if echoed
+                && let Some(prompt) = self.prompt_at_end()
+                && prompt.host == self.base_prompt
+            {
+                break;
+            }
+            self.read_until(deadline, "the command's output to end with the prompt", ErrorCode::ReadTimeout).await?;
+        }
+        let text = self.transcript.take();
+        self.output_total += text.len();
+        if self.output_total > self.output_limit {
+            return Err(too_large(self.output_limit));
+        }
+        Ok(command_output(&text, command))
+    }
+
+    /// Leaves the CLI politely; errors are irrelevant at this point.
+    pub async fn close(self) {
+        if let Some(close) = &self.platform.file.close {
+            let _ = self.channel.data_bytes(format!("{close}\n").into_bytes()).await;
+        }
+        let _ = self.channel.eof().await;
+        let _ = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+    }
+
+    async fn first_prompt(&mut self, timeout: Duration) -> Result<Prompt, JobFailure> {
+        let deadline = Instant::now() + timeout;
+        // Most devices print a prompt on their own; nudge with Enter if they stay quiet.
+        let nudge_at = Instant::now() + Duration::from_millis(1500).min(timeout / 2);
+        let mut nudged = false;
+        loop {
+            if let Some(prompt) = self.prompt_at_end() {
+                return Ok(prompt);
+            }
+            let wait_until = if nudged { deadline } else { nudge_at };
+            match self.read_until(wait_until, "the device's prompt", ErrorCode::PromptNotDetected).await {
+                Ok(()) => {}
+                Err(e) if nudged || Instant::now() >= deadline => return Err(e),
+                Err(_) => {
+                    nudged = true;
+                    self.send("\n").await?;
+                }
+            }
+        }
+    }
+
+    async fn enable(&mut self, credentials: &DeviceCredentials, timeout: Duration) -> Result<(), JobFailure> {
+        let Some(enable) = self.platform.file.enable_command.clone() else { return Ok(()) };
+        self.transcript.take();
+        self.send(&format!("{enable}\n")).await?;
+        let deadline = Instant::now() + timeout;
+        let asked = loop {
+            if self.password_prompt_at_end() {
+                break true;
+            }
+            if self.prompt_at_end().is_some() {
+                break false;
+            }
+            self.read_until(deadline, "the enable password prompt", ErrorCode::PromptNotDetected).await?;
+        };
+        if asked {
+            let secret = credentials.enable.as_ref().unwrap_or(&credentials.password);
+            self.transcript.take();
+            self.send(&format!("{}\n", secret.expose())).await?;
+            loop {
+                if self.prompt_at_end().is_some() {
+                    break;
+                }
+                if self.password_prompt_at_end() {
+                    return Err(JobFailure::new(ErrorCode::AuthFailure, "the enable secret was refused"));
+                }
+                self.read_until(deadline, "the prompt after enable", ErrorCode::PromptNotDetected).await?;
+            }
+        }
+        match self.prompt_at_end() {
+            Some(p) if p.sigil == self.platform.file.privileged_sigil => {
+                self.transcript.take();
+                Ok(())
+            }
+            _ => Err(JobFailure::new(ErrorCode::AuthFailure, "the enable secret was refused")),
+        }
+    }
+
+    async fn send(&self, text: &str) -> Result<(), JobFailure> {
+        self.channel
+            .data_bytes(text.as_bytes().to_vec())
+            .await
+            .map_err(|_| JobFailure::new(ErrorCode::PromptNotDetected, "the device closed the session"))
+    }
+
+    /// Reads one burst of output into the transcript, answering a pager if one shows.
+    async fn read_until(&mut self, deadline: Instant, what: &str, on_timeout: ErrorCode) -> Result<(), JobFailure> {
+        let message = tokio::time::timeout_at(deadline, self.channel.wait())
+            .await
+            .map_err(|_| JobFailure::new(on_timeout, format!("timed out waiting for {what}")))?;
+        match message {
+            Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
+                self.transcript.push(&data).map_err(|_| too_large(self.output_limit))?;
+                if let Some(pager) = &self.platform.pager
+                    && self.transcript.strip_trailing(pager)
+                {
+                    self.send(" ").await?;
+                }
+                Ok(())
+            }
+            Some(ChannelMsg::Eof | ChannelMsg::Close) | None => Err(JobFailure::new(
+                ErrorCode::PromptNotDetected,
+                format!("the device closed the session while waiting for {what}"),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn prompt_at_end(&self) -> Option<Prompt> {
+        let line = self.transcript.last_line();
+        let line = line.trim_start();
+        let caps = self.platform.prompt.captures(line)?;
+        let whole = caps.get(0)?;
+        (whole.start() == 0).then(|| Prompt {
+            host: caps.name("host").map_or("", |m| m.as_str()).to_owned(),
+            sigil: caps.name("sigil").map_or("", |m| m.as_str()).to_owned(),
+        })
+    }
+
+    fn password_prompt_at_end(&self) -> bool {
+        self.platform.password_prompt.is_match(&self.transcript.last_line())
+    }
+}
+
+struct Prompt {
+    host: String,
+    sigil: String,
+}
+
+fn too_large(limit: usize) -> JobFailure {
+    JobFailure::new(ErrorCode::OutputTooLarge, format!("the job's output exceeded the limit of {limit} bytes"))
+}

@@ -1,0 +1,177 @@
+//! What the device printed, cleaned as it arrives: ANSI escape sequences removed (even when
+//! split across reads), backspaces applied, carriage returns dropped. Bounded: pushing past
+//! the limit is refused, so a device that never stops talking cannot exhaust the worker.
+//!
+//! Pure and synchronous, so the parser can be tested (and fuzzed) without a device.
+
+use regex::Regex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    None,
+    /// Saw ESC.
+    Start,
+    /// Inside `ESC [ …` until a final byte 0x40..=0x7E.
+    Csi,
+    /// Inside `ESC ] …` until BEL or `ESC \`.
+    Osc,
+    /// Saw ESC inside an OSC string.
+    OscEsc,
+}
+
+/// Output exceeded the configured limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge;
+
+#[derive(Debug)]
+pub struct Transcript {
+    text: Vec<u8>,
+    escape: Escape,
+    limit: usize,
+}
+
+impl Transcript {
+    pub fn new(limit: usize) -> Self {
+        Self { text: Vec::new(), escape: Escape::None, limit }
+    }
+
+    /// Appends raw bytes from the device.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(), TooLarge> {
+        for &b in bytes {
+            self.escape = match (self.escape, b) {
+                (Escape::None, 0x1b) => Escape::Start,
+                (Escape::None, b'\r' | 0x00 | 0x07) => Escape::None,
+                (Escape::None, 0x08) => {
+                    if self.text.last().is_some_and(|&c| c != b'\n') {
+                        self.text.pop();
+                    }
+                    Escape::None
+                }
+                (Escape::None, b) => {
+                    if self.text.len() >= self.limit {
+                        return Err(TooLarge);
+                    }
+                    self.text.push(b);
+                    Escape::None
+                }
+                (Escape::Start, b'[') => Escape::Csi,
+                (Escape::Start, b']') => Escape::Osc,
+                (Escape::Start, _) => Escape::None,
+                (Escape::Csi, 0x40..=0x7e) => Escape::None,
+                (Escape::Csi, _) => Escape::Csi,
+                (Escape::Osc, 0x07) => Escape::None,
+                (Escape::Osc, 0x1b) => Escape::OscEsc,
+                (Escape::Osc, _) => Escape::Osc,
+                (Escape::OscEsc, _) => Escape::None,
+            };
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The first `n` bytes (where a command's echo is).
+    pub fn head(&self, n: usize) -> String {
+        String::from_utf8_lossy(&self.text[..n.min(self.text.len())]).into_owned()
+    }
+
+    /// The text after the last newline.
+    pub fn last_line(&self) -> String {
+        let start = self.text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        String::from_utf8_lossy(&self.text[start..]).into_owned()
+    }
+
+    /// If the text ends with `pattern` (e.g. a `--More--` pager), removes it and says so.
+    pub fn strip_trailing(&mut self, pattern: &Regex) -> bool {
+        let tail_start = self.text.len().saturating_sub(256);
+        let tail = String::from_utf8_lossy(&self.text[tail_start..]).into_owned();
+        match pattern.find_iter(&tail).last() {
+            Some(m) if m.end() == tail.len() => {
+                let cut = tail_start + tail[..m.start()].len();
+                self.text.truncate(cut.min(self.text.len()));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Takes everything collected so far.
+    pub fn take(&mut self) -> String {
+        let text = std::mem::take(&mut self.text);
+        String::from_utf8_lossy(&text).into_owned()
+    }
+}
+
+/// Removes the echoed command (and anything before it) and the trailing prompt line from
+/// one command's transcript, leaving exactly the device's output.
+pub fn command_output(text: &str, command: &str) -> String {
+    let body = match text.find(command.trim()) {
+        Some(at) => match text[at..].find('\n') {
+            Some(nl) => &text[at + nl + 1..],
+            None => "",
+        },
+        None => text,
+    };
+    match body.rfind('\n') {
+        Some(nl) => body[..nl].to_owned(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cleaned(chunks: &[&[u8]]) -> String {
+        let mut t = Transcript::new(1 << 20);
+        for c in chunks {
+            t.push(c).unwrap();
+        }
+        t.take()
+    }
+
+    #[test]
+    fn strips_ansi_even_across_chunks() {
+        assert_eq!(cleaned(&[b"\x1b[1;32mgreen\x1b[0m\r\n"]), "green\n");
+        assert_eq!(cleaned(&[b"a\x1b", b"[3", b"1mb\x1b]0;title\x07c"]), "abc");
+        assert_eq!(cleaned(&[b"x\x1b]0;t\x1b\\y"]), "xy");
+    }
+
+    #[test]
+    fn applies_backspaces_like_a_terminal() {
+        assert_eq!(cleaned(&[b"line\n --More-- \x08\x08\x08\x08\x08\x08\x08\x08\x08\x08next"]), "line\nnext");
+        assert_eq!(cleaned(&[b"a\n\x08b"]), "a\nb");
+    }
+
+    #[test]
+    fn refuses_output_over_the_limit() {
+        let mut t = Transcript::new(4);
+        assert!(t.push(b"abcd").is_ok());
+        assert_eq!(t.push(b"e"), Err(TooLarge));
+    }
+
+    #[test]
+    fn strips_a_trailing_pager() {
+        let pager = Regex::new(r"\s*--More--\s*$").unwrap();
+        let mut t = Transcript::new(1024);
+        t.push(b"line1\nline2\n --More-- ").unwrap();
+        assert!(t.strip_trailing(&pager));
+        assert_eq!(t.take(), "line1\nline2");
+        t.push(b"no pager here").unwrap();
+        assert!(!t.strip_trailing(&pager));
+    }
+
+    #[test]
+    fn output_loses_only_echo_and_prompt() {
+        let text = "show version\nCisco IOS Software\nuptime is 1 day\nr1#";
+        assert_eq!(command_output(text, "show version"), "Cisco IOS Software\nuptime is 1 day");
+        assert_eq!(command_output("junk\nshow clock\n*10:00\nr1#", "show clock"), "*10:00");
+        assert_eq!(command_output("terminal length 0\nr1#", "terminal length 0"), "");
+    }
+}
