@@ -19,10 +19,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
-use naas_nats::{Audit, Topology};
 use naas_shared::config::Settings;
 use naas_shared::platform::Platforms;
-use naas_shared::store::JobStore;
 use tokio_util::sync::CancellationToken;
 
 use crate::state::{AppState, Inner};
@@ -36,32 +34,29 @@ pub struct Api {
 }
 
 pub async fn build(settings: Settings) -> anyhow::Result<Api> {
-    let sealer = Arc::new(settings.sealer().context("encryption key ring")?);
-    let topology = Topology::new(&settings.prefix);
-    let nats = naas_nats::connect(&settings.nats, "naas-api").await.context("connecting to NATS")?;
-    let provisioned = naas_nats::provision(nats.clone(), &topology, &settings.nats, settings.result_ttl())
-        .await
-        .context("provisioning NATS streams")?;
-    let store = JobStore::connect(&settings.redis.url, &settings.prefix, sealer.clone(), settings.result_ttl())
-        .await
-        .context("connecting to Redis")?;
+    let backends = naas_nats::connect_backends(&settings, "naas-api").await?;
     let tls = tls::server_config(&settings.tls)?;
     let listener =
         std::net::TcpListener::bind(settings.api.listen).with_context(|| format!("binding {}", settings.api.listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
-    let audit = Audit::new(nats.clone(), topology.clone());
     let state = AppState(Arc::new(Inner {
         settings,
-        nats,
-        jetstream: provisioned.jetstream,
-        topology,
-        store,
-        sealer,
+        nats: backends.nats,
+        jetstream: backends.jetstream,
+        topology: backends.topology,
+        store: backends.store,
+        sealer: backends.sealer,
         platforms: Platforms::builtin(),
-        audit,
+        audit: backends.audit,
     }));
     Ok(Api { listener, addr, tls, state })
+}
+
+impl naas_shared::service::Service for Api {
+    async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
+        Api::run_until_stopped(self, token).await
+    }
 }
 
 impl Api {

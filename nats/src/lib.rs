@@ -6,11 +6,13 @@
 //! test runs can share a NATS server.
 
 pub mod audit;
+pub mod backends;
 pub mod message;
 pub mod provision;
 pub mod topology;
 
 pub use audit::Audit;
+pub use backends::{Backends, connect_backends};
 pub use message::{JobMessage, MessageError, headers};
 pub use provision::{Provisioned, connect, provision};
 pub use topology::Topology;

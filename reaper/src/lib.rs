@@ -24,6 +24,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Reaper> {
     Ok(Reaper { interval: Duration::from_secs(settings.reaper.interval_secs.max(1)), consumer: provisioned.workers })
 }
 
+impl naas_shared::service::Service for Reaper {
+    async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
+        Reaper::run_until_stopped(self, token).await
+    }
+}
+
 impl Reaper {
     pub async fn run_until_stopped(mut self, token: CancellationToken) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(self.interval);

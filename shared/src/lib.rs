@@ -9,6 +9,7 @@ pub mod job;
 pub mod platform;
 pub mod seal;
 pub mod secret;
+pub mod service;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

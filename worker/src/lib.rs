@@ -18,10 +18,8 @@ use anyhow::Context as _;
 use async_nats::jetstream::AckKind;
 use async_nats::jetstream::consumer::{Consumer, pull};
 use futures::StreamExt;
-use naas_nats::{Audit, Topology};
 use naas_shared::config::Settings;
 use naas_shared::platform::Platforms;
-use naas_shared::store::JobStore;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -46,33 +44,30 @@ pub struct Worker {
 
 pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let name = if settings.worker.name.is_empty() { default_name() } else { settings.worker.name.clone() };
-    let sealer = Arc::new(settings.sealer().context("encryption key ring")?);
-    let topology = Topology::new(&settings.prefix);
-    let nats =
-        naas_nats::connect(&settings.nats, &format!("naas-worker {name}")).await.context("connecting to NATS")?;
-    let provisioned = naas_nats::provision(nats.clone(), &topology, &settings.nats, settings.result_ttl())
-        .await
-        .context("provisioning NATS streams")?;
-    let store = JobStore::connect(&settings.redis.url, &settings.prefix, sealer.clone(), settings.result_ttl())
-        .await
-        .context("connecting to Redis")?;
+    let backends = naas_nats::connect_backends(&settings, &format!("naas-worker {name}")).await?;
     let ctx = JobContext {
-        audit: Audit::new(nats, topology.clone()),
+        audit: backends.audit,
         name,
-        jetstream: provisioned.jetstream,
-        topology,
-        store,
-        sealer,
+        jetstream: backends.jetstream,
+        topology: backends.topology,
+        store: backends.store,
+        sealer: backends.sealer,
         platforms: Platforms::builtin(),
         settings,
     };
-    Ok(Worker { ctx: Arc::new(ctx), consumer: provisioned.workers, stats: Arc::default() })
+    Ok(Worker { ctx: Arc::new(ctx), consumer: backends.workers, stats: Arc::default() })
 }
 
 fn default_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
     let host = if host.is_empty() { "worker".to_owned() } else { host };
     format!("{host}-{}", std::process::id())
+}
+
+impl naas_shared::service::Service for Worker {
+    async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
+        Worker::run_until_stopped(self, token).await
+    }
 }
 
 impl Worker {

@@ -1,33 +1,6 @@
-//! `naas-api`: configuration → telemetry → build → serve until SIGINT/SIGTERM.
-
-use std::process::ExitCode;
-
-use naas_shared::config::Settings;
+//! `naas-api`: the composition root (see `naas_shared::service::main`).
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let settings = match Settings::load() {
-        Ok(s) => s,
-        Err(errors) => {
-            eprintln!("naas-api: {errors}");
-            return ExitCode::from(2);
-        }
-    };
-    naas_shared::telemetry::init(&settings.log);
-    let token = naas_shared::shutdown::signal_token();
-    let api = match naas_api::build(settings).await {
-        Ok(api) => api,
-        Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "naas-api failed to start");
-            return ExitCode::FAILURE;
-        }
-    };
-    match api.run_until_stopped(token).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "naas-api stopped with an error");
-            ExitCode::FAILURE
-        }
-    }
+async fn main() -> std::process::ExitCode {
+    naas_shared::service::main("naas-api", naas_api::build).await
 }

@@ -1,45 +1,32 @@
 //! The device password (and command output) never appear in logs, in Redis, or in what
 //! NATS stores.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use async_nats::jetstream;
 use naas_sim::DeviceSpec;
 use naas_tests::{Stack, StackOptions, logs};
 use serde_json::json;
 
-fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
-    let mut hits = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path)
-                && bytes.windows(needle.len()).any(|w| w == needle)
-            {
-                hits.push(path.display().to_string());
-            }
-        }
-    }
-    hits
-}
-
-fn block_files(dir: &Path) -> Vec<std::path::PathBuf> {
+/// Every file below `dir`.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
         for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "blk") {
-                found.push(path);
-            }
+            if path.is_dir() { pending.push(path) } else { found.push(path) }
         }
     }
     found
+}
+
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    files_below(dir)
+        .into_iter()
+        .filter(|p| std::fs::read(p).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle)))
+        .map(|p| p.display().to_string())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -81,7 +68,7 @@ async fn the_password_never_leaks() {
     let results = jetstream::new(stack.nats_client.clone()).get_stream(topology.results_stream()).await.unwrap();
     assert_eq!(results.get_info().await.unwrap().state.messages, 1);
     let store = stack.nats.store_dir();
-    let written: u64 = block_files(&store).iter().map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    let written: u64 = files_below(&store).iter().filter(|p| p.extension().is_some_and(|e| e == "blk")).map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
     assert!(written > 0, "the results reached the store files, so their absence below means something");
     assert_eq!(files_containing(&store, password.as_bytes()), Vec::<String>::new());
     assert_eq!(files_containing(&store, enable.as_bytes()), Vec::<String>::new());

@@ -19,6 +19,16 @@ enum Escape {
     OscEsc,
 }
 
+/// After a pager prompt is removed, the device erases it on screen (IOS: N backspaces,
+/// N spaces, N backspaces). Those bytes are swallowed, and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Erase {
+    Off,
+    Back(usize),
+    Blank { width: usize, blanked: usize },
+    BackAgain { left: usize },
+}
+
 /// Output exceeded the configured limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TooLarge;
@@ -27,17 +37,21 @@ pub struct TooLarge;
 pub struct Transcript {
     text: Vec<u8>,
     escape: Escape,
+    erase: Erase,
     limit: usize,
 }
 
 impl Transcript {
     pub fn new(limit: usize) -> Self {
-        Self { text: Vec::new(), escape: Escape::None, limit }
+        Self { text: Vec::new(), escape: Escape::None, erase: Erase::Off, limit }
     }
 
     /// Appends raw bytes from the device.
     pub fn push(&mut self, bytes: &[u8]) -> Result<(), TooLarge> {
         for &b in bytes {
+            if self.escape == Escape::None && self.swallow_erase(b) {
+                continue;
+            }
             self.escape = match (self.escape, b) {
                 (Escape::None, 0x1b) => Escape::Start,
                 (Escape::None, b'\r' | 0x00 | 0x07) => Escape::None,
@@ -68,6 +82,23 @@ impl Transcript {
         Ok(())
     }
 
+    /// Whether `b` belongs to the erase sequence that follows a removed pager prompt.
+    fn swallow_erase(&mut self, b: u8) -> bool {
+        let (next, swallowed) = match (self.erase, b) {
+            (Erase::Off, _) => return false,
+            (Erase::Back(n), 0x08) => (Erase::Back(n + 1), true),
+            (Erase::Back(n), b' ') if n > 0 => (Erase::Blank { width: n, blanked: 1 }, true),
+            (Erase::Blank { width, blanked }, b' ') if blanked < width => {
+                (Erase::Blank { width, blanked: blanked + 1 }, true)
+            }
+            (Erase::Blank { width, .. }, 0x08) => (Erase::BackAgain { left: width - 1 }, true),
+            (Erase::BackAgain { left }, 0x08) if left > 0 => (Erase::BackAgain { left: left - 1 }, true),
+            _ => (Erase::Off, false),
+        };
+        self.erase = if matches!(next, Erase::BackAgain { left: 0 }) { Erase::Off } else { next };
+        swallowed
+    }
+
     pub fn len(&self) -> usize {
         self.text.len()
     }
@@ -95,6 +126,11 @@ impl Transcript {
             Some(m) if m.end() == tail.len() => {
                 let cut = tail_start + tail[..m.start()].len();
                 self.text.truncate(cut.min(self.text.len()));
+                // Keep the line break the pager's own line started with.
+                if m.as_str().starts_with('\n') || m.as_str().starts_with("\r\n") {
+                    self.text.push(b'\n');
+                }
+                self.erase = Erase::Back(0);
                 true
             }
             _ => false,
@@ -157,12 +193,22 @@ mod tests {
     }
 
     #[test]
+    fn a_paged_listing_reads_as_if_it_was_never_paged() {
+        let pager = Regex::new(r"\s*--More--\s*$").unwrap();
+        let mut t = Transcript::new(1024);
+        t.push(b"interface Gi1\r\n --More-- ").unwrap();
+        assert!(t.strip_trailing(&pager));
+        t.push(b"\x08\x08\x08\x08\x08\x08\x08\x08\x08         \x08\x08\x08\x08\x08\x08\x08\x08\x08 ip address 10.0.0.1\r\n").unwrap();
+        assert_eq!(t.take(), "interface Gi1\n ip address 10.0.0.1\n");
+    }
+
+    #[test]
     fn strips_a_trailing_pager() {
         let pager = Regex::new(r"\s*--More--\s*$").unwrap();
         let mut t = Transcript::new(1024);
         t.push(b"line1\nline2\n --More-- ").unwrap();
         assert!(t.strip_trailing(&pager));
-        assert_eq!(t.take(), "line1\nline2");
+        assert_eq!(t.take(), "line1\nline2\n");
         t.push(b"no pager here").unwrap();
         assert!(!t.strip_trailing(&pager));
     }

@@ -1,0 +1,45 @@
+//! Start-up of a process that uses both NATS and Redis: key ring, NATS connection and
+//! topology, Redis job store. Shared by the API and the workers so they connect alike.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use async_nats::jetstream;
+use async_nats::jetstream::consumer::{Consumer, pull};
+use naas_shared::config::Settings;
+use naas_shared::seal::Sealer;
+use naas_shared::store::JobStore;
+
+use crate::{Audit, Topology};
+
+pub struct Backends {
+    pub nats: async_nats::Client,
+    pub jetstream: jetstream::Context,
+    pub workers: Consumer<pull::Config>,
+    pub topology: Topology,
+    pub store: JobStore,
+    pub sealer: Arc<Sealer>,
+    pub audit: Audit,
+}
+
+/// Connects to NATS (provisioning the topology) and Redis; fails fast if either is down.
+pub async fn connect_backends(settings: &Settings, client_name: &str) -> anyhow::Result<Backends> {
+    let sealer = Arc::new(settings.sealer().context("encryption key ring")?);
+    let topology = Topology::new(&settings.prefix);
+    let nats = crate::connect(&settings.nats, client_name).await.context("connecting to NATS")?;
+    let provisioned = crate::provision(nats.clone(), &topology, &settings.nats, settings.result_ttl())
+        .await
+        .context("provisioning NATS streams")?;
+    let store = JobStore::connect(&settings.redis.url, &settings.prefix, sealer.clone(), settings.result_ttl())
+        .await
+        .context("connecting to Redis")?;
+    Ok(Backends {
+        audit: Audit::new(nats.clone(), topology.clone()),
+        nats,
+        jetstream: provisioned.jetstream,
+        workers: provisioned.workers,
+        topology,
+        store,
+        sealer,
+    })
+}
