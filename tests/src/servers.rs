@@ -89,30 +89,30 @@ impl Supervised {
             Box::new(child.stdout.take().expect("piped stdout"))
         };
         let output = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel::<Option<String>>();
+        let (tx, rx) = mpsc::channel::<String>();
         let keep = output.clone();
-        let ready = ready.to_owned();
+        let marker = ready.to_owned();
         std::thread::spawn(move || {
-            let mut announced = false;
+            let mut announcing = true;
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
                 keep.lock().unwrap().push_str(&format!("{line}\n"));
-                if !announced {
-                    let is_ready = line.contains(&ready);
-                    let _ = tx.send(Some(line));
-                    if is_ready {
-                        announced = true;
-                        let _ = tx.send(None);
-                    }
+                if announcing {
+                    announcing = !line.contains(&marker);
+                    let _ = tx.send(line);
                 }
             }
-            let _ = tx.send(None);
         });
         let mut lines = Vec::new();
         loop {
             match rx.recv_timeout(Duration::from_secs(20)) {
-                Ok(Some(line)) => lines.push(line),
-                Ok(None) if lines.last().is_some_and(|l| l.contains(ready.as_str())) => break,
-                Ok(None) | Err(_) => {
+                Ok(line) => {
+                    let done = line.contains(ready);
+                    lines.push(line);
+                    if done {
+                        break;
+                    }
+                }
+                Err(_) => {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(format!("{command:?} did not become ready:\n{}", output.lock().unwrap()));

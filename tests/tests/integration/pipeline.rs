@@ -108,7 +108,7 @@ async fn a_closed_port_fails_fast_with_connection_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_share_the_consumer_and_never_run_a_job_twice() {
-    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, "en-s3cret");
+    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
     device.latency_ms = 30;
     let options = StackOptions { workers: 2, worker_concurrency: 2, devices: vec![device] };
     let stack = Stack::start(options).await;
