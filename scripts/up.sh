@@ -16,8 +16,8 @@ DEVICE_USER="${DEVICE_USER:-netops}"
 DEVICE_PASSWORD="${DEVICE_PASSWORD:-netops}"
 
 scripts/bootstrap.sh
-echo "up: building (cargo build --workspace --release)"
-cargo build --workspace --release --quiet
+echo "up: building the services (release)"
+cargo build --release --quiet -p naas-api -p naas-worker -p naas-reaper -p naas-sim
 bin=target/release
 
 run=.run
@@ -44,6 +44,7 @@ stop() {
   echo; echo "up: stopping"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  exit 0
 }
 trap stop INT TERM EXIT
 
