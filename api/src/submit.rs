@@ -3,6 +3,7 @@
 
 use naas_shared::config::JobSettings;
 use naas_shared::domain::{CommandList, Context, Host, Tag};
+use naas_shared::job::{ConfigOptions, JobKind};
 use naas_shared::platform::Platforms;
 use naas_shared::secret::Secret;
 use serde_json::{Map, Value};
@@ -15,7 +16,9 @@ pub struct Submission {
     pub host: Host,
     pub port: u16,
     pub platform: String,
+    /// Commands (send-command) or configuration lines (send-config).
     pub commands: CommandList,
+    pub config: ConfigOptions,
     pub enable: Option<Secret<String>>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
@@ -25,7 +28,7 @@ pub struct Submission {
 
 /// Fields of the contract this server does not act on yet; sending them is an error rather
 /// than a silent no-op.
-const NOT_YET_SUPPORTED: &[&str] = &["expect_string", "save_config", "commit", "webhook_url"];
+const NOT_YET_SUPPORTED: &[&str] = &["expect_string", "webhook_url"];
 
 struct Fields<'a> {
     body: &'a Map<String, Value>,
@@ -62,6 +65,32 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A required list of one-line strings. With `text_allowed`, one string holding
+    /// several lines is accepted too (blank lines dropped), as netmiko accepts it.
+    fn lines(&mut self, name: &str, what: &str, text_allowed: bool) -> Option<CommandList> {
+        let list = match self.present(name) {
+            None => {
+                self.fail(name, format!("is required: {what}"));
+                return None;
+            }
+            Some(Value::String(text)) if text_allowed => {
+                text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
+            }
+            Some(_) => self.string_list(name)?,
+        };
+        CommandList::parse(list).map_err(|e| self.fail(name, e.0)).ok()
+    }
+
+    fn boolean(&mut self, name: &str) -> Option<bool> {
+        match self.present(name)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.fail(name, "must be true or false");
+                None
+            }
+        }
+    }
+
     fn string_list(&mut self, name: &str) -> Option<Vec<String>> {
         let value = self.present(name)?;
         let list = value
@@ -76,6 +105,15 @@ impl<'a> Fields<'a> {
 
 /// Checks a send-command body.
 pub fn send_command(body: &Value, platforms: &Platforms, limits: &JobSettings) -> Result<Submission, Vec<FieldError>> {
+    parse(body, JobKind::Command, platforms, limits)
+}
+
+/// Checks a send-config body.
+pub fn send_config(body: &Value, platforms: &Platforms, limits: &JobSettings) -> Result<Submission, Vec<FieldError>> {
+    parse(body, JobKind::Config, platforms, limits)
+}
+
+fn parse(body: &Value, kind: JobKind, platforms: &Platforms, limits: &JobSettings) -> Result<Submission, Vec<FieldError>> {
     let Some(object) = body.as_object() else {
         return Err(vec![FieldError::new("body", "must be a JSON object")]);
     };
@@ -96,15 +134,38 @@ pub fn send_command(body: &Value, platforms: &Platforms, limits: &JobSettings) -
         let known = platforms.names().join(", ");
         f.fail("platform", format!("unknown platform {platform:?}; supported: {known}"));
     }
-    let commands = match f.present("commands") {
-        None => {
-            f.fail("commands", "is required: a non-empty list of commands");
-            None
-        }
-        Some(_) => f
-            .string_list("commands")
-            .and_then(|list| CommandList::parse(list).map_err(|e| f.fail("commands", e.0)).ok()),
+    let commands = match kind {
+        JobKind::Command => f.lines("commands", "a non-empty list of commands", false),
+        JobKind::Config => f.lines("config", "a non-empty list of configuration lines", true),
     };
+    let mut config = ConfigOptions::default();
+    match kind {
+        JobKind::Config => {
+            config.save_config = f.boolean("save_config").unwrap_or(false);
+            config.commit = f.boolean("commit").unwrap_or(false);
+            config.stop_on_error = f.boolean("stop_on_error").unwrap_or(true);
+            config.commit_confirmed_minutes = f.integer("commit_confirmed", 1, 60).map(|m| m as u32);
+            if config.commit_confirmed_minutes.is_some() && !config.commit {
+                f.fail("commit_confirmed", "needs \"commit\": true");
+            }
+            let supports = |what: Option<&String>| what.is_some();
+            if let Some(p) = platforms.get(&platform) {
+                if config.commit && !supports(p.file.commit.as_ref()) {
+                    f.fail("commit", format!("platform {platform} has no commit; use save_config"));
+                }
+                if config.save_config && !supports(p.file.save.as_ref()) {
+                    f.fail("save_config", format!("platform {platform} has no save command"));
+                }
+            }
+        }
+        JobKind::Command => {
+            for name in ["save_config", "commit", "commit_confirmed", "stop_on_error"] {
+                if f.present(name).is_some() {
+                    f.fail(name, "applies to send-config only");
+                }
+            }
+        }
+    }
     let enable = f.string("enable").map(|s| Secret::new(s.to_owned()));
     let read_timeout_secs =
         f.integer("read_timeout", 1, limits.max_read_timeout_secs).unwrap_or(limits.default_read_timeout_secs);
@@ -141,6 +202,7 @@ pub fn send_command(body: &Value, platforms: &Platforms, limits: &JobSettings) -
             port,
             platform,
             commands,
+            config,
             enable,
             read_timeout_secs,
             conn_timeout_secs,
@@ -186,7 +248,21 @@ mod tests {
         assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "context": "a.b"})), ["context"]);
         assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "password": "x"})), ["password"]);
         assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "webhook_url": "https://x"})), ["webhook_url"]);
+        assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "save_config": true})), ["save_config"]);
         assert_eq!(fields(json!([1, 2])), ["body"]);
+    }
+
+    #[test]
+    fn config_bodies() {
+        let limits = Settings::defaults().jobs;
+        let check = |body: Value| send_config(&body, &Platforms::builtin(), &limits);
+        let s = check(json!({"host": "r1", "config": "interface Lo1\n description x\n\n", "save_config": true})).unwrap();
+        assert_eq!(s.commands.as_slice(), ["interface Lo1", " description x"]);
+        assert!(s.config.save_config && s.config.stop_on_error);
+        let errors: Vec<String> =
+            check(json!({"host": "r1", "config": [], "commit": true})).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(errors, ["config", "commit"]);
+        assert!(check(json!({"host": "r1", "config": ["x"], "commit_confirmed": 5})).is_err());
     }
 
     #[test]

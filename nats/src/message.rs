@@ -7,7 +7,7 @@
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use naas_shared::domain::{CommandList, Context, Host, JobId, Tag};
-use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobRecord, JobStatus};
+use naas_shared::job::{ConfigOptions, DeviceCredentials, JobDocument, JobKind, JobRecord, JobStatus};
 use naas_shared::seal::{SealError, Sealer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -37,7 +37,11 @@ pub struct JobMessage {
     pub host: Host,
     pub port: u16,
     pub platform: String,
+    /// The commands of a send-command job, or the configuration lines of a send-config job.
     pub commands: CommandList,
+    /// Options of a send-config job.
+    #[serde(default)]
+    pub config: ConfigOptions,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub tags: Vec<Tag>,
@@ -129,6 +133,7 @@ mod tests {
             port: 22,
             platform: "cisco_ios".into(),
             commands: CommandList::parse(vec!["show version".into()]).unwrap(),
+            config: ConfigOptions::default(),
             read_timeout_secs: 30,
             conn_timeout_secs: 10,
             tags: vec![],

@@ -72,25 +72,72 @@ impl JobDocument {
     }
 
     /// Records the terminal outcome; `duration_ms` runs from start (or enqueue) to now.
-    pub fn settle(&mut self, outcome: Result<Value, JobFailure>, now: OffsetDateTime) {
+    pub fn settle(&mut self, outcome: Outcome, now: OffsetDateTime) {
         let since = self.started_at.unwrap_or(self.enqueued_at);
         self.finished_at = Some(now);
         self.duration_ms = Some((now - since).whole_milliseconds().max(0) as u64);
-        match outcome {
-            Ok(results) => {
+        self.results = outcome.results;
+        match outcome.failure {
+            None => {
                 self.status = JobStatus::Finished;
-                self.results = Some(results);
                 self.error = None;
                 self.error_code = None;
                 self.error_retryable = None;
             }
-            Err(failure) => {
+            Some(failure) => {
                 self.status = JobStatus::Failed;
                 self.error_retryable = Some(failure.code.retryable());
                 self.error_code = Some(failure.code);
                 self.error = Some(failure.message);
             }
         }
+    }
+}
+
+/// How a job ended: results (also kept for some failures, e.g. which config line was
+/// rejected) and the failure, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub results: Option<Value>,
+    pub failure: Option<JobFailure>,
+}
+
+impl Outcome {
+    pub fn finished(results: Value) -> Self {
+        Self { results: Some(results), failure: None }
+    }
+
+    pub fn failed(failure: JobFailure) -> Self {
+        Self { results: None, failure: Some(failure) }
+    }
+}
+
+impl From<Result<Value, JobFailure>> for Outcome {
+    fn from(result: Result<Value, JobFailure>) -> Self {
+        match result {
+            Ok(results) => Self::finished(results),
+            Err(failure) => Self::failed(failure),
+        }
+    }
+}
+
+/// Options of a config push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConfigOptions {
+    /// Save the running configuration after a successful push (`write memory`, …).
+    pub save_config: bool,
+    /// Commit the candidate configuration (platforms with a commit model).
+    pub commit: bool,
+    /// With `commit`: roll back automatically unless confirmed within this many minutes.
+    pub commit_confirmed_minutes: Option<u32>,
+    /// Stop at the first rejected line (the lines after it are not sent).
+    pub stop_on_error: bool,
+}
+
+impl Default for ConfigOptions {
+    fn default() -> Self {
+        Self { save_config: false, commit: false, commit_confirmed_minutes: None, stop_on_error: true }
     }
 }
 

@@ -29,6 +29,11 @@ pub struct PlatformFile {
     pub config_enter: Option<String>,
     pub config_exit: Option<String>,
     pub save: Option<String>,
+    /// Commit command for platforms with a candidate configuration; `{comment}` is
+    /// replaced by a comment naming the job.
+    pub commit: Option<String>,
+    /// The same with automatic rollback; `{minutes}` and `{comment}` are replaced.
+    pub commit_confirmed: Option<String>,
     #[serde(default)]
     pub error_patterns: Vec<String>,
     pub close: Option<String>,
@@ -65,6 +70,14 @@ impl Platform {
 
     pub fn name(&self) -> &str {
         &self.file.name
+    }
+
+    /// The first line of `output` matching one of the platform's error patterns.
+    pub fn error_in(&self, output: &str) -> Option<String> {
+        output
+            .lines()
+            .find(|line| self.errors.iter().any(|re| re.is_match(line)))
+            .map(|line| line.trim().to_owned())
     }
 }
 

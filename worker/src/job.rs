@@ -8,7 +8,7 @@ use async_nats::jetstream;
 use naas_nats::{Audit, JobMessage, Topology, headers};
 use naas_shared::config::Settings;
 use naas_shared::error::{ErrorCode, JobFailure};
-use naas_shared::job::{DeviceCredentials, JobDocument, JobRecord, command_results};
+use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobRecord, Outcome, command_results};
 use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
 use naas_shared::store::JobStore;
@@ -72,7 +72,7 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, de
         }
         Err(error) => {
             tracing::error!(%error, "job credentials cannot be opened");
-            Err(JobFailure::new(ErrorCode::Internal, "the job's credentials could not be opened by the worker"))
+            Outcome::failed(JobFailure::new(ErrorCode::Internal, "the job's credentials could not be opened by the worker"))
         }
     };
     record.doc.settle(outcome, naas_shared::now());
@@ -95,10 +95,11 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, de
 }
 
 /// Drives the device within the job's overall deadline.
-async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredentials) -> Result<Value, JobFailure> {
-    let platform = ctx.platforms.get(&job.platform).ok_or_else(|| {
-        JobFailure::new(ErrorCode::Internal, format!("platform {:?} is not known to this worker", job.platform))
-    })?;
+async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredentials) -> Outcome {
+    let Some(platform) = ctx.platforms.get(&job.platform) else {
+        let message = format!("platform {:?} is not known to this worker", job.platform);
+        return Outcome::failed(JobFailure::new(ErrorCode::Internal, message));
+    };
     let worker = &ctx.settings.worker;
     let prompt_timeout = Duration::from_secs(worker.prompt_timeout_secs);
     let read_timeout = Duration::from_secs(job.read_timeout_secs);
@@ -110,28 +111,37 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
         prompt_timeout,
         output_limit: worker.output_limit_bytes,
     };
-    let deadline = target.conn_timeout * 2 + prompt_timeout * 2 + read_timeout * job.commands.len() as u32;
+    // Connect, log in, reach the prompt, then every line, plus entering/leaving config mode
+    // and saving: each phase has its own timeout, and this bounds them all.
+    let steps = job.commands.len() as u32 + 4;
+    let deadline = target.conn_timeout * 2 + prompt_timeout * 2 + read_timeout * steps;
     let work = async {
-        let mut session = DeviceSession::open(&target, credentials).await?;
-        let mut outputs = Vec::with_capacity(job.commands.len());
-        for command in job.commands.as_slice() {
-            match session.run(command, read_timeout).await {
-                Ok(output) => outputs.push((command.clone(), output)),
-                Err(failure) => {
-                    session.close().await;
-                    return Err(failure);
-                }
+        let mut session = match DeviceSession::open(&target, credentials).await {
+            Ok(session) => session,
+            Err(failure) => return Outcome::failed(failure),
+        };
+        let outcome = match job.kind {
+            JobKind::Command => run_commands(&mut session, job, read_timeout).await.into(),
+            JobKind::Config => {
+                let comment = format!("naas job {}", job.job_id);
+                session.configure(job.commands.as_slice(), &job.config, &comment, read_timeout).await
             }
-        }
+        };
         session.close().await;
-        Ok(command_results(outputs))
+        outcome
     };
     tokio::time::timeout(deadline, work).await.unwrap_or_else(|_| {
-        Err(JobFailure::new(
-            ErrorCode::ReadTimeout,
-            format!("the job did not finish within its deadline of {} s", deadline.as_secs()),
-        ))
+        let message = format!("the job did not finish within its deadline of {} s", deadline.as_secs());
+        Outcome::failed(JobFailure::new(ErrorCode::ReadTimeout, message))
     })
+}
+
+async fn run_commands(session: &mut DeviceSession, job: &JobMessage, timeout: Duration) -> Result<Value, JobFailure> {
+    let mut outputs = Vec::with_capacity(job.commands.len());
+    for command in job.commands.as_slice() {
+        outputs.push((command.clone(), session.run(command, timeout).await?));
+    }
+    Ok(command_results(outputs))
 }
 
 async fn publish_result(ctx: &JobContext, record: &JobRecord) -> Result<(), ()> {

@@ -49,6 +49,19 @@ pub async fn send_command(
     enqueue(&state, caller, submission, JobKind::Command, request_id).await
 }
 
+pub async fn send_config(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let caller = Caller::from_headers(&headers, &state.sealer)?;
+    let value = json_body(&headers, body, state.settings.api.max_body_bytes)?;
+    let submission =
+        submit::send_config(&value, &state.platforms, &state.settings.jobs).map_err(ApiError::Validation)?;
+    enqueue(&state, caller, submission, JobKind::Config, request_id).await
+}
+
 /// Records the job as queued, publishes it (waiting for JetStream's ack) and answers 202.
 async fn enqueue(
     state: &AppState,
@@ -71,6 +84,7 @@ async fn enqueue(
         port: submission.port,
         platform: submission.platform,
         commands: submission.commands,
+        config: submission.config,
         read_timeout_secs: submission.read_timeout_secs,
         conn_timeout_secs: submission.conn_timeout_secs,
         tags: submission.tags,

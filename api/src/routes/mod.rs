@@ -14,7 +14,9 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.api.max_body_bytes;
     Router::new()
         .route("/v2/send-command", post(jobs::send_command))
+        .route("/v2/send-config", post(jobs::send_config))
         .route("/v2/jobs/{job_id}", get(jobs::get))
+        .route("/v2/send-config/{job_id}", get(jobs::get))
         .route("/v2/send-command/{job_id}", get(jobs::get))
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))

@@ -5,3 +5,4 @@ mod netmiko;
 mod pipeline;
 mod secrets;
 mod validation;
+mod config;

@@ -5,6 +5,7 @@
 //! and a command is complete when the device's own prompt comes back. Every phase has its
 //! own timeout and every failure maps to exactly one contract error code here.
 
+mod configure;
 mod ssh;
 pub mod transcript;
 
@@ -67,6 +68,13 @@ impl DeviceSession {
 
     /// Runs one command and returns its output without echo or prompt.
     pub async fn run(&mut self, command: &str, timeout: Duration) -> Result<String, JobFailure> {
+        self.exchange(command, timeout, false).await.map(|(_, output)| output)
+    }
+
+    /// Sends one line and waits for the prompt; returns what the device printed (echo,
+    /// output, prompt) and the output alone. With `any_host` a prompt with a different host
+    /// name also ends the exchange and becomes the new base prompt (`hostname` in config).
+    async fn exchange(&mut self, command: &str, timeout: Duration, any_host: bool) -> Result<(String, String), JobFailure> {
         self.transcript.take();
         self.send(&format!("{command}\n")).await?;
         let deadline = Instant::now() + timeout;
@@ -76,11 +84,14 @@ impl DeviceSession {
         let mut echoed = false;
         loop {
             echoed = echoed || self.transcript.head(echo.len() + 512).contains(echo);
-            if echoed
-                && let Some(prompt) = self.prompt_at_end()
-                && prompt.host == self.base_prompt
-            {
-                break;
+            if echoed && let Some(prompt) = self.prompt_at_end() {
+                if prompt.host == self.base_prompt {
+                    break;
+                }
+                if any_host {
+                    self.base_prompt = prompt.host;
+                    break;
+                }
             }
             self.read_until(deadline, "the command's output to end with the prompt", ErrorCode::ReadTimeout).await?;
         }
@@ -89,7 +100,8 @@ impl DeviceSession {
         if self.output_total > self.output_limit {
             return Err(too_large(self.output_limit));
         }
-        Ok(command_output(&text, command))
+        let output = command_output(&text, command);
+        Ok((text, output))
     }
 
     /// Leaves the CLI politely; errors are irrelevant at this point.
