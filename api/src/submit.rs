@@ -113,7 +113,12 @@ pub fn send_config(body: &Value, platforms: &Platforms, limits: &JobSettings) ->
     parse(body, JobKind::Config, platforms, limits)
 }
 
-fn parse(body: &Value, kind: JobKind, platforms: &Platforms, limits: &JobSettings) -> Result<Submission, Vec<FieldError>> {
+fn parse(
+    body: &Value,
+    kind: JobKind,
+    platforms: &Platforms,
+    limits: &JobSettings,
+) -> Result<Submission, Vec<FieldError>> {
     let Some(object) = body.as_object() else {
         return Err(vec![FieldError::new("body", "must be a JSON object")]);
     };
@@ -256,11 +261,15 @@ mod tests {
     fn config_bodies() {
         let limits = Settings::defaults().jobs;
         let check = |body: Value| send_config(&body, &Platforms::builtin(), &limits);
-        let s = check(json!({"host": "r1", "config": "interface Lo1\n description x\n\n", "save_config": true})).unwrap();
+        let s =
+            check(json!({"host": "r1", "config": "interface Lo1\n description x\n\n", "save_config": true})).unwrap();
         assert_eq!(s.commands.as_slice(), ["interface Lo1", " description x"]);
         assert!(s.config.save_config && s.config.stop_on_error);
-        let errors: Vec<String> =
-            check(json!({"host": "r1", "config": [], "commit": true})).unwrap_err().into_iter().map(|e| e.field).collect();
+        let errors: Vec<String> = check(json!({"host": "r1", "config": [], "commit": true}))
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(errors, ["config", "commit"]);
         assert!(check(json!({"host": "r1", "config": ["x"], "commit_confirmed": 5})).is_err());
     }

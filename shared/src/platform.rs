@@ -74,10 +74,7 @@ impl Platform {
 
     /// The first line of `output` matching one of the platform's error patterns.
     pub fn error_in(&self, output: &str) -> Option<String> {
-        output
-            .lines()
-            .find(|line| self.errors.iter().any(|re| re.is_match(line)))
-            .map(|line| line.trim().to_owned())
+        output.lines().find(|line| self.errors.iter().any(|re| re.is_match(line))).map(|line| line.trim().to_owned())
     }
 }
 

@@ -187,7 +187,9 @@ impl RedisServer {
                 .arg("--dir")
                 .arg(dir.path());
             match Supervised::spawn(command, "Ready to accept connections", false) {
-                Ok((process, _)) => return Self { _process: process, url: format!("redis://127.0.0.1:{port}"), _dir: dir },
+                Ok((process, _)) => {
+                    return Self { _process: process, url: format!("redis://127.0.0.1:{port}"), _dir: dir };
+                }
                 Err(e) => last_error = e,
             }
         }

@@ -38,7 +38,11 @@ pub struct StackOptions {
 
 impl Default for StackOptions {
     fn default() -> Self {
-        Self { workers: 1, worker_concurrency: 8, devices: vec![DeviceSpec::cisco_ios("r1", "netops", "s3cret-pw", "s3cret-pw")] }
+        Self {
+            workers: 1,
+            worker_concurrency: 8,
+            devices: vec![DeviceSpec::cisco_ios("r1", "netops", "s3cret-pw", "s3cret-pw")],
+        }
     }
 }
 

@@ -72,7 +72,10 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, de
         }
         Err(error) => {
             tracing::error!(%error, "job credentials cannot be opened");
-            Outcome::failed(JobFailure::new(ErrorCode::Internal, "the job's credentials could not be opened by the worker"))
+            Outcome::failed(JobFailure::new(
+                ErrorCode::Internal,
+                "the job's credentials could not be opened by the worker",
+            ))
         }
     };
     record.doc.settle(outcome, naas_shared::now());

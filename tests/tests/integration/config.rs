@@ -38,7 +38,8 @@ async fn a_clean_push_applies_every_line_and_saves() {
     let log = sent(&stack);
     assert!(log.iter().any(|c| c == "write memory"), "saved: {log:?}");
 
-    let check = json!({"host": "127.0.0.1", "port": port, "commands": ["show running-config | include pushed-by-naas"]});
+    let check =
+        json!({"host": "127.0.0.1", "port": port, "commands": ["show running-config | include pushed-by-naas"]});
     let accepted = stack.submit_command(USER, PASS, &check).await;
     let shown = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
     let running = shown["results"]["show running-config | include pushed-by-naas"].as_str().unwrap();

@@ -1,8 +1,8 @@
 //! The one integration-test binary. Every test starts its own real nats-server and
 //! redis-server on free loopback ports, the services in-process, and simulated devices.
 
+mod config;
 mod netmiko;
 mod pipeline;
 mod secrets;
 mod validation;
-mod config;

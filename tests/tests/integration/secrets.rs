@@ -68,7 +68,11 @@ async fn the_password_never_leaks() {
     let results = jetstream::new(stack.nats_client.clone()).get_stream(topology.results_stream()).await.unwrap();
     assert_eq!(results.get_info().await.unwrap().state.messages, 1);
     let store = stack.nats.store_dir();
-    let written: u64 = files_below(&store).iter().filter(|p| p.extension().is_some_and(|e| e == "blk")).map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).sum();
+    let written: u64 = files_below(&store)
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "blk"))
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
     assert!(written > 0, "the results reached the store files, so their absence below means something");
     assert_eq!(files_containing(&store, password.as_bytes()), Vec::<String>::new());
     assert_eq!(files_containing(&store, enable.as_bytes()), Vec::<String>::new());

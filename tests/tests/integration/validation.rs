@@ -25,7 +25,8 @@ async fn bad_submissions_get_422_naming_the_field() {
         let error: Value = response.json().await.unwrap();
         assert_eq!(error["status"], 422);
         assert_eq!(error["code"], "VALIDATION_FAILED");
-        let fields: Vec<&str> = error["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        let fields: Vec<&str> =
+            error["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
         assert!(fields.contains(&field), "{body} → {error}");
     }
     let unknown: Value = stack

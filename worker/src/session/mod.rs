@@ -74,7 +74,12 @@ impl DeviceSession {
     /// Sends one line and waits for the prompt; returns what the device printed (echo,
     /// output, prompt) and the output alone. With `any_host` a prompt with a different host
     /// name also ends the exchange and becomes the new base prompt (`hostname` in config).
-    async fn exchange(&mut self, command: &str, timeout: Duration, any_host: bool) -> Result<(String, String), JobFailure> {
+    async fn exchange(
+        &mut self,
+        command: &str,
+        timeout: Duration,
+        any_host: bool,
+    ) -> Result<(String, String), JobFailure> {
         self.transcript.take();
         self.send(&format!("{command}\n")).await?;
         let deadline = Instant::now() + timeout;
