@@ -20,7 +20,6 @@ use anyhow::Context as _;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use naas_shared::config::Settings;
-use naas_shared::platform::Platforms;
 use tokio_util::sync::CancellationToken;
 
 use crate::state::{AppState, Inner};
@@ -34,6 +33,7 @@ pub struct Api {
 }
 
 pub async fn build(settings: Settings) -> anyhow::Result<Api> {
+    let platforms = settings.platforms().map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
     let backends = naas_nats::connect_backends(&settings, "naas-api").await?;
     let tls = tls::server_config(&settings.tls)?;
     let listener =
@@ -47,7 +47,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
         topology: backends.topology,
         store: backends.store,
         sealer: backends.sealer,
-        platforms: Platforms::builtin(),
+        platforms,
         audit: backends.audit,
     }));
     Ok(Api { listener, addr, tls, state })

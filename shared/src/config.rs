@@ -69,6 +69,8 @@ pub struct JobSettings {
     pub max_read_timeout_secs: u64,
     pub default_conn_timeout_secs: u64,
     pub max_conn_timeout_secs: u64,
+    /// Directory of extra platform definitions (`*.toml`); empty = built-ins only.
+    pub platform_dir: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -210,6 +212,9 @@ impl Settings {
         {
             p.push(format!("encryption_key: {e}"));
         }
+        if let Err(errors) = self.platforms() {
+            p.extend(errors.into_iter().map(|e| format!("jobs.platform_dir: {e}")));
+        }
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             p.push("tls: set both cert_file and key_file, or neither".into());
         }
@@ -256,6 +261,12 @@ impl Settings {
                 Sealer::from_ring(&Sealer::generate_ring())
             }
         }
+    }
+
+    /// The built-in platforms plus those in `jobs.platform_dir`.
+    pub fn platforms(&self) -> Result<crate::platform::Platforms, Vec<String>> {
+        let dir = Some(self.jobs.platform_dir.as_str()).filter(|d| !d.is_empty()).map(Path::new);
+        crate::platform::Platforms::load(dir)
     }
 
     pub fn result_ttl(&self) -> Duration {

@@ -6,12 +6,22 @@
 //! `shared/platforms/` and are compiled in.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use regex::Regex;
 use serde::Deserialize;
 
-const BUILTIN: &[(&str, &str)] = &[("cisco_ios", include_str!("../platforms/cisco_ios.toml"))];
+const BUILTIN: &[(&str, &str)] = &[
+    ("arista_eos", include_str!("../platforms/arista_eos.toml")),
+    ("cisco_ios", include_str!("../platforms/cisco_ios.toml")),
+    ("cisco_nxos", include_str!("../platforms/cisco_nxos.toml")),
+    ("cisco_xe", include_str!("../platforms/cisco_xe.toml")),
+    ("cisco_xr", include_str!("../platforms/cisco_xr.toml")),
+    ("dell_os10", include_str!("../platforms/dell_os10.toml")),
+    ("juniper_junos", include_str!("../platforms/juniper_junos.toml")),
+    ("linux", include_str!("../platforms/linux.toml")),
+];
 
 /// A platform definition as written in its file.
 #[derive(Debug, Clone, Deserialize)]
@@ -95,6 +105,27 @@ impl Platforms {
         Self(Arc::new(map))
     }
 
+    /// The built-in definitions plus every `*.toml` file in `dir` (a file named like a
+    /// built-in platform replaces it). Every broken file is reported.
+    pub fn load(dir: Option<&Path>) -> Result<Self, Vec<String>> {
+        let Some(dir) = dir else { return Ok(Self::builtin()) };
+        let mut map: BTreeMap<String, Arc<Platform>> = (*Self::builtin().0).clone();
+        let mut errors = Vec::new();
+        let entries = std::fs::read_dir(dir).map_err(|e| vec![format!("platform directory {}: {e}", dir.display())])?;
+        let mut paths: Vec<_> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+        paths.sort();
+        for path in paths {
+            match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|text| Platform::parse(&text)) {
+                Ok(platform) => {
+                    map.insert(platform.name().to_owned(), Arc::new(platform));
+                }
+                Err(e) => errors.push(format!("platform file {}: {e}", path.display())),
+            }
+        }
+        if errors.is_empty() { Ok(Self(Arc::new(map))) } else { Err(errors) }
+    }
+
     pub fn get(&self, name: &str) -> Option<Arc<Platform>> {
         self.0.get(name).cloned()
     }
@@ -117,5 +148,30 @@ mod tests {
         }
         assert!(!ios.prompt.is_match("r1# show version\nCisco IOS"));
         assert!(platforms.get("nope").is_none());
+        for name in ["cisco_xe", "cisco_nxos", "cisco_xr", "arista_eos", "juniper_junos", "dell_os10", "linux"] {
+            assert!(platforms.get(name).is_some(), "{name}");
+        }
+        let junos = platforms.get("juniper_junos").unwrap();
+        assert!(junos.prompt.is_match("netops@vmx1> "));
+        assert!(junos.prompt.is_match("netops@vmx1# "));
+        let xr = platforms.get("cisco_xr").unwrap();
+        assert!(xr.prompt.is_match("RP/0/RP0/CPU0:xr1(config-if)#"));
+        let linux = platforms.get("linux").unwrap();
+        assert!(linux.prompt.is_match("netops@host1:~$ "));
+        assert!(linux.prompt.is_match("root@host1:/etc# "));
+    }
+
+    #[test]
+    fn a_dropped_in_file_adds_a_platform_and_broken_files_are_reported() {
+        let dir = std::env::temp_dir().join(format!("naas-platforms-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let custom = include_str!("../platforms/cisco_ios.toml").replace("name = \"cisco_ios\"", "name = \"acme_os\"");
+        std::fs::write(dir.join("acme_os.toml"), custom).unwrap();
+        let platforms = Platforms::load(Some(&dir)).unwrap();
+        assert!(platforms.get("acme_os").is_some() && platforms.get("cisco_ios").is_some());
+        std::fs::write(dir.join("broken.toml"), "name = \"x\"\nprompt = '('").unwrap();
+        let errors = Platforms::load(Some(&dir)).unwrap_err();
+        assert!(errors[0].contains("broken.toml"), "{errors:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -58,6 +58,7 @@ pub(crate) enum Show {
     Clock,
     TechSupport,
     Privilege,
+    Terminal,
 }
 
 /// Configuration mode: which first keywords are accepted where.
@@ -96,6 +97,8 @@ pub(crate) struct ShowCtx<'a> {
     pub startup: &'a str,
     pub uptime: std::time::Duration,
     pub privileged: bool,
+    /// Terminal length and width of the session.
+    pub terminal: (usize, usize),
 }
 
 pub(crate) struct Texts {
@@ -191,12 +194,12 @@ pub(crate) fn match_words<'t, T: Copy>(
 }
 
 /// Expands one possibly abbreviated keyword against a list.
-pub(crate) fn match_keyword(list: &'static [&'static str], typed: &str) -> Result<&'static str, KeywordError> {
+pub(crate) fn match_keyword(list: &[&'static str], typed: &str) -> Result<&'static str, KeywordError> {
     let typed = typed.to_ascii_lowercase();
-    if let Some(exact) = list.iter().find(|k| **k == typed) {
+    if let Some(exact) = list.iter().copied().find(|k| *k == typed) {
         return Ok(exact);
     }
-    let mut hits = list.iter().filter(|k| k.starts_with(&typed));
+    let mut hits = list.iter().copied().filter(|k| k.starts_with(&typed));
     match (hits.next(), hits.next()) {
         (Some(one), None) => Ok(one),
         (Some(_), Some(_)) => Err(KeywordError::Ambiguous),
@@ -214,7 +217,7 @@ pub(crate) enum KeywordError {
 mod tests {
     use super::*;
 
-    const TABLE: &[&[&str]] = &[&["show", "version"], &["show", "ip", "interface", "brief"], &["shutdown"], &["exit"]];
+    const TABLE: &[&[&str]] = &[&["show", "version"], &["show", "ip", "interface", "brief"], &["setup"], &["exit"]];
 
     fn run(line: &str) -> Match<usize> {
         let tokens = tokenize(line);

@@ -19,7 +19,6 @@ use async_nats::jetstream::AckKind;
 use async_nats::jetstream::consumer::{Consumer, pull};
 use futures::StreamExt;
 use naas_shared::config::Settings;
-use naas_shared::platform::Platforms;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -44,6 +43,7 @@ pub struct Worker {
 
 pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let name = if settings.worker.name.is_empty() { default_name() } else { settings.worker.name.clone() };
+    let platforms = settings.platforms().map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
     let backends = naas_nats::connect_backends(&settings, &format!("naas-worker {name}")).await?;
     let ctx = JobContext {
         audit: backends.audit,
@@ -52,7 +52,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         topology: backends.topology,
         store: backends.store,
         sealer: backends.sealer,
-        platforms: Platforms::builtin(),
+        platforms,
         settings,
     };
     Ok(Worker { ctx: Arc::new(ctx), consumer: backends.workers, stats: Arc::default() })
