@@ -27,13 +27,15 @@ pub struct Stack {
     pub workers: Vec<Arc<WorkerStats>>,
     pub http: reqwest::Client,
     pub nats_client: async_nats::Client,
-    token: CancellationToken,
+    pub token: CancellationToken,
 }
 
 pub struct StackOptions {
     pub workers: usize,
     pub worker_concurrency: usize,
     pub devices: Vec<DeviceSpec>,
+    /// Adjusts the settings every service of the stack gets.
+    pub settings: fn(&mut Settings),
 }
 
 impl Default for StackOptions {
@@ -42,6 +44,7 @@ impl Default for StackOptions {
             workers: 1,
             worker_concurrency: 8,
             devices: vec![DeviceSpec::cisco_ios("r1", "netops", "s3cret-pw", "s3cret-pw")],
+            settings: |_| {},
         }
     }
 }
@@ -62,6 +65,7 @@ impl Stack {
         settings.worker.shutdown_grace_secs = 5;
         settings.api.shutdown_grace_secs = 2;
         settings.worker.prompt_timeout_secs = 10;
+        (options.settings)(&mut settings);
         let token = CancellationToken::new();
 
         let fleet = naas_sim::build(SimSettings { listen: "127.0.0.1".parse().unwrap(), devices: options.devices })

@@ -6,3 +6,4 @@ mod netmiko;
 mod pipeline;
 mod secrets;
 mod validation;
+mod failures;

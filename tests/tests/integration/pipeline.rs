@@ -110,7 +110,7 @@ async fn a_closed_port_fails_fast_with_connection_refused() {
 async fn two_workers_share_the_consumer_and_never_run_a_job_twice() {
     let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
     device.latency_ms = 30;
-    let options = StackOptions { workers: 2, worker_concurrency: 2, devices: vec![device] };
+    let options = StackOptions { workers: 2, worker_concurrency: 2, devices: vec![device], ..Default::default() };
     let stack = Stack::start(options).await;
     let port = stack.device("r1").addr.port();
     let jobs = 16;

@@ -1,0 +1,76 @@
+//! Every failure maps to one contract error code; each is provoked here.
+
+use naas_sim::DeviceSpec;
+use naas_tests::faults::{Blackhole, not_ssh};
+use naas_tests::{Stack, StackOptions};
+use serde_json::{Value, json};
+
+const USER: &str = "netops";
+const PASS: &str = "s3cret-pw";
+
+async fn outcome(stack: &Stack, body: Value) -> Value {
+    let accepted = stack.submit_command(USER, PASS, &body).await;
+    stack.result_of(accepted["job_id"].as_str().unwrap()).await
+}
+
+fn r1(stack: &Stack, extra: Value) -> Value {
+    let mut body = json!({"host": "127.0.0.1", "port": stack.device("r1").addr.port(), "commands": ["show version"]});
+    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_silent_host_fails_with_connection_timeout_within_conn_timeout() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let hole = Blackhole::new().await;
+    let doc = outcome(&stack, json!({"host": "127.0.0.1", "port": hole.port, "commands": ["x"], "conn_timeout": 1})).await;
+    assert_eq!(doc["error_code"], "CONNECTION_TIMEOUT", "{doc}");
+    assert_eq!(doc["error_retryable"], true);
+    let took = doc["duration_ms"].as_u64().unwrap();
+    assert!((900..2500).contains(&took), "took {took} ms for a 1 s connect timeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_peer_that_does_not_speak_ssh_fails_with_ssh_negotiation() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let port = not_ssh(stack.token.clone()).await;
+    let doc = outcome(&stack, json!({"host": "127.0.0.1", "port": port, "commands": ["x"]})).await;
+    assert_eq!(doc["error_code"], "SSH_NEGOTIATION", "{doc}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unrecognised_prompt_fails_with_prompt_not_detected() {
+    let options = StackOptions { settings: |s| s.worker.prompt_timeout_secs = 1, ..Default::default() };
+    let stack = Stack::start(options).await;
+    // An IOS device driven as Junos: its prompt never matches user@host>.
+    let doc = outcome(&stack, r1(&stack, json!({"platform": "juniper_junos"}))).await;
+    assert_eq!(doc["error_code"], "PROMPT_NOT_DETECTED", "{doc}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slow_command_fails_with_read_timeout() {
+    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
+    device.latency_ms = 1500;
+    let stack = Stack::start(StackOptions { devices: vec![device], ..Default::default() }).await;
+    let doc = outcome(&stack, r1(&stack, json!({"read_timeout": 1}))).await;
+    assert_eq!(doc["error_code"], "READ_TIMEOUT", "{doc}");
+    assert_eq!(doc["error_retryable"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn output_over_the_limit_fails_with_output_too_large() {
+    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
+    device.output_size = 256 * 1024;
+    let options = StackOptions {
+        devices: vec![device],
+        settings: |s| s.worker.output_limit_bytes = 32 * 1024,
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
+    let doc = outcome(&stack, r1(&stack, json!({"commands": ["show tech-support"]}))).await;
+    assert_eq!(doc["error_code"], "OUTPUT_TOO_LARGE", "{doc}");
+    assert_eq!(doc["error_retryable"], false);
+    // Under the limit, the same output arrives whole.
+    let doc = outcome(&stack, r1(&stack, json!({"commands": ["show version", "show tech-support | count"]}))).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+}
