@@ -92,6 +92,8 @@ pub struct TlsSettings {
 #[serde(rename_all = "kebab-case")]
 pub enum HostKeyPolicy {
     AcceptAny,
+    Tofu,
+    Strict,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,6 +104,8 @@ pub struct WorkerSettings {
     pub shutdown_grace_secs: u64,
     pub output_limit_bytes: usize,
     pub host_key_policy: HostKeyPolicy,
+    /// OpenSSH known_hosts file for the `strict` policy.
+    pub known_hosts_file: String,
     pub prompt_timeout_secs: u64,
 }
 
@@ -238,6 +242,9 @@ impl Settings {
                  (max_conn_timeout + prompt_timeout + max_read_timeout = {longest} s)",
                 self.nats.ack_wait_secs
             ));
+        }
+        if self.worker.host_key_policy == HostKeyPolicy::Strict && self.worker.known_hosts_file.is_empty() {
+            p.push("worker.known_hosts_file: required with host_key_policy = strict".into());
         }
         if self.mode == Mode::Production {
             if self.encryption_key.is_none() {

@@ -15,6 +15,7 @@ use naas_shared::store::JobStore;
 use serde_json::{Value, json};
 
 use crate::ack::Handled;
+use crate::session::host_keys::HostKeys;
 use crate::session::{DeviceSession, Target};
 
 /// Everything a job task needs, shared by all of a worker's tasks.
@@ -27,6 +28,7 @@ pub struct JobContext {
     pub sealer: Arc<Sealer>,
     pub platforms: Platforms,
     pub audit: Audit,
+    pub host_keys: Arc<HostKeys>,
 }
 
 pub async fn handle(ctx: &JobContext, message: &jetstream::Message, delivery: u32) -> Handled {
@@ -78,6 +80,10 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, de
             ))
         }
     };
+    if outcome.failure.as_ref().is_some_and(|f| f.code == ErrorCode::HostKeyMismatch) {
+        let fields = json!({"job_id": job.job_id.to_string(), "host": job.host.as_str(), "port": job.port});
+        ctx.audit.emit("device.host_key_mismatch", Some(&job.request_id), fields).await;
+    }
     record.doc.settle(outcome, naas_shared::now());
     if let Err(error) = ctx.store.put(&record).await {
         tracing::warn!(%error, "cannot store the job's result; will retry");
@@ -113,6 +119,7 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
         conn_timeout: Duration::from_secs(job.conn_timeout_secs),
         prompt_timeout,
         output_limit: worker.output_limit_bytes,
+        host_keys: ctx.host_keys.clone(),
     };
     // Connect, log in, reach the prompt, then every line, plus entering/leaving config mode
     // and saving: each phase has its own timeout, and this bounds them all.

@@ -25,6 +25,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::ack::{Disposition, disposition};
 use crate::job::JobContext;
+use crate::session::host_keys::HostKeys;
 
 /// Counters a test or an operator can read while the worker runs.
 #[derive(Debug, Default)]
@@ -45,7 +46,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let name = if settings.worker.name.is_empty() { default_name() } else { settings.worker.name.clone() };
     let platforms = settings.platforms().map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
     let backends = naas_nats::connect_backends(&settings, &format!("naas-worker {name}")).await?;
+    let host_keys = Arc::new(HostKeys::from_settings(&settings, backends.store.connection()));
     let ctx = JobContext {
+        host_keys,
         audit: backends.audit,
         name,
         jetstream: backends.jetstream,

@@ -23,7 +23,8 @@ fn r1(stack: &Stack, extra: Value) -> Value {
 async fn a_silent_host_fails_with_connection_timeout_within_conn_timeout() {
     let stack = Stack::start(StackOptions::default()).await;
     let hole = Blackhole::new().await;
-    let doc = outcome(&stack, json!({"host": "127.0.0.1", "port": hole.port, "commands": ["x"], "conn_timeout": 1})).await;
+    let doc =
+        outcome(&stack, json!({"host": "127.0.0.1", "port": hole.port, "commands": ["x"], "conn_timeout": 1})).await;
     assert_eq!(doc["error_code"], "CONNECTION_TIMEOUT", "{doc}");
     assert_eq!(doc["error_retryable"], true);
     let took = doc["duration_ms"].as_u64().unwrap();
@@ -73,4 +74,61 @@ async fn output_over_the_limit_fails_with_output_too_large() {
     // Under the limit, the same output arrives whole.
     let doc = outcome(&stack, r1(&stack, json!({"commands": ["show version", "show tech-support | count"]}))).await;
     assert_eq!(doc["status"], "finished", "{doc}");
+}
+
+async fn device_on(port: u16) -> (tokio_util::sync::CancellationToken, tokio::task::JoinHandle<anyhow::Result<()>>) {
+    let mut device = DeviceSpec::cisco_ios("r9", USER, PASS, PASS);
+    device.port = port;
+    let fleet = naas_sim::build(naas_sim::SimSettings { listen: "127.0.0.1".parse().unwrap(), devices: vec![device] })
+        .await
+        .unwrap();
+    let token = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(fleet.run_until_stopped(token.clone()));
+    (token, running)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_changed_host_key_fails_with_host_key_mismatch_under_tofu() {
+    use futures::StreamExt;
+    let options = StackOptions {
+        settings: |s| s.worker.host_key_policy = naas_shared::config::HostKeyPolicy::Tofu,
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
+    let port = naas_tests::servers::free_port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
+
+    let (first, running) = device_on(port).await;
+    assert_eq!(outcome(&stack, body.clone()).await["status"], "finished", "first key is trusted");
+    assert_eq!(outcome(&stack, body.clone()).await["status"], "finished", "same key again");
+    first.cancel();
+    running.await.unwrap().unwrap();
+
+    // Same address, new host key (a replaced device, or someone in the middle).
+    let (second, _running) = device_on(port).await;
+    let mut audit =
+        stack.nats_client.subscribe(format!("{}.audit.device.host_key_mismatch", stack.settings.prefix)).await.unwrap();
+    stack.nats_client.flush().await.unwrap();
+    let doc = outcome(&stack, body).await;
+    assert_eq!(doc["error_code"], "HOST_KEY_MISMATCH", "{doc}");
+    assert_eq!(doc["error_retryable"], false);
+    let event = tokio::time::timeout(std::time::Duration::from_secs(10), audit.next()).await.unwrap().unwrap();
+    let event: Value = serde_json::from_slice(&event.payload).unwrap();
+    assert_eq!(event["port"], port);
+    assert!(event["request_id"].is_string());
+    second.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unknown_host_key_fails_under_strict() {
+    let options = StackOptions {
+        settings: |s| {
+            s.worker.host_key_policy = naas_shared::config::HostKeyPolicy::Strict;
+            s.worker.known_hosts_file = "/dev/null".into();
+        },
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
+    let doc = outcome(&stack, r1(&stack, json!({}))).await;
+    assert_eq!(doc["error_code"], "HOST_KEY_MISMATCH", "{doc}");
 }

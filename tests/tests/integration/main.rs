@@ -2,8 +2,8 @@
 //! redis-server on free loopback ports, the services in-process, and simulated devices.
 
 mod config;
+mod failures;
 mod netmiko;
 mod pipeline;
 mod secrets;
 mod validation;
-mod failures;

@@ -34,7 +34,9 @@ async fn the_password_never_leaks() {
     let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
     let enable = format!("en-{}", uuid::Uuid::new_v4().simple());
     let device = DeviceSpec::cisco_ios("leakcheck", "netops", &password, &enable);
-    let mut stack = Stack::start(StackOptions { workers: 0, worker_concurrency: 2, devices: vec![device], ..Default::default() }).await;
+    let mut stack =
+        Stack::start(StackOptions { workers: 0, worker_concurrency: 2, devices: vec![device], ..Default::default() })
+            .await;
     let port = stack.device("leakcheck").addr.port();
     let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"], "enable": enable});
     let accepted = stack.submit_command("netops", &password, &body).await;

@@ -6,6 +6,7 @@
 //! own timeout and every failure maps to exactly one contract error code here.
 
 mod configure;
+pub mod host_keys;
 mod ssh;
 pub mod transcript;
 
@@ -29,6 +30,7 @@ pub struct Target<'a> {
     pub conn_timeout: Duration,
     pub prompt_timeout: Duration,
     pub output_limit: usize,
+    pub host_keys: Arc<host_keys::HostKeys>,
 }
 
 /// An open shell at the device's privileged prompt.

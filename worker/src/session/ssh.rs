@@ -1,6 +1,6 @@
 //! The SSH transport: TCP connect, key exchange, authentication, PTY shell.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::DeviceCredentials;
@@ -9,15 +9,34 @@ use russh::keys::PublicKeyOrCertificate;
 use tokio::net::TcpStream;
 
 use super::Target;
+use super::host_keys::HostKeys;
 
-/// Host key policy `accept-any` (development): every key is accepted.
-pub struct Client;
+/// The SSH client side of one session: checks the device's host key against the policy
+/// and keeps the reason when it refuses one.
+pub struct Client {
+    host_keys: Arc<HostKeys>,
+    host: String,
+    port: u16,
+    refused: Arc<Mutex<Option<JobFailure>>>,
+}
 
 impl client::Handler for Client {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        Ok(true)
+    async fn check_server_key(&mut self, presented: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        let verdict = match presented {
+            PublicKeyOrCertificate::PublicKey { key, .. } => self.host_keys.verify(&self.host, self.port, key).await,
+            PublicKeyOrCertificate::Certificate(_) => {
+                Err(JobFailure::new(ErrorCode::HostKeyMismatch, "host certificates are not accepted"))
+            }
+        };
+        match verdict {
+            Ok(()) => Ok(true),
+            Err(failure) => {
+                *self.refused.lock().expect("not poisoned") = Some(failure);
+                Ok(false)
+            }
+        }
     }
 }
 
@@ -46,10 +65,20 @@ pub async fn connect(
     };
     let _ = stream.set_nodelay(true);
     let negotiation = |e: String| JobFailure::new(ErrorCode::SshNegotiation, e);
-    let mut handle = tokio::time::timeout(timeout, client::connect_stream(config(), stream, Client))
+    let refused = Arc::new(Mutex::new(None));
+    let client = Client {
+        host_keys: target.host_keys.clone(),
+        host: target.host.to_owned(),
+        port: target.port,
+        refused: refused.clone(),
+    };
+    let mut handle = tokio::time::timeout(timeout, client::connect_stream(config(), stream, client))
         .await
         .map_err(|_| negotiation(format!("SSH handshake did not finish within {} s", timeout.as_secs_f32())))?
-        .map_err(|e| negotiation(format!("SSH handshake failed: {e}")))?;
+        .map_err(|e| match refused.lock().expect("not poisoned").take() {
+            Some(failure) => failure,
+            None => negotiation(format!("SSH handshake failed: {e}")),
+        })?;
 
     let authenticated = tokio::time::timeout(timeout, authenticate(&mut handle, credentials))
         .await
