@@ -107,6 +107,12 @@ pub struct WorkerSettings {
     /// OpenSSH known_hosts file for the `strict` policy.
     pub known_hosts_file: String,
     pub prompt_timeout_secs: u64,
+    /// Keep idle sessions for later jobs to the same device with the same credentials.
+    pub session_reuse: bool,
+    /// Close a pooled session after this many idle seconds.
+    pub session_idle_secs: u64,
+    /// Idle sessions one worker keeps at most.
+    pub session_pool_max: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

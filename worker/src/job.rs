@@ -2,6 +2,7 @@
 //! record and publish the outcome. Returns what happened; `ack` decides the disposition.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::jetstream;
@@ -14,8 +15,10 @@ use naas_shared::seal::Sealer;
 use naas_shared::store::JobStore;
 use serde_json::{Value, json};
 
+use crate::WorkerStats;
 use crate::ack::Handled;
 use crate::session::host_keys::HostKeys;
+use crate::session::pool::SessionPool;
 use crate::session::{DeviceSession, Target};
 
 /// Everything a job task needs, shared by all of a worker's tasks.
@@ -29,6 +32,9 @@ pub struct JobContext {
     pub platforms: Platforms,
     pub audit: Audit,
     pub host_keys: Arc<HostKeys>,
+    /// Idle sessions for reuse; `None` when reuse is off.
+    pub pool: Option<Arc<SessionPool>>,
+    pub stats: Arc<WorkerStats>,
 }
 
 pub async fn handle(ctx: &JobContext, message: &jetstream::Message, delivery: u32) -> Handled {
@@ -125,10 +131,24 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
     // and saving: each phase has its own timeout, and this bounds them all.
     let steps = job.commands.len() as u32 + 4;
     let deadline = target.conn_timeout * 2 + prompt_timeout * 2 + read_timeout * steps;
+    let pool_key = ctx.pool.as_ref().map(|_| SessionPool::key(&ctx.sealer, &target, credentials));
     let work = async {
-        let mut session = match DeviceSession::open(&target, credentials).await {
-            Ok(session) => session,
-            Err(failure) => return Outcome::failed(failure),
+        let pooled = match (&ctx.pool, &pool_key) {
+            (Some(pool), Some(key)) => pool.checkout(key, prompt_timeout.min(Duration::from_secs(5))).await,
+            _ => None,
+        };
+        let mut session = match pooled {
+            Some(session) => {
+                ctx.stats.sessions_reused.fetch_add(1, Ordering::Relaxed);
+                session
+            }
+            None => match DeviceSession::open(&target, credentials).await {
+                Ok(session) => {
+                    ctx.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+                    session
+                }
+                Err(failure) => return Outcome::failed(failure),
+            },
         };
         let outcome = match job.kind {
             JobKind::Command => run_commands(&mut session, job, read_timeout).await.into(),
@@ -137,7 +157,10 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
                 session.configure(job.commands.as_slice(), &job.config, &comment, read_timeout).await
             }
         };
-        session.close().await;
+        match (&ctx.pool, pool_key, &outcome.failure) {
+            (Some(pool), Some(key), None) => pool.checkin(key, session).await,
+            _ => session.close().await,
+        }
         outcome
     };
     tokio::time::timeout(deadline, work).await.unwrap_or_else(|_| {

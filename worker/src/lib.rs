@@ -26,6 +26,7 @@ use tokio_util::task::TaskTracker;
 use crate::ack::{Disposition, disposition};
 use crate::job::JobContext;
 use crate::session::host_keys::HostKeys;
+use crate::session::pool::SessionPool;
 
 /// Counters a test or an operator can read while the worker runs.
 #[derive(Debug, Default)]
@@ -34,6 +35,10 @@ pub struct WorkerStats {
     pub jobs_started: AtomicU64,
     /// Deliveries this worker finished handling (counted once settled with NATS).
     pub jobs_handled: AtomicU64,
+    /// SSH sessions opened afresh.
+    pub sessions_opened: AtomicU64,
+    /// Jobs that ran on a pooled session.
+    pub sessions_reused: AtomicU64,
 }
 
 pub struct Worker {
@@ -47,8 +52,15 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let platforms = settings.platforms().map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
     let backends = naas_nats::connect_backends(&settings, &format!("naas-worker {name}")).await?;
     let host_keys = Arc::new(HostKeys::from_settings(&settings, backends.store.connection()));
+    let worker = &settings.worker;
+    let pool = worker
+        .session_reuse
+        .then(|| Arc::new(SessionPool::new(worker.session_pool_max, Duration::from_secs(worker.session_idle_secs))));
+    let stats = Arc::new(WorkerStats::default());
     let ctx = JobContext {
         host_keys,
+        pool,
+        stats: stats.clone(),
         audit: backends.audit,
         name,
         jetstream: backends.jetstream,
@@ -58,7 +70,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         platforms,
         settings,
     };
-    Ok(Worker { ctx: Arc::new(ctx), consumer: backends.workers, stats: Arc::default() })
+    Ok(Worker { ctx: Arc::new(ctx), consumer: backends.workers, stats })
 }
 
 fn default_name() -> String {
@@ -96,6 +108,19 @@ impl Worker {
             .await
             .context("subscribing to the jobs consumer")?;
         tracing::info!(worker = self.ctx.name.as_str(), concurrency, "worker pulling jobs");
+        if let Some(pool) = self.ctx.pool.clone() {
+            let token = token.clone();
+            let every = Duration::from_secs(self.ctx.settings.worker.session_idle_secs.clamp(1, 10));
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tokio::select! {
+                        _ = token.cancelled() => break,
+                        _ = tick.tick() => pool.sweep().await,
+                    }
+                }
+            });
+        }
         loop {
             let permit = tokio::select! {
                 _ = token.cancelled() => break,
@@ -135,6 +160,9 @@ impl Worker {
         tracing::info!(returned, in_flight = tracker.len(), "worker stopping");
         let grace = Duration::from_secs(self.ctx.settings.worker.shutdown_grace_secs);
         naas_shared::shutdown::drain(&tracker, grace, "jobs").await;
+        if let Some(pool) = &self.ctx.pool {
+            pool.close_all().await;
+        }
         Ok(())
     }
 }

@@ -5,5 +5,6 @@ mod config;
 mod failures;
 mod netmiko;
 mod pipeline;
+mod reuse;
 mod secrets;
 mod validation;

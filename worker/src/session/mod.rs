@@ -7,6 +7,7 @@
 
 mod configure;
 pub mod host_keys;
+pub mod pool;
 mod ssh;
 pub mod transcript;
 
@@ -41,6 +42,11 @@ pub struct DeviceSession {
     transcript: Transcript,
     /// The device's name as its prompt shows it; a command ends when it comes back.
     base_prompt: String,
+    /// The prompt sigil after opening (privileged where the platform has levels); a pooled
+    /// session must show it again before it is reused.
+    base_sigil: String,
+    /// The prompt that ended the last exchange.
+    last_prompt: Option<Prompt>,
     output_total: usize,
     output_limit: usize,
 }
@@ -54,18 +60,43 @@ impl DeviceSession {
             platform: target.platform.clone(),
             transcript: Transcript::new(target.output_limit),
             base_prompt: String::new(),
+            base_sigil: String::new(),
+            last_prompt: None,
             output_total: 0,
             output_limit: target.output_limit,
         };
         let prompt = session.first_prompt(target.prompt_timeout).await?;
         session.base_prompt = prompt.host.clone();
+        session.last_prompt = Some(prompt.clone());
         if prompt.sigil == session.platform.file.user_sigil {
             session.enable(credentials, target.prompt_timeout).await?;
         }
         for command in session.platform.file.on_open.clone() {
             session.run(&command, target.prompt_timeout).await?;
         }
+        session.base_sigil = session.last_prompt.as_ref().map(|p| p.sigil.clone()).unwrap_or_default();
         Ok(session)
+    }
+
+    /// Whether an idle session can take another job: the connection is up and Enter brings
+    /// back the base prompt (same privilege, not in a configuration mode) within `timeout`.
+    pub async fn ready_for_reuse(&mut self, timeout: Duration) -> bool {
+        self.output_total = 0;
+        if self.handle.is_closed() || self.send("\n").await.is_err() {
+            return false;
+        }
+        self.transcript.take();
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(prompt) = self.prompt_at_end() {
+                self.transcript.take();
+                return prompt.host == self.base_prompt && prompt.sigil == self.base_sigil && prompt.mode.is_none();
+            }
+            if self.read_until(deadline, "the prompt of a pooled session", ErrorCode::PromptNotDetected).await.is_err()
+            {
+                return false;
+            }
+        }
     }
 
     /// Runs one command and returns its output without echo or prompt.
@@ -92,11 +123,11 @@ impl DeviceSession {
         loop {
             echoed = echoed || self.transcript.head(echo.len() + 512).contains(echo);
             if echoed && let Some(prompt) = self.prompt_at_end() {
-                if prompt.host == self.base_prompt {
-                    break;
-                }
                 if any_host {
-                    self.base_prompt = prompt.host;
+                    self.base_prompt = prompt.host.clone();
+                }
+                if prompt.host == self.base_prompt {
+                    self.last_prompt = Some(prompt);
                     break;
                 }
             }
@@ -172,6 +203,7 @@ impl DeviceSession {
         match self.prompt_at_end() {
             Some(p) if p.sigil == self.platform.file.privileged_sigil => {
                 self.transcript.take();
+                self.last_prompt = Some(p);
                 Ok(())
             }
             _ => Err(JobFailure::new(ErrorCode::AuthFailure, "the enable secret was refused")),
@@ -216,6 +248,7 @@ impl DeviceSession {
         (whole.start() == 0).then(|| Prompt {
             host: caps.name("host").map_or("", |m| m.as_str()).to_owned(),
             sigil: caps.name("sigil").map_or("", |m| m.as_str()).to_owned(),
+            mode: caps.name("mode").map(|m| m.as_str().to_owned()),
         })
     }
 
@@ -224,9 +257,11 @@ impl DeviceSession {
     }
 }
 
+#[derive(Clone)]
 struct Prompt {
     host: String,
     sigil: String,
+    mode: Option<String>,
 }
 
 fn too_large(limit: usize) -> JobFailure {

@@ -1,0 +1,63 @@
+//! Session reuse: later jobs to the same device with the same credentials run on the
+//! pooled session; a session is never reused after an error.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use naas_tests::{Stack, StackOptions};
+use serde_json::{Value, json};
+
+const USER: &str = "netops";
+const PASS: &str = "s3cret-pw";
+
+async fn run(stack: &Stack, path: &str, body: Value) -> Value {
+    let response = stack.post(path, USER, PASS, &body).await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    stack.result_of(accepted["job_id"].as_str().unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sequential_jobs_share_one_session_until_an_error() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let port = stack.device("r1").addr.port();
+    let show = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
+    for _ in 0..3 {
+        assert_eq!(run(&stack, "/v2/send-command", show.clone()).await["status"], "finished");
+    }
+    assert_eq!(stack.command_log.sessions_opened("r1"), 1, "one login for three jobs");
+    assert_eq!(stack.workers[0].sessions_reused.load(Ordering::Relaxed), 2);
+
+    // A rejected config push leaves the session untrusted: the next job logs in again.
+    let bad = json!({"host": "127.0.0.1", "port": port, "config": ["not a command"]});
+    assert_eq!(run(&stack, "/v2/send-config", bad).await["error_code"], "CONFIG_REJECTED");
+    assert_eq!(run(&stack, "/v2/send-command", show.clone()).await["status"], "finished");
+    assert_eq!(stack.command_log.sessions_opened("r1"), 2);
+
+    // Different credentials never share a session.
+    let other = stack.post("/v2/send-command", USER, "wrong", &show).await.json::<Value>().await.unwrap();
+    assert_eq!(stack.result_of(other["job_id"].as_str().unwrap()).await["error_code"], "AUTH_FAILURE");
+}
+
+async fn ten_sequential_jobs(stack: &Stack) -> Duration {
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
+    let started = Instant::now();
+    for _ in 0..10 {
+        assert_eq!(run(stack, "/v2/send-command", body.clone()).await["status"], "finished");
+    }
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reuse_can_be_turned_off() {
+    let fresh = Stack::start(StackOptions { settings: |s| s.worker.session_reuse = false, ..Default::default() }).await;
+    let fresh_time = ten_sequential_jobs(&fresh).await;
+    assert_eq!(fresh.command_log.sessions_opened("r1"), 10);
+    assert_eq!(fresh.workers[0].sessions_reused.load(Ordering::Relaxed), 0);
+    let pooled = Stack::start(StackOptions::default()).await;
+    let pooled_time = ten_sequential_jobs(&pooled).await;
+    assert_eq!(pooled.command_log.sessions_opened("r1"), 1);
+    // A figure for the reader, not an assertion: timing belongs in the benchmarks.
+    eprintln!("10 sequential jobs: fresh sessions {fresh_time:?}, reused session {pooled_time:?}");
+}

@@ -1,0 +1,116 @@
+//! Idle SSH sessions kept per (device, credentials, platform) for later jobs.
+//!
+//! A fresh session costs a TCP and SSH handshake, a login, the prompt, enable and the
+//! paging-off commands; a pooled one costs one Enter. A session goes back to the pool only
+//! after a job that ended without any error, and is reused only if Enter brings back its
+//! base prompt (same privilege, not in a configuration mode). Idle sessions are closed
+//! after `idle` (shorter than typical device exec-timeouts) and the pool holds at most
+//! `max` sessions per worker.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use naas_shared::job::DeviceCredentials;
+use naas_shared::seal::Sealer;
+use tokio::time::Instant;
+
+use super::{DeviceSession, Target};
+
+struct Idle {
+    session: DeviceSession,
+    since: Instant,
+}
+
+pub struct SessionPool {
+    idle: Mutex<HashMap<String, Vec<Idle>>>,
+    max: usize,
+    idle_timeout: Duration,
+}
+
+impl SessionPool {
+    pub fn new(max: usize, idle_timeout: Duration) -> Self {
+        Self { idle: Mutex::new(HashMap::new()), max, idle_timeout }
+    }
+
+    /// The pool key: where, as whom, how. Credentials enter only as a keyed hash.
+    pub fn key(sealer: &Sealer, target: &Target<'_>, credentials: &DeviceCredentials) -> String {
+        let enable = credentials.enable.as_ref().map(|e| e.expose().as_str()).unwrap_or("");
+        let secrets = sealer.keyed_hash(&[
+            credentials.username.as_bytes(),
+            credentials.password.expose().as_bytes(),
+            enable.as_bytes(),
+        ]);
+        format!("{}|{}|{}|{secrets}", target.host, target.port, target.platform.name())
+    }
+
+    /// A pooled session ready for a job, if there is one.
+    pub async fn checkout(&self, key: &str, ready_timeout: Duration) -> Option<DeviceSession> {
+        loop {
+            let candidate = {
+                let mut idle = self.idle.lock().expect("not poisoned");
+                let sessions = idle.get_mut(key)?;
+                let candidate = sessions.pop();
+                if sessions.is_empty() {
+                    idle.remove(key);
+                }
+                candidate?
+            };
+            let mut session = candidate.session;
+            if candidate.since.elapsed() < self.idle_timeout && session.ready_for_reuse(ready_timeout).await {
+                return Some(session);
+            }
+            session.close().await;
+        }
+    }
+
+    /// Keeps a session that just finished a job without error.
+    pub async fn checkin(&self, key: String, session: DeviceSession) {
+        let refused = {
+            let mut idle = self.idle.lock().expect("not poisoned");
+            let held: usize = idle.values().map(Vec::len).sum();
+            if held >= self.max {
+                Some(session)
+            } else {
+                idle.entry(key).or_default().push(Idle { session, since: Instant::now() });
+                None
+            }
+        };
+        if let Some(session) = refused {
+            session.close().await;
+        }
+    }
+
+    /// Closes sessions idle for longer than the idle timeout.
+    pub async fn sweep(&self) {
+        let expired: Vec<DeviceSession> = {
+            let mut idle = self.idle.lock().expect("not poisoned");
+            let mut expired = Vec::new();
+            for sessions in idle.values_mut() {
+                let (keep, old): (Vec<Idle>, Vec<Idle>) =
+                    sessions.drain(..).partition(|i| i.since.elapsed() < self.idle_timeout);
+                *sessions = keep;
+                expired.extend(old.into_iter().map(|i| i.session));
+            }
+            idle.retain(|_, sessions| !sessions.is_empty());
+            expired
+        };
+        for session in expired {
+            session.close().await;
+        }
+    }
+
+    pub async fn close_all(&self) {
+        let all: Vec<DeviceSession> = {
+            let mut idle = self.idle.lock().expect("not poisoned");
+            idle.drain().flat_map(|(_, sessions)| sessions.into_iter().map(|i| i.session)).collect()
+        };
+        for session in all {
+            session.close().await;
+        }
+    }
+
+    pub fn idle_count(&self) -> usize {
+        self.idle.lock().expect("not poisoned").values().map(Vec::len).sum()
+    }
+}
