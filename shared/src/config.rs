@@ -71,6 +71,8 @@ pub struct JobSettings {
     pub max_conn_timeout_secs: u64,
     /// Directory of extra platform definitions (`*.toml`); empty = built-ins only.
     pub platform_dir: String,
+    /// Sessions one device may have open for jobs at once, across the whole fleet.
+    pub device_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -227,6 +229,9 @@ impl Settings {
         }
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             p.push("tls: set both cert_file and key_file, or neither".into());
+        }
+        if self.jobs.device_concurrency == 0 {
+            p.push("jobs.device_concurrency: must be at least 1".into());
         }
         if self.worker.concurrency == 0 {
             p.push("worker.concurrency: must be at least 1".into());

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::jetstream;
+use async_nats::jetstream::AckKind;
 use naas_nats::{Audit, JobMessage, Topology, headers};
 use naas_shared::config::Settings;
 use naas_shared::error::{ErrorCode, JobFailure};
@@ -14,9 +15,11 @@ use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
 use naas_shared::store::JobStore;
 use serde_json::{Value, json};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::WorkerStats;
 use crate::ack::Handled;
+use crate::device_slots::{Access, DeviceSlots};
 use crate::session::host_keys::HostKeys;
 use crate::session::pool::SessionPool;
 use crate::session::{DeviceSession, Target};
@@ -34,10 +37,18 @@ pub struct JobContext {
     pub host_keys: Arc<HostKeys>,
     /// Idle sessions for reuse; `None` when reuse is off.
     pub pool: Option<Arc<SessionPool>>,
+    pub slots: DeviceSlots,
     pub stats: Arc<WorkerStats>,
 }
 
-pub async fn handle(ctx: &JobContext, message: &jetstream::Message, delivery: u32) -> Handled {
+/// The worker's concurrency slot held by a job task; given back while the job waits for
+/// its device, so waiting jobs never occupy a slot.
+pub struct RunSlot {
+    pub permit: Option<OwnedSemaphorePermit>,
+    pub semaphore: Arc<Semaphore>,
+}
+
+pub async fn handle(ctx: &JobContext, message: &jetstream::Message, delivery: u32, slot: &mut RunSlot) -> Handled {
     let job = match JobMessage::decode(&message.payload) {
         Ok(job) => job,
         Err(error) => {
@@ -48,10 +59,16 @@ pub async fn handle(ctx: &JobContext, message: &jetstream::Message, delivery: u3
     };
     let span =
         tracing::info_span!("job", job.id = %job.job_id, request_id = job.request_id.as_str(), device.host = %job.host);
-    tracing::Instrument::instrument(run(ctx, message, job, delivery), span).await
+    tracing::Instrument::instrument(run(ctx, message, job, delivery, slot), span).await
 }
 
-async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, delivery: u32) -> Handled {
+async fn run(
+    ctx: &JobContext,
+    message: &jetstream::Message,
+    job: JobMessage,
+    delivery: u32,
+    slot: &mut RunSlot,
+) -> Handled {
     let mut record = match ctx.store.get(job.job_id).await {
         Ok(Some(record)) => record,
         Ok(None) => job.queued_record(),
@@ -70,13 +87,28 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, de
 
     let outcome = match job.open_credentials(&ctx.sealer, message.headers.as_ref()) {
         Ok(credentials) => {
-            record.doc.mark_started(naas_shared::now(), delivery);
-            if let Err(error) = ctx.store.put(&record).await {
-                tracing::warn!(%error, "cannot mark the job started; will retry");
+            let access = if job.kind == JobKind::Config { Access::Exclusive } else { Access::Shared };
+            let lease = deadline(ctx, &job) + Duration::from_secs(30);
+            if let Err(error) = wait_for_device(ctx, message, &job, access, lease, slot).await {
+                tracing::warn!(%error, "cannot take a device slot; will retry");
                 return Handled::NotRecorded;
             }
-            tracing::info!(attempt = delivery, "job started");
-            execute(ctx, &job, &credentials).await
+            record.doc.mark_started(naas_shared::now(), delivery);
+            let outcome = match ctx.store.put(&record).await {
+                Ok(()) => {
+                    tracing::info!(attempt = delivery, "job started");
+                    Some(execute(ctx, &job, &credentials).await)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot mark the job started; will retry");
+                    None
+                }
+            };
+            ctx.slots.release(job.host.as_str(), job.port, &job.job_id.to_string(), access).await;
+            match outcome {
+                Some(outcome) => outcome,
+                None => return Handled::NotRecorded,
+            }
         }
         Err(error) => {
             tracing::error!(%error, "job credentials cannot be opened");
@@ -109,6 +141,50 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, de
     Handled::Settled
 }
 
+/// Takes a slot on the device (shared for read-only jobs, exclusive for config pushes).
+/// While the device is busy the job stays `queued`, gives its worker slot back, and keeps
+/// its message with progress acks.
+async fn wait_for_device(
+    ctx: &JobContext,
+    message: &jetstream::Message,
+    job: &JobMessage,
+    access: Access,
+    lease: Duration,
+    slot: &mut RunSlot,
+) -> redis::RedisResult<()> {
+    let (host, port, id) = (job.host.as_str(), job.port, job.job_id.to_string());
+    if ctx.slots.try_acquire(host, port, &id, access, lease).await? {
+        return Ok(());
+    }
+    tracing::debug!(?access, "device busy; waiting without a worker slot");
+    slot.permit = None;
+    let progress_every = Duration::from_secs((ctx.settings.nats.ack_wait_secs / 3).max(1));
+    let mut last_progress = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(500));
+        if last_progress.elapsed() >= progress_every {
+            let _ = message.ack_with(AckKind::Progress).await;
+            last_progress = tokio::time::Instant::now();
+        }
+        if ctx.slots.try_acquire(host, port, &id, access, lease).await? {
+            break;
+        }
+    }
+    slot.permit = Some(slot.semaphore.clone().acquire_owned().await.expect("the semaphore is never closed"));
+    Ok(())
+}
+
+/// The longest a job may take: connect, log in, reach the prompt, then every line plus
+/// entering/leaving config mode and saving, each with its own timeout.
+fn deadline(ctx: &JobContext, job: &JobMessage) -> Duration {
+    let conn = Duration::from_secs(job.conn_timeout_secs);
+    let prompt = Duration::from_secs(ctx.settings.worker.prompt_timeout_secs);
+    let read = Duration::from_secs(job.read_timeout_secs);
+    conn * 2 + prompt * 2 + read * (job.commands.len() as u32 + 4)
+}
+
 /// Drives the device within the job's overall deadline.
 async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredentials) -> Outcome {
     let Some(platform) = ctx.platforms.get(&job.platform) else {
@@ -127,10 +203,7 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
         output_limit: worker.output_limit_bytes,
         host_keys: ctx.host_keys.clone(),
     };
-    // Connect, log in, reach the prompt, then every line, plus entering/leaving config mode
-    // and saving: each phase has its own timeout, and this bounds them all.
-    let steps = job.commands.len() as u32 + 4;
-    let deadline = target.conn_timeout * 2 + prompt_timeout * 2 + read_timeout * steps;
+    let deadline = deadline(ctx, job);
     let pool_key = ctx.pool.as_ref().map(|_| SessionPool::key(&ctx.sealer, &target, credentials));
     let work = async {
         let pooled = match (&ctx.pool, &pool_key) {

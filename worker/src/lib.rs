@@ -7,6 +7,7 @@
 //! one prefetch batch).
 
 pub mod ack;
+pub mod device_slots;
 mod job;
 pub mod session;
 
@@ -24,7 +25,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::ack::{Disposition, disposition};
-use crate::job::JobContext;
+use crate::device_slots::DeviceSlots;
+use crate::job::{JobContext, RunSlot};
 use crate::session::host_keys::HostKeys;
 use crate::session::pool::SessionPool;
 
@@ -57,7 +59,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         .session_reuse
         .then(|| Arc::new(SessionPool::new(worker.session_pool_max, Duration::from_secs(worker.session_idle_secs))));
     let stats = Arc::new(WorkerStats::default());
+    let slots = DeviceSlots::new(backends.store.connection(), &settings.prefix, settings.jobs.device_concurrency);
     let ctx = JobContext {
+        slots,
         host_keys,
         pool,
         stats: stats.clone(),
@@ -97,6 +101,8 @@ impl Worker {
     pub async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         let concurrency = self.ctx.settings.worker.concurrency;
         let permits = Arc::new(Semaphore::new(concurrency));
+        // Jobs held at once, running or waiting for a busy device: bounds what is pulled.
+        let held = Arc::new(Semaphore::new(concurrency * 4));
         let tracker = TaskTracker::new();
         let mut messages = self
             .consumer
@@ -122,9 +128,14 @@ impl Worker {
             });
         }
         loop {
-            let permit = tokio::select! {
+            let permits_now = async {
+                let hold = held.clone().acquire_owned().await.expect("the semaphore is never closed");
+                let run = permits.clone().acquire_owned().await.expect("the semaphore is never closed");
+                (hold, run)
+            };
+            let (hold, permit) = tokio::select! {
                 _ = token.cancelled() => break,
-                permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+                pair = permits_now => pair,
             };
             let next = tokio::select! {
                 _ = token.cancelled() => break,
@@ -140,13 +151,15 @@ impl Worker {
             };
             let ctx = self.ctx.clone();
             let stats = self.stats.clone();
+            let mut slot = RunSlot { permit: Some(permit), semaphore: permits.clone() };
             tracker.spawn(async move {
                 stats.jobs_started.fetch_add(1, Ordering::SeqCst);
                 let delivery = message.info().map(|i| i.delivered as u32).unwrap_or(1);
-                let handled = job::handle(&ctx, &message, delivery).await;
+                let handled = job::handle(&ctx, &message, delivery, &mut slot).await;
                 settle_delivery(&message, disposition(&handled, delivery)).await;
                 stats.jobs_handled.fetch_add(1, Ordering::SeqCst);
-                drop(permit);
+                drop(slot);
+                drop(hold);
             });
         }
         // Hand back what was prefetched but not started, so other workers take it now

@@ -1,0 +1,90 @@
+//! Fleet-wide limits on sessions per device, kept in Redis so every worker sees them.
+//!
+//! Each device has a sorted set of holders scored by lease expiry. A read-only job takes a
+//! shared slot (at most `limit` at once); a config job takes the device exclusively. A
+//! holder whose worker died stops counting when its lease expires. The check-and-take is
+//! one Lua script, so two workers can never both take the last slot.
+
+use std::time::Duration;
+
+use redis::Script;
+use redis::aio::ConnectionManager;
+
+const ACQUIRE: &str = r#"
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
+local member, limit, exclusive, lease = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
+if not redis.call('ZSCORE', KEYS[1], member) then
+  local holders = redis.call('ZRANGE', KEYS[1], 0, -1)
+  if exclusive and #holders > 0 then return 0 end
+  if #holders >= limit then return 0 end
+  for _, holder in ipairs(holders) do
+    if string.sub(holder, 1, 2) == 'x:' then return 0 end
+  end
+end
+redis.call('ZADD', KEYS[1], now_ms + lease, member)
+redis.call('PEXPIRE', KEYS[1], lease + 60000)
+return 1
+"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Shared,
+    Exclusive,
+}
+
+pub struct DeviceSlots {
+    redis: ConnectionManager,
+    prefix: String,
+    limit: usize,
+    acquire: Script,
+}
+
+impl DeviceSlots {
+    pub fn new(redis: ConnectionManager, prefix: &str, limit: usize) -> Self {
+        Self { redis, prefix: prefix.to_owned(), limit, acquire: Script::new(ACQUIRE) }
+    }
+
+    fn key(&self, host: &str, port: u16) -> String {
+        format!("{}:device:{host}:{port}:slots", self.prefix)
+    }
+
+    fn member(job: &str, access: Access) -> String {
+        match access {
+            Access::Shared => format!("s:{job}"),
+            Access::Exclusive => format!("x:{job}"),
+        }
+    }
+
+    /// Takes (or renews) a slot for `job` until `lease` from now; false if the device is busy.
+    pub async fn try_acquire(
+        &self,
+        host: &str,
+        port: u16,
+        job: &str,
+        access: Access,
+        lease: Duration,
+    ) -> redis::RedisResult<bool> {
+        let mut redis = self.redis.clone();
+        let taken: i64 = self
+            .acquire
+            .key(self.key(host, port))
+            .arg(Self::member(job, access))
+            .arg(self.limit)
+            .arg(if access == Access::Exclusive { "1" } else { "0" })
+            .arg(lease.as_millis() as u64)
+            .invoke_async(&mut redis)
+            .await?;
+        Ok(taken == 1)
+    }
+
+    pub async fn release(&self, host: &str, port: u16, job: &str, access: Access) {
+        let mut redis = self.redis.clone();
+        let removed: redis::RedisResult<i64> =
+            redis::cmd("ZREM").arg(self.key(host, port)).arg(Self::member(job, access)).query_async(&mut redis).await;
+        if let Err(error) = removed {
+            tracing::warn!(%error, "could not release a device slot; its lease will expire");
+        }
+    }
+}
