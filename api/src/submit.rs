@@ -20,6 +20,7 @@ pub struct Submission {
     pub commands: CommandList,
     pub config: ConfigOptions,
     pub enable: Option<Secret<String>>,
+    pub ssh_key: Option<String>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub context: Context,
@@ -103,6 +104,13 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// A key store name: a plain file name, never a path.
+fn key_name_ok(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
 /// Checks a send-command body.
 pub fn send_command(body: &Value, platforms: &Platforms, limits: &JobSettings) -> Result<Submission, Vec<FieldError>> {
     parse(body, JobKind::Command, platforms, limits)
@@ -172,6 +180,10 @@ fn parse(
         }
     }
     let enable = f.string("enable").map(|s| Secret::new(s.to_owned()));
+    let ssh_key = f.string("ssh_key").map(str::to_owned);
+    if ssh_key.as_deref().is_some_and(|name| !key_name_ok(name)) {
+        f.fail("ssh_key", "names a key in the key store: 1-64 letters, digits, '.', '_' or '-'");
+    }
     let read_timeout_secs =
         f.integer("read_timeout", 1, limits.max_read_timeout_secs).unwrap_or(limits.default_read_timeout_secs);
     let conn_timeout_secs =
@@ -209,6 +221,7 @@ fn parse(
             commands,
             config,
             enable,
+            ssh_key,
             read_timeout_secs,
             conn_timeout_secs,
             context,
@@ -255,6 +268,7 @@ mod tests {
         assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "webhook_url": "https://x"})), ["webhook_url"]);
         assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "save_config": true})), ["save_config"]);
         assert_eq!(fields(json!([1, 2])), ["body"]);
+        assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "ssh_key": "../etc/shadow"})), ["ssh_key"]);
     }
 
     #[test]

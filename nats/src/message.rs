@@ -42,6 +42,9 @@ pub struct JobMessage {
     /// Options of a send-config job.
     #[serde(default)]
     pub config: ConfigOptions,
+    /// Name of a private key in the workers' key store to log in with (never key material).
+    #[serde(default)]
+    pub ssh_key: Option<String>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub tags: Vec<Tag>,
@@ -134,6 +137,7 @@ mod tests {
             platform: "cisco_ios".into(),
             commands: CommandList::parse(vec!["show version".into()]).unwrap(),
             config: ConfigOptions::default(),
+            ssh_key: None,
             read_timeout_secs: 30,
             conn_timeout_secs: 10,
             tags: vec![],

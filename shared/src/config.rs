@@ -108,6 +108,8 @@ pub struct WorkerSettings {
     pub host_key_policy: HostKeyPolicy,
     /// OpenSSH known_hosts file for the `strict` policy.
     pub known_hosts_file: String,
+    /// Directory of private keys (OpenSSH format) that jobs may name in `ssh_key`.
+    pub ssh_key_dir: String,
     pub prompt_timeout_secs: u64,
     /// Keep idle sessions for later jobs to the same device with the same credentials.
     pub session_reuse: bool,

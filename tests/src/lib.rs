@@ -4,6 +4,7 @@
 pub mod faults;
 pub mod logs;
 pub mod servers;
+pub mod sshd;
 pub mod stack;
 
 pub use stack::{Stack, StackOptions};

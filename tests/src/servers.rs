@@ -67,7 +67,7 @@ fn redis_server_binary() -> PathBuf {
 
 /// A child process with its output drained on a thread (so it never blocks on a full
 /// pipe) and kept for diagnostics.
-struct Supervised {
+pub struct Supervised {
     child: Child,
     output: Arc<Mutex<String>>,
 }
@@ -75,7 +75,7 @@ struct Supervised {
 impl Supervised {
     /// Spawns `command` and waits until a line containing `ready` appears, returning the
     /// lines seen up to then. Fails if the process exits or says nothing for 20 s.
-    fn spawn(mut command: Command, ready: &str, from_stderr: bool) -> Result<(Self, Vec<String>), String> {
+    pub fn spawn(mut command: Command, ready: &str, from_stderr: bool) -> Result<(Self, Vec<String>), String> {
         command.stdin(Stdio::null());
         if from_stderr {
             command.stderr(Stdio::piped()).stdout(Stdio::null());

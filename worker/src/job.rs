@@ -141,6 +141,18 @@ async fn run(
     Handled::Settled
 }
 
+/// A private key from the key store, by file name (the API only lets plain names through).
+fn load_key(dir: &str, name: &str) -> Result<Arc<russh::keys::PrivateKey>, JobFailure> {
+    let missing = || JobFailure::new(ErrorCode::AuthFailure, format!("the key store has no usable key named {name:?}"));
+    if dir.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Err(missing());
+    }
+    russh::keys::load_secret_key(std::path::Path::new(dir).join(name), None).map(Arc::new).map_err(|error| {
+        tracing::warn!(%error, key = name, "cannot load a key from the key store");
+        missing()
+    })
+}
+
 /// Takes a slot on the device (shared for read-only jobs, exclusive for config pushes).
 /// While the device is busy the job stays `queued`, gives its worker slot back, and keeps
 /// its message with progress acks.
@@ -192,6 +204,13 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
         return Outcome::failed(JobFailure::new(ErrorCode::Internal, message));
     };
     let worker = &ctx.settings.worker;
+    let ssh_key = match &job.ssh_key {
+        None => None,
+        Some(name) => match load_key(&worker.ssh_key_dir, name) {
+            Ok(key) => Some(key),
+            Err(failure) => return Outcome::failed(failure),
+        },
+    };
     let prompt_timeout = Duration::from_secs(worker.prompt_timeout_secs);
     let read_timeout = Duration::from_secs(job.read_timeout_secs);
     let target = Target {
@@ -202,6 +221,7 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
         prompt_timeout,
         output_limit: worker.output_limit_bytes,
         host_keys: ctx.host_keys.clone(),
+        ssh_key,
     };
     let deadline = deadline(ctx, job);
     let pool_key = ctx.pool.as_ref().map(|_| SessionPool::key(&ctx.sealer, &target, credentials));

@@ -85,6 +85,7 @@ async fn enqueue(
         platform: submission.platform,
         commands: submission.commands,
         config: submission.config,
+        ssh_key: submission.ssh_key,
         read_timeout_secs: submission.read_timeout_secs,
         conn_timeout_secs: submission.conn_timeout_secs,
         tags: submission.tags,

@@ -4,6 +4,7 @@
 mod config;
 mod device_limits;
 mod failures;
+mod linux;
 mod netmiko;
 mod pipeline;
 mod reuse;

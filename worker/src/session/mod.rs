@@ -32,6 +32,8 @@ pub struct Target<'a> {
     pub prompt_timeout: Duration,
     pub output_limit: usize,
     pub host_keys: Arc<host_keys::HostKeys>,
+    /// A key from the key store to try before the password.
+    pub ssh_key: Option<Arc<russh::keys::PrivateKey>>,
 }
 
 /// An open shell at the device's privileged prompt.

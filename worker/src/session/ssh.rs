@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::DeviceCredentials;
 use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse, Msg};
-use russh::keys::PublicKeyOrCertificate;
+use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use tokio::net::TcpStream;
 
 use super::Target;
@@ -80,7 +80,7 @@ pub async fn connect(
             None => negotiation(format!("SSH handshake failed: {e}")),
         })?;
 
-    let authenticated = tokio::time::timeout(timeout, authenticate(&mut handle, credentials))
+    let authenticated = tokio::time::timeout(timeout, authenticate(&mut handle, credentials, target.ssh_key.clone()))
         .await
         .map_err(|_| negotiation(format!("SSH authentication did not finish within {} s", timeout.as_secs_f32())))?
         .map_err(|e| negotiation(format!("SSH authentication failed: {e}")))?;
@@ -101,14 +101,25 @@ pub async fn connect(
     Ok((handle, channel))
 }
 
-/// Password first, then keyboard-interactive answering every prompt with the password
-/// (what network devices configured for "password" over keyboard-interactive expect).
+/// The job's key from the key store first (when it names one), then the password, then
+/// keyboard-interactive answering every prompt with the password (what network devices
+/// configured for "password" over keyboard-interactive expect).
 async fn authenticate(
     handle: &mut client::Handle<Client>,
     credentials: &DeviceCredentials,
+    key: Option<Arc<PrivateKey>>,
 ) -> Result<bool, russh::Error> {
     let user = credentials.username.clone();
     let password = credentials.password.expose().clone();
+    if let Some(key) = key {
+        let hash = handle.best_supported_rsa_hash().await?.flatten();
+        if handle.authenticate_publickey(user.clone(), PrivateKeyWithHashAlg::new(key, hash)).await?.success() {
+            return Ok(true);
+        }
+        if password.is_empty() {
+            return Ok(false);
+        }
+    }
     if let AuthResult::Success = handle.authenticate_password(user.clone(), password.clone()).await? {
         return Ok(true);
     }

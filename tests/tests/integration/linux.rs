@@ -1,0 +1,36 @@
+//! The `linux` platform against a stock OpenSSH sshd, logging in with a key from the
+//! workers' key store.
+
+use naas_tests::sshd::Sshd;
+use naas_tests::{Stack, StackOptions};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn linux_over_openssh_with_a_key_from_the_key_store() {
+    let sshd = Sshd::start();
+    let key_dir = sshd.key_dir.display().to_string();
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    stack.settings.worker.ssh_key_dir = key_dir;
+    stack.add_worker().await;
+
+    let body = json!({
+        "host": "127.0.0.1", "port": sshd.port, "platform": "linux", "ssh_key": "naas-test",
+        "commands": ["echo naas-$((6*7))", "uname -s", "id -un"],
+    });
+    // Basic auth carries the login user; with a key the password may stay empty.
+    let response = stack.post("/v2/send-command", &sshd.user, "", &body).await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+    let results = &doc["results"];
+    assert_eq!(results["echo naas-$((6*7))"], "naas-42", "{results}");
+    assert_eq!(results["uname -s"], "Linux");
+    assert_eq!(results["id -un"], sshd.user.as_str());
+
+    let missing =
+        json!({"host": "127.0.0.1", "port": sshd.port, "platform": "linux", "ssh_key": "nope", "commands": ["id"]});
+    let accepted: Value = stack.post("/v2/send-command", &sshd.user, "", &missing).await.json().await.unwrap();
+    let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["error_code"], "AUTH_FAILURE", "{doc}");
+}
