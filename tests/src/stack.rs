@@ -36,6 +36,8 @@ pub struct StackOptions {
     pub devices: Vec<DeviceSpec>,
     /// Adjusts the settings every service of the stack gets.
     pub settings: fn(&mut Settings),
+    /// Directory of extra platform definitions (`jobs.platform_dir`).
+    pub platform_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for StackOptions {
@@ -45,6 +47,7 @@ impl Default for StackOptions {
             worker_concurrency: 8,
             devices: vec![DeviceSpec::cisco_ios("r1", "netops", "s3cret-pw", "s3cret-pw")],
             settings: |_| {},
+            platform_dir: None,
         }
     }
 }
@@ -66,6 +69,9 @@ impl Stack {
         settings.api.shutdown_grace_secs = 2;
         settings.worker.prompt_timeout_secs = 10;
         (options.settings)(&mut settings);
+        if let Some(dir) = &options.platform_dir {
+            settings.jobs.platform_dir = dir.display().to_string();
+        }
         let token = CancellationToken::new();
 
         let fleet = naas_sim::build(SimSettings { listen: "127.0.0.1".parse().unwrap(), devices: options.devices })

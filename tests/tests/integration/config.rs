@@ -77,3 +77,34 @@ async fn stop_on_error_false_sends_every_line_and_still_fails() {
     assert_eq!(doc["results"]["lines"].as_array().unwrap().len(), 3);
     assert!(sent(&stack).iter().any(|c| c.contains("after-bogus")));
 }
+
+/// A platform dropped into the platform directory is usable without recompiling; with
+/// paging left on, the worker pages through `--More--` and the output is the same as with
+/// paging off: no pager artefacts, nothing lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dropped_in_platform_works_and_paged_output_is_complete() {
+    let dir = naas_tests::servers::TempDir::new("platforms");
+    let ios = include_str!("../../../shared/platforms/cisco_ios.toml");
+    let paged = ios
+        .replace("name = \"cisco_ios\"", "name = \"ios_paged\"")
+        .replace("on_open = [\"terminal length 0\", \"terminal width 511\"]", "on_open = []");
+    assert_ne!(paged, ios);
+    std::fs::write(dir.path().join("ios_paged.toml"), paged).unwrap();
+    let stack = Stack::start(StackOptions { platform_dir: Some(dir.path().to_path_buf()), ..Default::default() }).await;
+    let port = stack.device("r1").addr.port();
+
+    let mut outputs = Vec::new();
+    for platform in ["cisco_ios", "ios_paged"] {
+        let body =
+            json!({"host": "127.0.0.1", "port": port, "platform": platform, "commands": ["show running-config"]});
+        let accepted = stack.submit_command(USER, PASS, &body).await;
+        let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+        assert_eq!(doc["status"], "finished", "{platform}: {doc}");
+        outputs.push(doc["results"]["show running-config"].as_str().unwrap().to_owned());
+    }
+    assert!(outputs[0].lines().count() > 48, "long enough to be paged more than once");
+    assert!(!outputs[1].contains("More") && !outputs[1].contains('\u{8}'));
+    let differing = outputs[0].lines().zip(outputs[1].lines()).position(|(a, b)| a != b);
+    assert_eq!(differing, None, "first differing line");
+    assert_eq!(outputs[0].len(), outputs[1].len());
+}
