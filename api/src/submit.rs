@@ -21,6 +21,7 @@ pub struct Submission {
     pub config: ConfigOptions,
     pub enable: Option<Secret<String>>,
     pub ssh_key: Option<String>,
+    pub legacy_ssh: bool,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub context: Context,
@@ -181,6 +182,7 @@ fn parse(
     }
     let enable = f.string("enable").map(|s| Secret::new(s.to_owned()));
     let ssh_key = f.string("ssh_key").map(str::to_owned);
+    let legacy_ssh = f.boolean("legacy_ssh").unwrap_or(false);
     if ssh_key.as_deref().is_some_and(|name| !key_name_ok(name)) {
         f.fail("ssh_key", "names a key in the key store: 1-64 letters, digits, '.', '_' or '-'");
     }
@@ -222,6 +224,7 @@ fn parse(
             config,
             enable,
             ssh_key,
+            legacy_ssh,
             read_timeout_secs,
             conn_timeout_secs,
             context,

@@ -45,6 +45,9 @@ pub struct JobMessage {
     /// Name of a private key in the workers' key store to log in with (never key material).
     #[serde(default)]
     pub ssh_key: Option<String>,
+    /// Offer legacy SSH algorithms (SHA-1 key exchange and MACs, CBC ciphers) for old gear.
+    #[serde(default)]
+    pub legacy_ssh: bool,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub tags: Vec<Tag>,
@@ -138,6 +141,7 @@ mod tests {
             commands: CommandList::parse(vec!["show version".into()]).unwrap(),
             config: ConfigOptions::default(),
             ssh_key: None,
+            legacy_ssh: false,
             read_timeout_secs: 30,
             conn_timeout_secs: 10,
             tags: vec![],

@@ -46,6 +46,9 @@ pub struct PlatformFile {
     pub commit_confirmed: Option<String>,
     #[serde(default)]
     pub error_patterns: Vec<String>,
+    /// Offer legacy SSH algorithms to every device of this platform.
+    #[serde(default)]
+    pub legacy_ssh: bool,
     pub close: Option<String>,
 }
 

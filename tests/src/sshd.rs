@@ -18,9 +18,9 @@ pub struct Sshd {
     pub dir: TempDir,
 }
 
-fn keygen(path: &std::path::Path) {
+fn keygen(path: &std::path::Path, kind: &str) {
     let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .args(["-q", "-t", kind, "-N", "", "-f"])
         .arg(path)
         .status()
         .unwrap_or_else(|e| panic!("ssh-keygen: {e}; {INSTALL_HINT}"));
@@ -29,13 +29,27 @@ fn keygen(path: &std::path::Path) {
 
 impl Sshd {
     pub fn start() -> Self {
+        Self::start_with("ed25519", "")
+    }
+
+    /// Old gear: only diffie-hellman-group14-sha1, aes128-cbc, hmac-sha1 and an ssh-rsa
+    /// host key, as a 2010-era switch offers.
+    pub fn start_legacy() -> Self {
+        Self::start_with(
+            "rsa",
+            "KexAlgorithms diffie-hellman-group14-sha1\nCiphers aes128-cbc\nMACs hmac-sha1\n\
+             HostKeyAlgorithms ssh-rsa\n",
+        )
+    }
+
+    fn start_with(host_key_type: &str, extra_config: &str) -> Self {
         let binary = PathBuf::from("/usr/sbin/sshd");
         assert!(binary.exists(), "no /usr/sbin/sshd; {INSTALL_HINT}");
         let dir = TempDir::new("sshd");
         let key_dir = dir.path().join("keys");
         std::fs::create_dir_all(&key_dir).unwrap();
-        keygen(&dir.path().join("host_key"));
-        keygen(&key_dir.join("naas-test"));
+        keygen(&dir.path().join("host_key"), host_key_type);
+        keygen(&key_dir.join("naas-test"), "ed25519");
         std::fs::copy(key_dir.join("naas-test.pub"), dir.path().join("authorized_keys")).unwrap();
         std::fs::remove_file(key_dir.join("naas-test.pub")).unwrap();
         let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap().trim().to_owned();
@@ -51,7 +65,7 @@ impl Sshd {
                  AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
                  PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
                  PermitRootLogin prohibit-password\nAllowUsers {user}\nPrintMotd no\nPrintLastLog no\n\
-                 Banner none\nLogLevel VERBOSE\n",
+                 Banner none\nLogLevel VERBOSE\n{extra_config}",
                 d = dir.path().display()
             );
             let config_path = dir.path().join("sshd_config");

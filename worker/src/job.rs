@@ -216,11 +216,12 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
     let target = Target {
         host: job.host.as_str(),
         port: job.port,
-        platform,
+        platform: platform.clone(),
         conn_timeout: Duration::from_secs(job.conn_timeout_secs),
         prompt_timeout,
         output_limit: worker.output_limit_bytes,
         host_keys: ctx.host_keys.clone(),
+        legacy_ssh: job.legacy_ssh || platform.file.legacy_ssh,
         ssh_key,
     };
     let deadline = deadline(ctx, job);

@@ -86,6 +86,7 @@ async fn enqueue(
         commands: submission.commands,
         config: submission.config,
         ssh_key: submission.ssh_key,
+        legacy_ssh: submission.legacy_ssh,
         read_timeout_secs: submission.read_timeout_secs,
         conn_timeout_secs: submission.conn_timeout_secs,
         tags: submission.tags,

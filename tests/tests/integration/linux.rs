@@ -34,3 +34,25 @@ async fn linux_over_openssh_with_a_key_from_the_key_store() {
     let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
     assert_eq!(doc["error_code"], "AUTH_FAILURE", "{doc}");
 }
+
+/// Old gear offering only SHA-1 key exchange, CBC ciphers, SHA-1 MACs and an ssh-rsa host
+/// key: refused with the modern defaults (SSH_NEGOTIATION), reached with `legacy_ssh`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn legacy_algorithms_are_opt_in() {
+    let sshd = Sshd::start_legacy();
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    stack.settings.worker.ssh_key_dir = sshd.key_dir.display().to_string();
+    stack.add_worker().await;
+    let mut body = json!({
+        "host": "127.0.0.1", "port": sshd.port, "platform": "linux", "ssh_key": "naas-test", "commands": ["uname -s"],
+    });
+    let modern: Value = stack.post("/v2/send-command", &sshd.user, "", &body).await.json().await.unwrap();
+    let doc = stack.result_of(modern["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["error_code"], "SSH_NEGOTIATION", "{doc}");
+
+    body["legacy_ssh"] = json!(true);
+    let legacy: Value = stack.post("/v2/send-command", &sshd.user, "", &body).await.json().await.unwrap();
+    let doc = stack.result_of(legacy["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+    assert_eq!(doc["results"]["uname -s"], "Linux");
+}

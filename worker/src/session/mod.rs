@@ -34,6 +34,8 @@ pub struct Target<'a> {
     pub host_keys: Arc<host_keys::HostKeys>,
     /// A key from the key store to try before the password.
     pub ssh_key: Option<Arc<russh::keys::PrivateKey>>,
+    /// Offer the legacy algorithm profile as well as the modern defaults.
+    pub legacy_ssh: bool,
 }
 
 /// An open shell at the device's privileged prompt.

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::DeviceCredentials;
+use russh::Preferred;
 use russh::client::{self, AuthResult, KeyboardInteractiveAuthResponse, Msg};
 use russh::keys::{PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use tokio::net::TcpStream;
@@ -40,8 +41,21 @@ impl client::Handler for Client {
     }
 }
 
-fn config() -> Arc<client::Config> {
-    Arc::new(client::Config { nodelay: true, ..Default::default() })
+/// Modern algorithms only, unless the job or platform asks for the legacy profile: then
+/// SHA-1 key exchanges, CBC ciphers and SHA-1 MACs are offered after the modern ones (the
+/// extension and strict-kex markers stay, so authentication and Terrapin protection work).
+fn config(legacy: bool) -> Arc<client::Config> {
+    let mut preferred = Preferred::default();
+    if legacy {
+        let mut kex = preferred.kex.to_vec();
+        kex.extend([russh::kex::DH_G14_SHA1, russh::kex::DH_GEX_SHA1, russh::kex::DH_G1_SHA1]);
+        let mut cipher = preferred.cipher.to_vec();
+        cipher.extend([russh::cipher::AES_128_CBC, russh::cipher::AES_192_CBC, russh::cipher::AES_256_CBC]);
+        let mut mac = preferred.mac.to_vec();
+        mac.extend([russh::mac::HMAC_SHA1, russh::mac::HMAC_SHA1_ETM]);
+        preferred = Preferred { kex: kex.into(), cipher: cipher.into(), mac: mac.into(), ..preferred };
+    }
+    Arc::new(client::Config { nodelay: true, preferred, ..Default::default() })
 }
 
 pub async fn connect(
@@ -72,7 +86,7 @@ pub async fn connect(
         port: target.port,
         refused: refused.clone(),
     };
-    let mut handle = tokio::time::timeout(timeout, client::connect_stream(config(), stream, client))
+    let mut handle = tokio::time::timeout(timeout, client::connect_stream(config(target.legacy_ssh), stream, client))
         .await
         .map_err(|_| negotiation(format!("SSH handshake did not finish within {} s", timeout.as_secs_f32())))?
         .map_err(|e| match refused.lock().expect("not poisoned").take() {
