@@ -45,6 +45,7 @@ impl Caller {
                 username: username.to_owned(),
                 password: Secret::new(password.to_owned()),
                 enable: None,
+                jump_password: None,
             },
         })
     }

@@ -3,7 +3,7 @@
 
 use naas_shared::config::JobSettings;
 use naas_shared::domain::{CommandList, Context, Host, Tag};
-use naas_shared::job::{ConfigOptions, JobKind};
+use naas_shared::job::{ConfigOptions, JobKind, JumpHostSpec};
 use naas_shared::platform::Platforms;
 use naas_shared::secret::Secret;
 use serde_json::{Map, Value};
@@ -22,6 +22,8 @@ pub struct Submission {
     pub enable: Option<Secret<String>>,
     pub ssh_key: Option<String>,
     pub legacy_ssh: bool,
+    pub jump_host: Option<JumpHostSpec>,
+    pub jump_password: Option<Secret<String>>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub context: Context,
@@ -105,6 +107,27 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// `{"host", "port"?, "username", "password"?, "ssh_key"?}`
+fn jump_host(value: &Value) -> Result<(Option<JumpHostSpec>, Option<Secret<String>>), String> {
+    let object = value.as_object().ok_or("must be an object: {host, port, username, password or ssh_key}")?;
+    let text = |name: &str| object.get(name).and_then(Value::as_str);
+    let host = Host::parse(text("host").ok_or("needs \"host\"")?).map_err(|e| e.0)?;
+    let port = match object.get("port") {
+        None => 22,
+        Some(p) => p.as_u64().filter(|p| (1..=65535).contains(p)).ok_or("\"port\" must be 1-65535")? as u16,
+    };
+    let username = text("username").filter(|u| !u.is_empty()).ok_or("needs \"username\"")?.to_owned();
+    let ssh_key = text("ssh_key").map(str::to_owned);
+    if ssh_key.as_deref().is_some_and(|k| !key_name_ok(k)) {
+        return Err("\"ssh_key\" names a key in the key store".into());
+    }
+    let password = text("password").filter(|p| !p.is_empty()).map(|p| Secret::new(p.to_owned()));
+    if password.is_none() && ssh_key.is_none() {
+        return Err("needs \"password\" or \"ssh_key\"".into());
+    }
+    Ok((Some(JumpHostSpec { host, port, username, ssh_key }), password))
+}
+
 /// A key store name: a plain file name, never a path.
 fn key_name_ok(name: &str) -> bool {
     (1..=64).contains(&name.len())
@@ -183,6 +206,16 @@ fn parse(
     let enable = f.string("enable").map(|s| Secret::new(s.to_owned()));
     let ssh_key = f.string("ssh_key").map(str::to_owned);
     let legacy_ssh = f.boolean("legacy_ssh").unwrap_or(false);
+    let (jump_host, jump_password) = match f.present("jump_host") {
+        None => (None, None),
+        Some(value) => match jump_host(value) {
+            Ok(parsed) => parsed,
+            Err(message) => {
+                f.fail("jump_host", message);
+                (None, None)
+            }
+        },
+    };
     if ssh_key.as_deref().is_some_and(|name| !key_name_ok(name)) {
         f.fail("ssh_key", "names a key in the key store: 1-64 letters, digits, '.', '_' or '-'");
     }
@@ -225,6 +258,8 @@ fn parse(
             enable,
             ssh_key,
             legacy_ssh,
+            jump_host,
+            jump_password,
             read_timeout_secs,
             conn_timeout_secs,
             context,
@@ -272,6 +307,17 @@ mod tests {
         assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "save_config": true})), ["save_config"]);
         assert_eq!(fields(json!([1, 2])), ["body"]);
         assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "ssh_key": "../etc/shadow"})), ["ssh_key"]);
+        assert_eq!(fields(json!({"host": "r1", "commands": ["a"], "jump_host": {"host": "b1"}})), ["jump_host"]);
+        assert_eq!(
+            fields(json!({"host": "r1", "commands": ["a"], "jump_host": {"host": "b1", "username": "u"}})),
+            ["jump_host"]
+        );
+        assert!(
+            check(
+                json!({"host": "r1", "commands": ["a"], "jump_host": {"host": "b1", "username": "u", "password": "p"}})
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use naas_shared::domain::{CommandList, Context, Host, JobId, Tag};
-use naas_shared::job::{ConfigOptions, DeviceCredentials, JobDocument, JobKind, JobRecord, JobStatus};
+use naas_shared::job::{ConfigOptions, DeviceCredentials, JobDocument, JobKind, JobRecord, JobStatus, JumpHostSpec};
 use naas_shared::seal::{SealError, Sealer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -48,6 +48,9 @@ pub struct JobMessage {
     /// Offer legacy SSH algorithms (SHA-1 key exchange and MACs, CBC ciphers) for old gear.
     #[serde(default)]
     pub legacy_ssh: bool,
+    /// Reach the device through this jump host (else the context's configured one, if any).
+    #[serde(default)]
+    pub jump_host: Option<JumpHostSpec>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub tags: Vec<Tag>,
@@ -142,6 +145,7 @@ mod tests {
             config: ConfigOptions::default(),
             ssh_key: None,
             legacy_ssh: false,
+            jump_host: None,
             read_timeout_secs: 30,
             conn_timeout_secs: 10,
             tags: vec![],
@@ -150,8 +154,12 @@ mod tests {
             enqueued_at: OffsetDateTime::now_utc(),
             credentials: String::new(),
         };
-        let creds =
-            DeviceCredentials { username: "netops".into(), password: Secret::new("pw-XYZZY".into()), enable: None };
+        let creds = DeviceCredentials {
+            username: "netops".into(),
+            password: Secret::new("pw-XYZZY".into()),
+            enable: None,
+            jump_password: None,
+        };
         let kid = msg.seal_credentials(&sealer, &creds);
         let (headers, payload) = msg.encode(&kid);
         assert!(!String::from_utf8_lossy(&payload).contains("pw-XYZZY"));

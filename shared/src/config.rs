@@ -6,7 +6,7 @@
 //! reported, so an operator sees all mistakes at once. Tests build [`Settings`] values from
 //! [`Settings::defaults`] and never touch the process environment.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,6 +15,7 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::job::JumpHostSpec;
 use crate::seal::Sealer;
 use crate::secret::Secret;
 use crate::telemetry::LogSettings;
@@ -42,6 +43,8 @@ pub struct Settings {
     pub tls: TlsSettings,
     pub worker: WorkerSettings,
     pub reaper: ReaperSettings,
+    /// Jump hosts per context: jobs of that context reach their devices through it.
+    pub jump_hosts: BTreeMap<String, JumpHostSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -194,6 +197,7 @@ impl Settings {
         let tls = section(&cfg, "tls", &mut errors);
         let worker = section(&cfg, "worker", &mut errors);
         let reaper = section(&cfg, "reaper", &mut errors);
+        let jump_hosts = section(&cfg, "jump_hosts", &mut errors);
         let (
             Some(mode),
             Some(prefix),
@@ -205,12 +209,26 @@ impl Settings {
             Some(tls),
             Some(worker),
             Some(reaper),
-        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper)
+            Some(jump_hosts),
+        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper, jump_hosts)
         else {
             return Err(ConfigErrors(errors));
         };
-        let settings =
-            Self { mode, prefix, admin_secret, encryption_key, log, nats, redis, jobs, api, tls, worker, reaper };
+        let settings = Self {
+            mode,
+            prefix,
+            admin_secret,
+            encryption_key,
+            log,
+            nats,
+            redis,
+            jobs,
+            api,
+            tls,
+            worker,
+            reaper,
+            jump_hosts,
+        };
         errors.extend(settings.problems());
         if errors.is_empty() { Ok(settings) } else { Err(ConfigErrors(errors)) }
     }

@@ -121,6 +121,22 @@ impl From<Result<Value, JobFailure>> for Outcome {
     }
 }
 
+/// An SSH jump host (bastion) to reach a device through. Its password, when it has one,
+/// travels sealed with the device credentials; a key is named from the key store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JumpHostSpec {
+    pub host: Host,
+    #[serde(default = "default_ssh_port")]
+    pub port: u16,
+    pub username: String,
+    #[serde(default)]
+    pub ssh_key: Option<String>,
+}
+
+fn default_ssh_port() -> u16 {
+    22
+}
+
 /// Options of a config push.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -159,6 +175,9 @@ pub struct DeviceCredentials {
     pub password: Secret<String>,
     #[serde(serialize_with = "expose_opt", deserialize_with = "wrap_opt", default)]
     pub enable: Option<Secret<String>>,
+    /// Password for the job's jump host, if it has one.
+    #[serde(serialize_with = "expose_opt", deserialize_with = "wrap_opt", default)]
+    pub jump_password: Option<Secret<String>>,
 }
 
 impl std::fmt::Debug for DeviceCredentials {
@@ -220,7 +239,12 @@ mod tests {
 
     #[test]
     fn credentials_debug_hides_secrets() {
-        let c = DeviceCredentials { username: "u".into(), password: "p4ss".into(), enable: Some("en4ble".into()) };
+        let c = DeviceCredentials {
+            username: "u".into(),
+            password: "p4ss".into(),
+            enable: Some("en4ble".into()),
+            jump_password: None,
+        };
         let shown = format!("{c:?}");
         assert!(!shown.contains("p4ss") && !shown.contains("en4ble"));
         let json = serde_json::to_string(&c).unwrap();

@@ -123,6 +123,13 @@ impl Supervised {
     }
 }
 
+impl Supervised {
+    /// Everything the process printed so far.
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+}
+
 impl Drop for Supervised {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -164,7 +171,7 @@ impl NatsServer {
     }
 
     pub fn log(&self) -> String {
-        self.process.output.lock().unwrap().clone()
+        self.process.output()
     }
 }
 

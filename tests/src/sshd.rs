@@ -10,7 +10,7 @@ use crate::servers::{Supervised, TempDir, free_port};
 const INSTALL_HINT: &str = "install Debian's openssh-server and openssh-client (scripts/bootstrap.sh does)";
 
 pub struct Sshd {
-    _process: Supervised,
+    process: Supervised,
     pub port: u16,
     pub user: String,
     /// The key store directory holding the client key, named `naas-test`.
@@ -28,6 +28,20 @@ fn keygen(path: &std::path::Path, kind: &str) {
 }
 
 impl Sshd {
+    /// Public-key logins sshd accepted so far.
+    pub fn logins(&self) -> usize {
+        self.process.output().matches("Accepted publickey").count()
+    }
+
+    /// Waits (up to 5 s) until sshd's log, read on another thread, shows `n` logins.
+    pub async fn await_logins(&self, n: usize) -> usize {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.logins() < n && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        self.logins()
+    }
+
     pub fn start() -> Self {
         Self::start_with("ed25519", "")
     }
@@ -73,7 +87,7 @@ impl Sshd {
             let mut command = Command::new(&binary);
             command.arg("-D").arg("-e").arg("-f").arg(&config_path);
             match Supervised::spawn(command, "Server listening on 127.0.0.1", true) {
-                Ok((process, _)) => return Self { _process: process, port, user, key_dir, dir },
+                Ok((process, _)) => return Self { process, port, user, key_dir, dir },
                 Err(e) => last_error = e,
             }
         }

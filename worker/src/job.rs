@@ -22,7 +22,7 @@ use crate::ack::Handled;
 use crate::device_slots::{Access, DeviceSlots};
 use crate::session::host_keys::HostKeys;
 use crate::session::pool::SessionPool;
-use crate::session::{DeviceSession, Target};
+use crate::session::{DeviceSession, JumpHost, Target};
 
 /// Everything a job task needs, shared by all of a worker's tasks.
 pub struct JobContext {
@@ -211,6 +211,19 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
             Err(failure) => return Outcome::failed(failure),
         },
     };
+    let jump_spec = job.jump_host.as_ref().or_else(|| ctx.settings.jump_hosts.get(job.context.as_str()));
+    let jump = match jump_spec {
+        None => None,
+        Some(spec) => Some(JumpHost {
+            host: spec.host.as_str().to_owned(),
+            port: spec.port,
+            username: spec.username.clone(),
+            key: match spec.ssh_key.as_deref().map(|name| load_key(&worker.ssh_key_dir, name)).transpose() {
+                Ok(key) => key,
+                Err(failure) => return Outcome::failed(failure),
+            },
+        }),
+    };
     let prompt_timeout = Duration::from_secs(worker.prompt_timeout_secs);
     let read_timeout = Duration::from_secs(job.read_timeout_secs);
     let target = Target {
@@ -222,6 +235,7 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
         output_limit: worker.output_limit_bytes,
         host_keys: ctx.host_keys.clone(),
         legacy_ssh: job.legacy_ssh || platform.file.legacy_ssh,
+        jump,
         ssh_key,
     };
     let deadline = deadline(ctx, job);

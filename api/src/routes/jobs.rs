@@ -87,6 +87,7 @@ async fn enqueue(
         config: submission.config,
         ssh_key: submission.ssh_key,
         legacy_ssh: submission.legacy_ssh,
+        jump_host: submission.jump_host,
         read_timeout_secs: submission.read_timeout_secs,
         conn_timeout_secs: submission.conn_timeout_secs,
         tags: submission.tags,
@@ -99,7 +100,8 @@ async fn enqueue(
     let record = message.queued_record();
     state.store.put(&record).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
 
-    let credentials = DeviceCredentials { enable: submission.enable, ..caller.credentials };
+    let credentials =
+        DeviceCredentials { enable: submission.enable, jump_password: submission.jump_password, ..caller.credentials };
     let key_id = message.seal_credentials(&state.sealer, &credentials);
     let (headers, payload) = message.encode(&key_id);
     let subject = state.topology.job_subject(&message.context, kind);

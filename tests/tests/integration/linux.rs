@@ -56,3 +56,42 @@ async fn legacy_algorithms_are_opt_in() {
     assert_eq!(doc["status"], "finished", "{doc}");
     assert_eq!(doc["results"]["uname -s"], "Linux");
 }
+
+/// A device reached through an OpenSSH jump host, named in the request or configured for
+/// the job's context.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn devices_behind_a_jump_host() {
+    let bastion = Sshd::start();
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    stack.settings.worker.ssh_key_dir = bastion.key_dir.display().to_string();
+    let lab = naas_shared::job::JumpHostSpec {
+        host: naas_shared::domain::Host::parse("127.0.0.1").unwrap(),
+        port: bastion.port,
+        username: bastion.user.clone(),
+        ssh_key: Some("naas-test".into()),
+    };
+    stack.settings.jump_hosts.insert("lab".into(), lab);
+    stack.settings.worker.session_reuse = false;
+    stack.add_worker().await;
+    let port = stack.device("r1").addr.port();
+    let jump = json!({"host": "127.0.0.1", "port": bastion.port, "username": bastion.user, "ssh_key": "naas-test"});
+    let cases = [
+        json!({"host": "127.0.0.1", "port": port, "commands": ["show version"], "jump_host": jump}),
+        json!({"host": "127.0.0.1", "port": port, "commands": ["show version"], "context": "lab"}),
+    ];
+    for (n, body) in cases.into_iter().enumerate() {
+        let doc = {
+            let accepted = stack.submit_command("netops", "s3cret-pw", &body).await;
+            stack.result_of(accepted["job_id"].as_str().unwrap()).await
+        };
+        assert_eq!(doc["status"], "finished", "{body} → {doc}");
+        assert!(doc["results"]["show version"].as_str().unwrap().contains("Cisco IOS Software"));
+        assert_eq!(bastion.await_logins(n + 1).await, n + 1, "the job went through the jump host");
+    }
+    let wrong = json!({"host": "127.0.0.1", "port": bastion.port, "username": "nobody", "password": "nope"});
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"], "jump_host": wrong});
+    let accepted = stack.submit_command("netops", "s3cret-pw", &body).await;
+    let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["error_code"], "AUTH_FAILURE", "{doc}");
+    assert!(doc["error"].as_str().unwrap().contains("jump host"), "{doc}");
+}

@@ -36,11 +36,24 @@ pub struct Target<'a> {
     pub ssh_key: Option<Arc<russh::keys::PrivateKey>>,
     /// Offer the legacy algorithm profile as well as the modern defaults.
     pub legacy_ssh: bool,
+    /// Reach the device through this SSH jump host.
+    pub jump: Option<JumpHost>,
+}
+
+/// A bastion the session is tunnelled through (its password travels sealed with the
+/// device credentials).
+pub struct JumpHost {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub key: Option<Arc<russh::keys::PrivateKey>>,
 }
 
 /// An open shell at the device's privileged prompt.
 pub struct DeviceSession {
     handle: russh::client::Handle<ssh::Client>,
+    /// The jump host connection the session runs through, if any.
+    jump: Option<russh::client::Handle<ssh::Client>>,
     channel: russh::Channel<Msg>,
     platform: Arc<Platform>,
     transcript: Transcript,
@@ -57,9 +70,11 @@ pub struct DeviceSession {
 
 impl DeviceSession {
     pub async fn open(target: &Target<'_>, credentials: &DeviceCredentials) -> Result<Self, JobFailure> {
-        let (handle, channel) = ssh::connect(target, credentials).await?;
+        let connection = ssh::connect(target, credentials).await?;
+        let channel = ssh::shell(&connection.handle, target.conn_timeout).await?;
         let mut session = Self {
-            handle,
+            handle: connection.handle,
+            jump: connection.jump,
             channel,
             platform: target.platform.clone(),
             transcript: Transcript::new(target.output_limit),
@@ -153,6 +168,9 @@ impl DeviceSession {
         }
         let _ = self.channel.eof().await;
         let _ = self.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+        if let Some(jump) = &self.jump {
+            let _ = jump.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+        }
     }
 
     async fn first_prompt(&mut self, timeout: Duration) -> Result<Prompt, JobFailure> {

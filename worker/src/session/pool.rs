@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use naas_shared::job::DeviceCredentials;
 use naas_shared::seal::Sealer;
+use naas_shared::secret::Secret;
 use tokio::time::Instant;
 
 use super::{DeviceSession, Target};
@@ -28,18 +29,31 @@ pub struct SessionPool {
     idle_timeout: Duration,
 }
 
+fn exposed(secret: &Option<Secret<String>>) -> &[u8] {
+    secret.as_ref().map(|v| v.expose().as_bytes()).unwrap_or_default()
+}
+
 impl SessionPool {
     pub fn new(max: usize, idle_timeout: Duration) -> Self {
         Self { idle: Mutex::new(HashMap::new()), max, idle_timeout }
     }
 
-    /// The pool key: where, as whom, how. Credentials enter only as a keyed hash.
+    /// The pool key: where, through which jump host, as whom, how. Credentials (and key
+    /// names) enter only as a keyed hash: two jobs share a session only if every one of
+    /// them is the same.
     pub fn key(sealer: &Sealer, target: &Target<'_>, credentials: &DeviceCredentials) -> String {
-        let enable = credentials.enable.as_ref().map(|e| e.expose().as_str()).unwrap_or("");
+        let key_id = |k: &Option<std::sync::Arc<russh::keys::PrivateKey>>| {
+            k.as_ref().map(|k| k.public_key().fingerprint(russh::keys::HashAlg::Sha256).to_string()).unwrap_or_default()
+        };
+        let jump = target.jump.as_ref().map(|j| format!("{}:{}:{}:{}", j.host, j.port, j.username, key_id(&j.key)));
         let secrets = sealer.keyed_hash(&[
             credentials.username.as_bytes(),
             credentials.password.expose().as_bytes(),
-            enable.as_bytes(),
+            exposed(&credentials.enable),
+            exposed(&credentials.jump_password),
+            key_id(&target.ssh_key).as_bytes(),
+            jump.unwrap_or_default().as_bytes(),
+            &[u8::from(target.legacy_ssh)],
         ]);
         format!("{}|{}|{}|{secrets}", target.host, target.port, target.platform.name())
     }
