@@ -24,6 +24,7 @@ pub struct Submission {
     pub legacy_ssh: bool,
     pub jump_host: Option<JumpHostSpec>,
     pub jump_password: Option<Secret<String>>,
+    pub expect_string: Option<String>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub context: Context,
@@ -32,7 +33,7 @@ pub struct Submission {
 
 /// Fields of the contract this server does not act on yet; sending them is an error rather
 /// than a silent no-op.
-const NOT_YET_SUPPORTED: &[&str] = &["expect_string", "webhook_url"];
+const NOT_YET_SUPPORTED: &[&str] = &["webhook_url"];
 
 struct Fields<'a> {
     body: &'a Map<String, Value>,
@@ -206,6 +207,14 @@ fn parse(
     let enable = f.string("enable").map(|s| Secret::new(s.to_owned()));
     let ssh_key = f.string("ssh_key").map(str::to_owned);
     let legacy_ssh = f.boolean("legacy_ssh").unwrap_or(false);
+    let expect_string = f.string("expect_string").map(str::to_owned);
+    if let Some(pattern) = &expect_string {
+        if kind == JobKind::Config {
+            f.fail("expect_string", "applies to send-command only");
+        } else if pattern.is_empty() || pattern.len() > 512 || regex::Regex::new(pattern).is_err() {
+            f.fail("expect_string", "must be a regular expression of 1-512 characters");
+        }
+    }
     let (jump_host, jump_password) = match f.present("jump_host") {
         None => (None, None),
         Some(value) => match jump_host(value) {
@@ -260,6 +269,7 @@ fn parse(
             legacy_ssh,
             jump_host,
             jump_password,
+            expect_string,
             read_timeout_secs,
             conn_timeout_secs,
             context,

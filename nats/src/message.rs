@@ -51,6 +51,9 @@ pub struct JobMessage {
     /// Reach the device through this jump host (else the context's configured one, if any).
     #[serde(default)]
     pub jump_host: Option<JumpHostSpec>,
+    /// send-command: each command ends when its output matches this regex, not the prompt.
+    #[serde(default)]
+    pub expect_string: Option<String>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub tags: Vec<Tag>,
@@ -146,6 +149,7 @@ mod tests {
             ssh_key: None,
             legacy_ssh: false,
             jump_host: None,
+            expect_string: None,
             read_timeout_secs: 30,
             conn_timeout_secs: 10,
             tags: vec![],

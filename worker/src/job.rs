@@ -278,9 +278,17 @@ async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredent
 }
 
 async fn run_commands(session: &mut DeviceSession, job: &JobMessage, timeout: Duration) -> Result<Value, JobFailure> {
+    let expect = match job.expect_string.as_deref().map(regex::Regex::new).transpose() {
+        Ok(expect) => expect,
+        Err(_) => return Err(JobFailure::new(ErrorCode::Internal, "expect_string is not a valid pattern")),
+    };
     let mut outputs = Vec::with_capacity(job.commands.len());
     for command in job.commands.as_slice() {
-        outputs.push((command.clone(), session.run(command, timeout).await?));
+        let output = match &expect {
+            Some(expect) => session.run_until(command, expect, timeout).await?,
+            None => session.run(command, timeout).await?,
+        };
+        outputs.push((command.clone(), output));
     }
     Ok(command_results(outputs))
 }

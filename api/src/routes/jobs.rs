@@ -88,6 +88,7 @@ async fn enqueue(
         ssh_key: submission.ssh_key,
         legacy_ssh: submission.legacy_ssh,
         jump_host: submission.jump_host,
+        expect_string: submission.expect_string,
         read_timeout_secs: submission.read_timeout_secs,
         conn_timeout_secs: submission.conn_timeout_secs,
         tags: submission.tags,

@@ -61,3 +61,20 @@ async fn reuse_can_be_turned_off() {
     // A figure for the reader, not an assertion: timing belongs in the benchmarks.
     eprintln!("10 sequential jobs: fresh sessions {fresh_time:?}, reused session {pooled_time:?}");
 }
+
+/// `expect_string` ends a command at a pattern instead of the prompt (a confirmation
+/// question); the session is then in an unknown state and never pooled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn expect_string_ends_a_command_at_a_question_and_retires_the_session() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["copy running-config startup-config"],
+                      "expect_string": r"Destination filename \[startup-config\]\?"});
+    let doc = run(&stack, "/v2/send-command", body).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+    let output = doc["results"]["copy running-config startup-config"].as_str().unwrap();
+    assert!(output.contains("Destination filename [startup-config]?"), "{output}");
+    let show = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
+    assert_eq!(run(&stack, "/v2/send-command", show).await["status"], "finished");
+    assert_eq!(stack.command_log.sessions_opened("r1"), 2, "the questioned session was not reused");
+}

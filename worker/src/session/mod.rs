@@ -66,6 +66,8 @@ pub struct DeviceSession {
     last_prompt: Option<Prompt>,
     output_total: usize,
     output_limit: usize,
+    /// Set once the session may be somewhere other than its base prompt.
+    tainted: bool,
 }
 
 impl DeviceSession {
@@ -83,6 +85,7 @@ impl DeviceSession {
             last_prompt: None,
             output_total: 0,
             output_limit: target.output_limit,
+            tainted: false,
         };
         let prompt = session.first_prompt(target.prompt_timeout).await?;
         session.base_prompt = prompt.host.clone();
@@ -101,7 +104,7 @@ impl DeviceSession {
     /// back the base prompt (same privilege, not in a configuration mode) within `timeout`.
     pub async fn ready_for_reuse(&mut self, timeout: Duration) -> bool {
         self.output_total = 0;
-        if self.handle.is_closed() || self.send("\n").await.is_err() {
+        if self.tainted || self.handle.is_closed() || self.send("\n").await.is_err() {
             return false;
         }
         self.transcript.take();
@@ -121,6 +124,39 @@ impl DeviceSession {
     /// Runs one command and returns its output without echo or prompt.
     pub async fn run(&mut self, command: &str, timeout: Duration) -> Result<String, JobFailure> {
         self.exchange(command, timeout, false).await.map(|(_, output)| output)
+    }
+
+    /// Runs one command that ends with `expect` (a regex) instead of the prompt, e.g. a
+    /// confirmation question. Returns everything after the echo. The session is left in a
+    /// state this worker cannot vouch for, so it is never pooled afterwards.
+    pub async fn run_until(
+        &mut self,
+        command: &str,
+        expect: &regex::Regex,
+        timeout: Duration,
+    ) -> Result<String, JobFailure> {
+        self.tainted = true;
+        self.transcript.take();
+        self.send(&format!("{command}\n")).await?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.transcript.tail(4096);
+            let after_echo = text.find(command.trim()).map_or(text.as_str(), |at| &text[at + command.trim().len()..]);
+            if expect.is_match(after_echo) {
+                break;
+            }
+            self.read_until(deadline, "the expected output", ErrorCode::ReadTimeout).await?;
+        }
+        let text = self.transcript.take();
+        self.output_total += text.len();
+        if self.output_total > self.output_limit {
+            return Err(too_large(self.output_limit));
+        }
+        let body = match text.find(command.trim()).and_then(|at| text[at..].find('\n').map(|nl| at + nl + 1)) {
+            Some(start) => &text[start..],
+            None => text.as_str(),
+        };
+        Ok(body.to_owned())
     }
 
     /// Sends one line and waits for the prompt; returns what the device printed (echo,

@@ -112,6 +112,11 @@ impl Transcript {
         String::from_utf8_lossy(&self.text[..n.min(self.text.len())]).into_owned()
     }
 
+    /// The last `n` bytes.
+    pub fn tail(&self, n: usize) -> String {
+        String::from_utf8_lossy(&self.text[self.text.len().saturating_sub(n)..]).into_owned()
+    }
+
     /// The text after the last newline, looking back at most 1 KiB: prompts are short, and
     /// checking for one after every read must not cost time proportional to the output.
     pub fn last_line(&self) -> String {
