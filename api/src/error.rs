@@ -24,6 +24,10 @@ impl FieldError {
 pub enum ApiError {
     #[error("authentication required")]
     Unauthenticated(&'static str),
+    #[error("{0}")]
+    InvalidToken(String),
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
     #[error("method not allowed on this path")]
@@ -53,6 +57,8 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "AUTH_REQUIRED"),
+            Self::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "AUTH_INVALID_TOKEN"),
+            Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
@@ -89,6 +95,9 @@ impl IntoResponse for ApiError {
         match self {
             Self::Unauthenticated(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"naas\""));
+            }
+            Self::InvalidToken(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
             }
             Self::Unavailable { .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

@@ -40,7 +40,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
         std::net::TcpListener::bind(settings.api.listen).with_context(|| format!("binding {}", settings.api.listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
+    let tokens = auth::tokens::Tokens::new(&settings.auth, &backends.sealer).map_err(anyhow::Error::msg)?;
+    let keys = auth::keys::KeyStore::new(backends.store.connection(), &settings.prefix);
     let state = AppState(Arc::new(Inner {
+        tokens,
+        keys,
         settings,
         nats: backends.nats,
         jetstream: backends.jetstream,

@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use async_nats::jetstream;
 use naas_nats::{Audit, Topology};
+
+use crate::auth::keys::KeyStore;
+use crate::auth::tokens::Tokens;
 use naas_shared::config::Settings;
 use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
@@ -21,6 +24,8 @@ pub struct Inner {
     pub sealer: Arc<Sealer>,
     pub platforms: Platforms,
     pub audit: Audit,
+    pub tokens: Tokens,
+    pub keys: KeyStore,
 }
 
 impl std::ops::Deref for AppState {

@@ -3,7 +3,7 @@
 
 use naas_shared::config::JobSettings;
 use naas_shared::domain::{CommandList, Context, Host, Tag};
-use naas_shared::job::{ConfigOptions, JobKind, JumpHostSpec};
+use naas_shared::job::{ConfigOptions, DeviceCredentials, JobKind, JumpHostSpec};
 use naas_shared::platform::Platforms;
 use naas_shared::secret::Secret;
 use serde_json::{Map, Value};
@@ -25,6 +25,8 @@ pub struct Submission {
     pub jump_host: Option<JumpHostSpec>,
     pub jump_password: Option<Secret<String>>,
     pub expect_string: Option<String>,
+    /// Device credentials from the body (API key callers).
+    pub login: Option<DeviceCredentials>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub context: Context,
@@ -136,21 +138,14 @@ fn key_name_ok(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
-/// Checks a send-command body.
-pub fn send_command(body: &Value, platforms: &Platforms, limits: &JobSettings) -> Result<Submission, Vec<FieldError>> {
-    parse(body, JobKind::Command, platforms, limits)
-}
-
-/// Checks a send-config body.
-pub fn send_config(body: &Value, platforms: &Platforms, limits: &JobSettings) -> Result<Submission, Vec<FieldError>> {
-    parse(body, JobKind::Config, platforms, limits)
-}
-
-fn parse(
+/// Checks a submission body. With `credentials_in_body` (API key callers) the device
+/// `username`/`password` are required in the body; with Basic auth they are refused there.
+pub fn parse(
     body: &Value,
     kind: JobKind,
     platforms: &Platforms,
     limits: &JobSettings,
+    credentials_in_body: bool,
 ) -> Result<Submission, Vec<FieldError>> {
     let Some(object) = body.as_object() else {
         return Err(vec![FieldError::new("body", "must be a JSON object")]);
@@ -246,11 +241,26 @@ fn parse(
         }
         None => Some(Vec::new()),
     };
-    for name in ["username", "password"] {
-        if f.present(name).is_some() {
-            f.fail(name, "device credentials come in the Authorization header with HTTP Basic");
+    let login = if credentials_in_body {
+        let username = f.string("username").filter(|u| !u.is_empty()).map(str::to_owned);
+        let password = f.string("password").map(|p| Secret::new(p.to_owned()));
+        if username.is_none() && !f.errors.iter().any(|e| e.field == "username") {
+            f.fail("username", "is required: the device login (API key callers send device credentials in the body)");
         }
-    }
+        username.map(|username| DeviceCredentials {
+            username,
+            password: password.unwrap_or_default(),
+            enable: None,
+            jump_password: None,
+        })
+    } else {
+        for name in ["username", "password"] {
+            if f.present(name).is_some() {
+                f.fail(name, "with HTTP Basic, the device credentials are the Basic credentials");
+            }
+        }
+        None
+    };
     for name in NOT_YET_SUPPORTED {
         if f.present(name).is_some() {
             f.fail(name, "is not supported by this server yet");
@@ -270,6 +280,7 @@ fn parse(
             jump_host,
             jump_password,
             expect_string,
+            login,
             read_timeout_secs,
             conn_timeout_secs,
             context,
@@ -286,7 +297,7 @@ mod tests {
     use serde_json::json;
 
     fn check(body: Value) -> Result<Submission, Vec<FieldError>> {
-        send_command(&body, &Platforms::builtin(), &Settings::defaults().jobs)
+        parse(&body, JobKind::Command, &Platforms::builtin(), &Settings::defaults().jobs, false)
     }
 
     fn fields(body: Value) -> Vec<String> {
@@ -333,7 +344,7 @@ mod tests {
     #[test]
     fn config_bodies() {
         let limits = Settings::defaults().jobs;
-        let check = |body: Value| send_config(&body, &Platforms::builtin(), &limits);
+        let check = |body: Value| parse(&body, JobKind::Config, &Platforms::builtin(), &limits, false);
         let s =
             check(json!({"host": "r1", "config": "interface Lo1\n description x\n\n", "save_config": true})).unwrap();
         assert_eq!(s.commands.as_slice(), ["interface Lo1", " description x"]);

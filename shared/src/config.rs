@@ -43,6 +43,7 @@ pub struct Settings {
     pub tls: TlsSettings,
     pub worker: WorkerSettings,
     pub reaper: ReaperSettings,
+    pub auth: AuthSettings,
     /// Jump hosts per context: jobs of that context reach their devices through it.
     pub jump_hosts: BTreeMap<String, JumpHostSpec>,
 }
@@ -124,6 +125,18 @@ pub struct WorkerSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// JWT signing keys `kid:BASE64[,…]` (HS256); the first signs, all verify. Unset: one
+    /// key derived from the encryption key ring.
+    pub jwt_keys: Option<Secret<String>>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// Longest lifetime an API key may be given, seconds.
+    pub max_key_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReaperSettings {
     pub interval_secs: u64,
 }
@@ -198,6 +211,7 @@ impl Settings {
         let worker = section(&cfg, "worker", &mut errors);
         let reaper = section(&cfg, "reaper", &mut errors);
         let jump_hosts = section(&cfg, "jump_hosts", &mut errors);
+        let auth = section(&cfg, "auth", &mut errors);
         let (
             Some(mode),
             Some(prefix),
@@ -210,7 +224,8 @@ impl Settings {
             Some(worker),
             Some(reaper),
             Some(jump_hosts),
-        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper, jump_hosts)
+            Some(auth),
+        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper, jump_hosts, auth)
         else {
             return Err(ConfigErrors(errors));
         };
@@ -227,6 +242,7 @@ impl Settings {
             tls,
             worker,
             reaper,
+            auth,
             jump_hosts,
         };
         errors.extend(settings.problems());
@@ -277,7 +293,15 @@ impl Settings {
         if self.worker.host_key_policy == HostKeyPolicy::Strict && self.worker.known_hosts_file.is_empty() {
             p.push("worker.known_hosts_file: required with host_key_policy = strict".into());
         }
+        if let Some(secret) = &self.admin_secret
+            && secret.expose().len() < 16
+        {
+            p.push("admin_secret: at least 16 characters".into());
+        }
         if self.mode == Mode::Production {
+            if self.admin_secret.is_none() {
+                p.push("admin_secret: required in production (NAAS_ADMIN_SECRET or NAAS_ADMIN_SECRET_FILE)".into());
+            }
             if self.encryption_key.is_none() {
                 p.push(
                     "encryption_key: required in production (NAAS_ENCRYPTION_KEY or NAAS_ENCRYPTION_KEY_FILE)".into(),
@@ -358,14 +382,14 @@ mod tests {
                 ("NAAS_NATS__URL", "nats://10.0.0.1:4222"),
                 ("NAAS_WORKER__CONCURRENCY", "8"),
                 ("NAAS_PREFIX", "t1"),
-                ("NAAS_ADMIN_SECRET", "s3cret-admin"),
+                ("NAAS_ADMIN_SECRET", "s3cret-admin-long-enough"),
             ]),
         )
         .unwrap();
         assert_eq!(s.nats.url, "nats://10.0.0.1:4222");
         assert_eq!(s.worker.concurrency, 8);
         assert_eq!(s.prefix, "t1");
-        assert_eq!(s.admin_secret.unwrap().expose(), "s3cret-admin");
+        assert_eq!(s.admin_secret.unwrap().expose(), "s3cret-admin-long-enough");
     }
 
     #[test]
@@ -402,9 +426,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("naas-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("admin");
-        std::fs::write(&path, "from-a-file\n").unwrap();
+        std::fs::write(&path, "from-a-file-long-enough\n").unwrap();
         let s = Settings::load_from(None, env(&[("NAAS_ADMIN_SECRET_FILE", path.to_str().unwrap())])).unwrap();
-        assert_eq!(s.admin_secret.unwrap().expose(), "from-a-file");
+        assert_eq!(s.admin_secret.unwrap().expose(), "from-a-file-long-enough");
         let err = Settings::load_from(None, env(&[("NAAS_ADMIN_SECRET_FILE", "/nonexistent/x")])).unwrap_err();
         assert!(err.to_string().contains("admin_secret"));
     }

@@ -130,6 +130,11 @@ impl Sealer {
         self.open(kid, body, context)
     }
 
+    /// A 32-byte key derived from the ring for another purpose (`label` separates uses).
+    pub fn derive(&self, label: &str) -> Secret<Vec<u8>> {
+        Secret::new(hmac::sign(&self.owner_key, format!("naas derive v1 {label}").as_bytes()).as_ref().to_vec())
+    }
+
     /// A keyed hash: the same input gives the same hex string, nobody without the ring can
     /// compute or invert it. Used for job ownership and idempotency keys.
     pub fn keyed_hash(&self, parts: &[&[u8]]) -> String {

@@ -7,4 +7,4 @@ pub mod servers;
 pub mod sshd;
 pub mod stack;
 
-pub use stack::{Stack, StackOptions};
+pub use stack::{ADMIN_SECRET, Stack, StackOptions};

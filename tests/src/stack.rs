@@ -17,6 +17,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::servers::{NatsServer, RedisServer};
 
+/// The bootstrap admin's password in every test stack (HTTP Basic user `admin`).
+pub const ADMIN_SECRET: &str = "admin-secret-for-tests";
+
 pub struct Stack {
     pub nats: NatsServer,
     pub redis: RedisServer,
@@ -64,6 +67,7 @@ impl Stack {
         settings.redis.url = Secret::new(redis.url.clone());
         settings.api.listen = "127.0.0.1:0".parse().unwrap();
         settings.encryption_key = Some(naas_shared::seal::Sealer::generate_ring());
+        settings.admin_secret = Some(Secret::new(ADMIN_SECRET.to_owned()));
         settings.worker.concurrency = options.worker_concurrency;
         settings.worker.shutdown_grace_secs = 5;
         settings.api.shutdown_grace_secs = 2;
@@ -131,6 +135,30 @@ impl Stack {
     /// POSTs a JSON body with Basic credentials.
     pub async fn post(&self, path: &str, user: &str, password: &str, body: &Value) -> reqwest::Response {
         self.http.post(self.url(path)).basic_auth(user, Some(password)).json(body).send().await.expect("request sent")
+    }
+
+    /// Sends a request with a Bearer token.
+    pub async fn bearer(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Creates an API key as the bootstrap admin; returns (key_id, token).
+    pub async fn api_key(&self, role: &str, contexts: &[&str]) -> (String, String) {
+        let body = serde_json::json!({"role": role, "contexts": contexts, "name": format!("{role} key")});
+        let response = self.post("/v2/api-keys", "admin", ADMIN_SECRET, &body).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let created: Value = response.json().await.unwrap();
+        (created["key_id"].as_str().unwrap().to_owned(), created["token"].as_str().unwrap().to_owned())
     }
 
     pub async fn get(&self, path: &str, user: &str, password: &str) -> reqwest::Response {

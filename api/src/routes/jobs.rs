@@ -13,14 +13,18 @@ use naas_shared::job::{DeviceCredentials, JobDocument, JobKind};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Realm, Role, authenticate};
 use crate::error::ApiError;
 use crate::request_id::RequestId;
 use crate::state::AppState;
 use crate::submit::{self, Submission};
 
 /// Reads a JSON body, mapping transport problems to their contract status codes.
-fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Value, ApiError> {
+pub(super) fn json_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Value, ApiError> {
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(limit),
         _ => ApiError::MalformedJson(rejection.body_text()),
@@ -42,11 +46,7 @@ pub async fn send_command(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::from_headers(&headers, &state.sealer)?;
-    let value = json_body(&headers, body, state.settings.api.max_body_bytes)?;
-    let submission =
-        submit::send_command(&value, &state.platforms, &state.settings.jobs).map_err(ApiError::Validation)?;
-    enqueue(&state, caller, submission, JobKind::Command, request_id).await
+    submit(state, request_id, headers, body, JobKind::Command).await
 }
 
 pub async fn send_config(
@@ -55,11 +55,25 @@ pub async fn send_config(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let caller = Caller::from_headers(&headers, &state.sealer)?;
+    submit(state, request_id, headers, body, JobKind::Config).await
+}
+
+/// Authenticates, authorises and validates a submission, then queues it.
+async fn submit(
+    state: AppState,
+    request_id: String,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    kind: JobKind,
+) -> Result<Response, ApiError> {
+    let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
+    caller.require(Role::Operator, &state, &request_id).await?;
     let value = json_body(&headers, body, state.settings.api.max_body_bytes)?;
+    let in_body = caller.credentials.is_none();
     let submission =
-        submit::send_config(&value, &state.platforms, &state.settings.jobs).map_err(ApiError::Validation)?;
-    enqueue(&state, caller, submission, JobKind::Config, request_id).await
+        submit::parse(&value, kind, &state.platforms, &state.settings.jobs, in_body).map_err(ApiError::Validation)?;
+    caller.require_context(submission.context.as_str(), &state, &request_id).await?;
+    enqueue(&state, caller, submission, kind, request_id).await
 }
 
 /// Records the job as queued, publishes it (waiting for JetStream's ack) and answers 202.
@@ -101,8 +115,12 @@ async fn enqueue(
     let record = message.queued_record();
     state.store.put(&record).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
 
-    let credentials =
-        DeviceCredentials { enable: submission.enable, jump_password: submission.jump_password, ..caller.credentials };
+    let login = match (caller.credentials, submission.login) {
+        (Some(basic), _) => basic,
+        (None, Some(body)) => body,
+        (None, None) => unreachable!("validation requires credentials in the body without Basic auth"),
+    };
+    let credentials = DeviceCredentials { enable: submission.enable, jump_password: submission.jump_password, ..login };
     let key_id = message.seal_credentials(&state.sealer, &credentials);
     let (headers, payload) = message.encode(&key_id);
     let subject = state.topology.job_subject(&message.context, kind);
@@ -140,15 +158,16 @@ async fn enqueue(
 /// A job the caller may not see is indistinguishable from one that does not exist.
 pub async fn get(
     State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
     Path(job_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<JobDocument>, ApiError> {
-    let caller = Caller::from_headers(&headers, &state.sealer)?;
+    let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
     let record =
         state.store.get(job_id).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
     match record {
-        Some(record) if record.owner == caller.owner => Ok(Json(record.doc)),
+        Some(record) if caller.may_see(&record) => Ok(Json(record.doc)),
         _ => Err(ApiError::NotFound),
     }
 }

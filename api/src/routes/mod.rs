@@ -1,11 +1,12 @@
 //! The HTTP surface: which path goes to which handler.
 
+mod api_keys;
 mod health;
 mod jobs;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,6 +19,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v2/jobs/{job_id}", get(jobs::get))
         .route("/v2/send-config/{job_id}", get(jobs::get))
         .route("/v2/send-command/{job_id}", get(jobs::get))
+        .route("/v2/api-keys", post(api_keys::create).get(api_keys::list))
+        .route("/v2/api-keys/{key_id}", delete(api_keys::revoke))
+        .route("/v2/api-keys/{key_id}/rotate", post(api_keys::rotate))
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
         .route("/healthcheck", get(health::healthcheck))

@@ -1,6 +1,7 @@
 //! The one integration-test binary. Every test starts its own real nats-server and
 //! redis-server on free loopback ports, the services in-process, and simulated devices.
 
+mod api_keys;
 mod config;
 mod device_limits;
 mod failures;

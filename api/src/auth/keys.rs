@@ -1,0 +1,88 @@
+//! API key records in Redis, shared by every API replica: a key is valid while its record
+//! exists and names the token's `jti`. Revoking deletes the record and rotating replaces
+//! the `jti`, so both take effect on the next request to any replica.
+
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+
+use super::Role;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub key_id: String,
+    pub name: String,
+    pub role: Role,
+    pub contexts: Vec<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// The id of the one token currently valid for this key.
+    pub jti: String,
+}
+
+#[derive(Clone)]
+pub struct KeyStore {
+    redis: ConnectionManager,
+    prefix: String,
+}
+
+impl KeyStore {
+    pub fn new(redis: ConnectionManager, prefix: &str) -> Self {
+        Self { redis, prefix: prefix.to_owned() }
+    }
+
+    fn key(&self, key_id: &str) -> String {
+        format!("{}:apikey:{key_id}", self.prefix)
+    }
+
+    fn index(&self) -> String {
+        format!("{}:apikeys", self.prefix)
+    }
+
+    pub async fn put(&self, key: &ApiKey) -> redis::RedisResult<()> {
+        let mut redis = self.redis.clone();
+        let record = serde_json::to_string(key).expect("API keys serialise");
+        redis::pipe()
+            .atomic()
+            .set(self.key(&key.key_id), record)
+            .ignore()
+            .expire_at(self.key(&key.key_id), key.expires_at)
+            .ignore()
+            .sadd(self.index(), &key.key_id)
+            .ignore()
+            .query_async::<()>(&mut redis)
+            .await
+    }
+
+    pub async fn get(&self, key_id: &str) -> redis::RedisResult<Option<ApiKey>> {
+        let mut redis = self.redis.clone();
+        let record: Option<String> = redis.get(self.key(key_id)).await?;
+        Ok(record.and_then(|r| serde_json::from_str(&r).ok()))
+    }
+
+    /// Every live key (expired ones are dropped from the index as they are found).
+    pub async fn list(&self) -> redis::RedisResult<Vec<ApiKey>> {
+        let mut redis = self.redis.clone();
+        let ids: Vec<String> = redis.smembers(self.index()).await?;
+        let mut keys = Vec::new();
+        for id in ids {
+            match self.get(&id).await? {
+                Some(key) => keys.push(key),
+                None => {
+                    let _: () = redis.srem(self.index(), &id).await?;
+                }
+            }
+        }
+        keys.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.key_id.cmp(&b.key_id)));
+        Ok(keys)
+    }
+
+    /// Deletes the key; false if there was none.
+    pub async fn delete(&self, key_id: &str) -> redis::RedisResult<bool> {
+        let mut redis = self.redis.clone();
+        let (removed, _): (i64, i64) =
+            redis::pipe().atomic().del(self.key(key_id)).srem(self.index(), key_id).query_async(&mut redis).await?;
+        Ok(removed > 0)
+    }
+}
