@@ -40,6 +40,8 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("request validation failed")]
     Validation(Vec<FieldError>),
+    #[error("rate limit reached; retry in {retry_after} s")]
+    RateLimited { verdict: crate::rate_limit::Verdict, retry_after: u64 },
     #[error("{what} is unavailable")]
     Unavailable { what: &'static str, cause: String },
 }
@@ -65,6 +67,7 @@ impl ApiError {
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
             Self::MalformedJson(_) => (StatusCode::UNPROCESSABLE_ENTITY, "MALFORMED_JSON"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
         }
     }
@@ -101,6 +104,10 @@ impl IntoResponse for ApiError {
             }
             Self::Unavailable { .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::RateLimited { verdict, retry_after } => {
+                verdict.headers(headers);
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             _ => {}
         }

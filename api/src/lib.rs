@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod rate_limit;
 pub mod request_id;
 mod routes;
 pub mod state;
@@ -42,7 +43,18 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
     let addr = listener.local_addr()?;
     let tokens = auth::tokens::Tokens::new(&settings.auth, &backends.sealer).map_err(anyhow::Error::msg)?;
     let keys = auth::keys::KeyStore::new(backends.store.connection(), &settings.prefix);
+    let limits = &settings.rate_limit;
+    let rate_limiter = limits.enabled.then(|| {
+        rate_limit::RateLimiter::new(
+            backends.store.connection(),
+            &settings.prefix,
+            Duration::from_secs(limits.window_secs),
+            limits.per_caller,
+            limits.per_caller_device,
+        )
+    });
     let state = AppState(Arc::new(Inner {
+        rate_limiter,
         tokens,
         keys,
         settings,

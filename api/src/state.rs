@@ -7,6 +7,7 @@ use naas_nats::{Audit, Topology};
 
 use crate::auth::keys::KeyStore;
 use crate::auth::tokens::Tokens;
+use crate::rate_limit::RateLimiter;
 use naas_shared::config::Settings;
 use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
@@ -26,6 +27,8 @@ pub struct Inner {
     pub audit: Audit,
     pub tokens: Tokens,
     pub keys: KeyStore,
+    /// Submission limits; `None` when rate limiting is off.
+    pub rate_limiter: Option<RateLimiter>,
 }
 
 impl std::ops::Deref for AppState {

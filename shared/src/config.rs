@@ -22,6 +22,15 @@ use crate::telemetry::LogSettings;
 
 const DEFAULTS: &str = include_str!("../../config.default.toml");
 
+/// Environment names NAAS deployments already use, and the key each one sets.
+const COMPAT_ENV: &[(&str, &str)] = &[
+    ("RATE_LIMIT_ENABLED", "NAAS_RATE_LIMIT__ENABLED"),
+    ("RATE_LIMIT_PER_CALLER", "NAAS_RATE_LIMIT__PER_CALLER"),
+    ("RATE_LIMIT_PER_CALLER_DEVICE", "NAAS_RATE_LIMIT__PER_CALLER_DEVICE"),
+    ("RATE_LIMIT_WINDOW", "NAAS_RATE_LIMIT__WINDOW_SECS"),
+    ("RATE_LIMIT_EXEMPT_ROLES", "NAAS_RATE_LIMIT__EXEMPT_ROLES"),
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
@@ -44,6 +53,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub reaper: ReaperSettings,
     pub auth: AuthSettings,
+    pub rate_limit: RateLimitSettings,
     /// Jump hosts per context: jobs of that context reach their devices through it.
     pub jump_hosts: BTreeMap<String, JumpHostSpec>,
 }
@@ -137,6 +147,17 @@ pub struct AuthSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub per_caller: u64,
+    pub per_caller_device: u64,
+    pub window_secs: u64,
+    /// Roles that are never limited (`viewer`, `operator`, `admin`).
+    pub exempt_roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReaperSettings {
     pub interval_secs: u64,
 }
@@ -185,6 +206,12 @@ impl Settings {
             }
         }
         env.remove("NAAS_CONFIG_FILE");
+        // NAAS-compatible names, taken when the NAAS_ form is not set.
+        for (compat, ours) in COMPAT_ENV {
+            if let Some(value) = env.get(*compat).cloned() {
+                env.entry((*ours).to_owned()).or_insert(value);
+            }
+        }
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = file {
             builder = builder.add_source(File::from(path).format(FileFormat::Toml));
@@ -193,6 +220,8 @@ impl Settings {
             .prefix_separator("_")
             .separator("__")
             .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("rate_limit.exempt_roles")
             .source(Some(env.into_iter().collect()));
         let cfg = match builder.add_source(environment).build() {
             Ok(cfg) => cfg,
@@ -212,6 +241,7 @@ impl Settings {
         let reaper = section(&cfg, "reaper", &mut errors);
         let jump_hosts = section(&cfg, "jump_hosts", &mut errors);
         let auth = section(&cfg, "auth", &mut errors);
+        let rate_limit = section(&cfg, "rate_limit", &mut errors);
         let (
             Some(mode),
             Some(prefix),
@@ -225,7 +255,8 @@ impl Settings {
             Some(reaper),
             Some(jump_hosts),
             Some(auth),
-        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper, jump_hosts, auth)
+            Some(rate_limit),
+        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper, jump_hosts, auth, rate_limit)
         else {
             return Err(ConfigErrors(errors));
         };
@@ -243,6 +274,7 @@ impl Settings {
             worker,
             reaper,
             auth,
+            rate_limit,
             jump_hosts,
         };
         errors.extend(settings.problems());
@@ -265,6 +297,14 @@ impl Settings {
         }
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             p.push("tls: set both cert_file and key_file, or neither".into());
+        }
+        for role in &self.rate_limit.exempt_roles {
+            if !["viewer", "operator", "admin"].contains(&role.as_str()) {
+                p.push(format!("rate_limit.exempt_roles: unknown role {role:?}"));
+            }
+        }
+        if self.rate_limit.window_secs == 0 {
+            p.push("rate_limit.window_secs: must be at least 1".into());
         }
         if self.jobs.device_concurrency == 0 {
             p.push("jobs.device_concurrency: must be at least 1".into());
@@ -390,6 +430,25 @@ mod tests {
         assert_eq!(s.worker.concurrency, 8);
         assert_eq!(s.prefix, "t1");
         assert_eq!(s.admin_secret.unwrap().expose(), "s3cret-admin-long-enough");
+    }
+
+    #[test]
+    fn naas_compatible_names_are_accepted() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("RATE_LIMIT_PER_CALLER", "7"),
+                ("RATE_LIMIT_EXEMPT_ROLES", "admin,operator"),
+                ("RATE_LIMIT_WINDOW", "30"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.rate_limit.per_caller, 7);
+        assert_eq!(s.rate_limit.window_secs, 30);
+        assert_eq!(s.rate_limit.exempt_roles, ["admin", "operator"]);
+        let ours =
+            Settings::load_from(None, env(&[("RATE_LIMIT_PER_CALLER", "7"), ("NAAS_RATE_LIMIT__PER_CALLER", "9")]));
+        assert_eq!(ours.unwrap().rate_limit.per_caller, 9, "the NAAS_ form wins");
     }
 
     #[test]

@@ -113,6 +113,14 @@ impl Stack {
         stack
     }
 
+    /// Starts one more API replica on the same NATS and Redis; returns its base URL.
+    pub async fn add_api(&self) -> String {
+        let api = naas_api::build(self.settings.clone()).await.expect("API builds");
+        let url = format!("https://{}", api.local_addr());
+        tokio::spawn(api.run_until_stopped(self.token.clone()));
+        url
+    }
+
     /// Starts one more worker process-equivalent sharing the consumer.
     pub async fn add_worker(&mut self) -> Arc<WorkerStats> {
         let mut settings = self.settings.clone();

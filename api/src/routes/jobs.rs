@@ -15,6 +15,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::auth::{Caller, Realm, Role, authenticate};
 use crate::error::ApiError;
+use crate::rate_limit::Verdict;
 use crate::request_id::RequestId;
 use crate::state::AppState;
 use crate::submit::{self, Submission};
@@ -73,7 +74,30 @@ async fn submit(
     let submission =
         submit::parse(&value, kind, &state.platforms, &state.settings.jobs, in_body).map_err(ApiError::Validation)?;
     caller.require_context(submission.context.as_str(), &state, &request_id).await?;
-    enqueue(&state, caller, submission, kind, request_id).await
+    let verdict = rate_limit(&state, &caller, submission.host.as_str()).await?;
+    let mut response = enqueue(&state, caller, submission, kind, request_id).await?;
+    if let Some(verdict) = verdict {
+        verdict.headers(response.headers_mut());
+    }
+    Ok(response)
+}
+
+/// Counts the submission against the caller's windows, unless the caller's role is exempt.
+async fn rate_limit(state: &AppState, caller: &Caller, host: &str) -> Result<Option<Verdict>, ApiError> {
+    let Some(limiter) = &state.rate_limiter else { return Ok(None) };
+    let role = serde_json::to_value(caller.role).ok();
+    if state.settings.rate_limit.exempt_roles.iter().any(|r| role.as_ref().and_then(|v| v.as_str()) == Some(r)) {
+        return Ok(None);
+    }
+    let verdict = limiter
+        .check(&caller.owner, host)
+        .await
+        .map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+    if !verdict.allowed {
+        let retry_after = verdict.retry_after();
+        return Err(ApiError::RateLimited { verdict, retry_after });
+    }
+    Ok(Some(verdict))
 }
 
 /// Records the job as queued, publishes it (waiting for JetStream's ack) and answers 202.

@@ -8,6 +8,7 @@ mod failures;
 mod linux;
 mod netmiko;
 mod pipeline;
+mod rate_limits;
 mod reuse;
 mod secrets;
 mod validation;

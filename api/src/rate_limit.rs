@@ -1,0 +1,109 @@
+//! Sliding-window rate limits on submissions, per caller and per caller+device, kept in
+//! Redis so every API replica shares them. One Lua script checks both windows and records
+//! the request only if both have room, so a refused request costs nothing.
+
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderValue};
+use redis::Script;
+use redis::aio::ConnectionManager;
+
+/// KEYS: caller window, caller+device window. ARGV: window ms, caller limit, device limit,
+/// a unique member. Returns {allowed, caller remaining, device remaining, reset (Unix ms),
+/// ms until then (by Redis's clock, the one every replica shares)}.
+const CHECK: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local limits = {tonumber(ARGV[2]), tonumber(ARGV[3])}
+local counts, reset = {}, now + window
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  counts[i] = redis.call('ZCARD', key)
+  if counts[i] >= limits[i] then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local frees = tonumber(oldest[2]) + window
+    return {0, limits[1] - counts[1], limits[2] - (counts[2] or 0), frees, frees - now}
+  end
+end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, window)
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  reset = math.min(reset, tonumber(oldest[2]) + window)
+end
+return {1, limits[1] - counts[1] - 1, limits[2] - counts[2] - 1, reset, reset - now}
+"#;
+
+/// The verdict for one submission, with what the headers report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub allowed: bool,
+    pub limit: u64,
+    pub remaining: u64,
+    /// Unix milliseconds when the window next frees a slot.
+    pub reset_ms: i64,
+    /// Milliseconds until then.
+    pub reset_in_ms: i64,
+}
+
+impl Verdict {
+    pub fn headers(&self, headers: &mut HeaderMap) {
+        let mut set = |name: &'static str, value: String| {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        };
+        set("x-ratelimit-limit", self.limit.to_string());
+        set("x-ratelimit-remaining", self.remaining.to_string());
+        set("x-ratelimit-reset", (self.reset_ms.div_euclid(1000) + 1).to_string());
+    }
+
+    /// Seconds until a retry can succeed (at least 1).
+    pub fn retry_after(&self) -> u64 {
+        (self.reset_in_ms.max(0) as u64).div_ceil(1000).max(1)
+    }
+}
+
+pub struct RateLimiter {
+    redis: ConnectionManager,
+    prefix: String,
+    window: Duration,
+    per_caller: u64,
+    per_caller_device: u64,
+    script: Script,
+}
+
+impl RateLimiter {
+    pub fn new(
+        redis: ConnectionManager,
+        prefix: &str,
+        window: Duration,
+        per_caller: u64,
+        per_caller_device: u64,
+    ) -> Self {
+        Self { redis, prefix: prefix.to_owned(), window, per_caller, per_caller_device, script: Script::new(CHECK) }
+    }
+
+    pub async fn check(&self, owner: &str, host: &str) -> redis::RedisResult<Verdict> {
+        let mut redis = self.redis.clone();
+        let member = uuid::Uuid::new_v4().simple().to_string();
+        let (allowed, caller_left, device_left, reset, reset_in): (i64, i64, i64, i64, i64) = self
+            .script
+            .key(format!("{}:ratelimit:{owner}", self.prefix))
+            .key(format!("{}:ratelimit:{owner}:{host}", self.prefix))
+            .arg(self.window.as_millis() as u64)
+            .arg(self.per_caller)
+            .arg(self.per_caller_device)
+            .arg(member)
+            .invoke_async(&mut redis)
+            .await?;
+        Ok(Verdict {
+            allowed: allowed == 1,
+            limit: self.per_caller,
+            remaining: caller_left.min(device_left).max(0) as u64,
+            reset_ms: reset,
+            reset_in_ms: reset_in,
+        })
+    }
+}
