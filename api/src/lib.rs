@@ -53,7 +53,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
             limits.per_caller_device,
         )
     });
+    let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
     let state = AppState(Arc::new(Inner {
+        lockouts,
         rate_limiter,
         tokens,
         keys,

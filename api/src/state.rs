@@ -9,6 +9,7 @@ use crate::auth::keys::KeyStore;
 use crate::auth::tokens::Tokens;
 use crate::rate_limit::RateLimiter;
 use naas_shared::config::Settings;
+use naas_shared::lockout::Lockouts;
 use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
 use naas_shared::store::JobStore;
@@ -29,6 +30,7 @@ pub struct Inner {
     pub keys: KeyStore,
     /// Submission limits; `None` when rate limiting is off.
     pub rate_limiter: Option<RateLimiter>,
+    pub lockouts: Lockouts,
 }
 
 impl std::ops::Deref for AppState {

@@ -54,6 +54,7 @@ pub struct Settings {
     pub reaper: ReaperSettings,
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
+    pub lockout: LockoutSettings,
     /// Jump hosts per context: jobs of that context reach their devices through it.
     pub jump_hosts: BTreeMap<String, JumpHostSpec>,
 }
@@ -158,6 +159,35 @@ pub struct RateLimitSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct LockoutSettings {
+    pub user_failures: u64,
+    pub user_window_secs: u64,
+    pub user_lock_secs: u64,
+    pub device_failures: u64,
+    pub device_window_secs: u64,
+    pub device_lock_secs: u64,
+}
+
+impl LockoutSettings {
+    pub fn user(&self) -> crate::lockout::Policy {
+        crate::lockout::Policy {
+            failures: self.user_failures,
+            window: Duration::from_secs(self.user_window_secs),
+            lock: Duration::from_secs(self.user_lock_secs),
+        }
+    }
+
+    pub fn device(&self) -> crate::lockout::Policy {
+        crate::lockout::Policy {
+            failures: self.device_failures,
+            window: Duration::from_secs(self.device_window_secs),
+            lock: Duration::from_secs(self.device_lock_secs),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReaperSettings {
     pub interval_secs: u64,
 }
@@ -242,6 +272,7 @@ impl Settings {
         let jump_hosts = section(&cfg, "jump_hosts", &mut errors);
         let auth = section(&cfg, "auth", &mut errors);
         let rate_limit = section(&cfg, "rate_limit", &mut errors);
+        let lockout = section(&cfg, "lockout", &mut errors);
         let (
             Some(mode),
             Some(prefix),
@@ -256,7 +287,8 @@ impl Settings {
             Some(jump_hosts),
             Some(auth),
             Some(rate_limit),
-        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper, jump_hosts, auth, rate_limit)
+            Some(lockout),
+        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper, jump_hosts, auth, rate_limit, lockout)
         else {
             return Err(ConfigErrors(errors));
         };
@@ -275,6 +307,7 @@ impl Settings {
             reaper,
             auth,
             rate_limit,
+            lockout,
             jump_hosts,
         };
         errors.extend(settings.problems());

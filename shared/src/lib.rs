@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod job;
+pub mod lockout;
 pub mod platform;
 pub mod seal;
 pub mod secret;

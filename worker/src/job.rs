@@ -11,6 +11,7 @@ use naas_nats::{Audit, JobMessage, Topology, headers};
 use naas_shared::config::Settings;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobRecord, Outcome, command_results};
+use naas_shared::lockout::Lockouts;
 use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
 use naas_shared::store::JobStore;
@@ -38,6 +39,7 @@ pub struct JobContext {
     /// Idle sessions for reuse; `None` when reuse is off.
     pub pool: Option<Arc<SessionPool>>,
     pub slots: DeviceSlots,
+    pub lockouts: Lockouts,
     pub stats: Arc<WorkerStats>,
 }
 
@@ -85,7 +87,19 @@ async fn run(
         };
     }
 
+    let device = format!("{}:{}", job.host, job.port);
+    let locked = match ctx.lockouts.locked_for("device", &device).await {
+        Ok(locked) => locked,
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the device lockout; will retry");
+            return Handled::NotRecorded;
+        }
+    };
     let outcome = match job.open_credentials(&ctx.sealer, message.headers.as_ref()) {
+        Ok(_) if locked.is_some() => Outcome::failed(JobFailure::new(
+            ErrorCode::DeviceLockedOut,
+            format!("the device is locked out for {} s after repeated login failures", locked.unwrap_or(0)),
+        )),
         Ok(credentials) => {
             let access = if job.kind == JobKind::Config { Access::Exclusive } else { Access::Shared };
             let lease = deadline(ctx, &job) + Duration::from_secs(30);
@@ -122,6 +136,7 @@ async fn run(
         let fields = json!({"job_id": job.job_id.to_string(), "host": job.host.as_str(), "port": job.port});
         ctx.audit.emit("device.host_key_mismatch", Some(&job.request_id), fields).await;
     }
+    track_device_logins(ctx, &job, &device, &outcome).await;
     record.doc.settle(outcome, naas_shared::now());
     if let Err(error) = ctx.store.put(&record).await {
         tracing::warn!(%error, "cannot store the job's result; will retry");
@@ -139,6 +154,33 @@ async fn run(
         )
         .await;
     Handled::Settled
+}
+
+/// Counts logins the device itself refused (not a jump host, not a missing key), and
+/// locks the device out after too many; a job that got past login clears the count.
+async fn track_device_logins(ctx: &JobContext, job: &JobMessage, device: &str, outcome: &Outcome) {
+    let refused_by_device = |f: &JobFailure| {
+        f.code == ErrorCode::AuthFailure
+            && (f.message.starts_with("the device") || f.message.starts_with("the enable secret"))
+    };
+    let result = match &outcome.failure {
+        Some(failure) if refused_by_device(failure) => {
+            match ctx.lockouts.failed("device", device, ctx.settings.lockout.device()).await {
+                Ok(Some(count)) => {
+                    tracing::warn!(failure_count = count, "device locked out after repeated login failures");
+                    let fields = json!({"host": job.host.as_str(), "port": job.port, "failure_count": count});
+                    ctx.audit.emit("device.locked_out", Some(&job.request_id), fields).await;
+                    Ok(())
+                }
+                other => other.map(|_| ()),
+            }
+        }
+        Some(failure) if failure.code != ErrorCode::ConfigRejected => Ok(()),
+        _ => ctx.lockouts.succeeded("device", device).await,
+    };
+    if let Err(error) = result {
+        tracing::warn!(%error, "cannot update the device's login failure count");
+    }
 }
 
 /// A private key from the key store, by file name (the API only lets plain names through).

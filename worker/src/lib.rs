@@ -60,7 +60,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         .then(|| Arc::new(SessionPool::new(worker.session_pool_max, Duration::from_secs(worker.session_idle_secs))));
     let stats = Arc::new(WorkerStats::default());
     let slots = DeviceSlots::new(backends.store.connection(), &settings.prefix, settings.jobs.device_concurrency);
+    let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
     let ctx = JobContext {
+        lockouts,
         slots,
         host_keys,
         pool,

@@ -100,6 +100,19 @@ pub async fn authenticate(
         .ok_or(ApiError::Unauthenticated("send device credentials with HTTP Basic, or an API key as a Bearer token"))?;
     let value = value.to_str().map_err(|_| ApiError::Unauthenticated("malformed Authorization header"))?;
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    // Who the request claims to be, for the user lockout (device credentials are not ours
+    // to lock: the device decides about those).
+    let claimed = claimed_user(scheme, rest.trim(), realm);
+    if let Some(user) = &claimed
+        && let Some(seconds) = state
+            .lockouts
+            .locked_for("user", user)
+            .await
+            .map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?
+    {
+        let message = format!("too many failed attempts: locked for {seconds} s");
+        return Err(ApiError::Forbidden { code: "LOCKED_OUT", message });
+    }
     let caller = if scheme.eq_ignore_ascii_case("basic") {
         basic(rest.trim(), state, realm)
     } else if scheme.eq_ignore_ascii_case("bearer") {
@@ -116,9 +129,30 @@ pub async fn authenticate(
         Err(error) => {
             let fields = json!({"reason": error.to_string(), "scheme": scheme.to_ascii_lowercase()});
             state.audit.emit("auth.failure", Some(request_id), fields).await;
+            if let Some(user) = &claimed
+                && let Err(e) = state.lockouts.failed("user", user, state.settings.lockout.user()).await
+            {
+                tracing::warn!(error = %e, "cannot count a failed authentication");
+            }
         }
     }
     caller
+}
+
+/// The API identity a request claims: the Basic user on key administration, or the
+/// (unverified) `sub` of a Bearer token. Basic on job endpoints is a device login.
+fn claimed_user(scheme: &str, credentials: &str, realm: Realm) -> Option<String> {
+    if scheme.eq_ignore_ascii_case("basic") && realm == Realm::KeyAdmin {
+        let decoded = String::from_utf8(B64.decode(credentials).ok()?).ok()?;
+        return decoded.split_once(':').map(|(user, _)| format!("basic:{user}"));
+    }
+    if scheme.eq_ignore_ascii_case("bearer") {
+        let payload = credentials.split('.').nth(1)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+        let sub = serde_json::from_slice::<serde_json::Value>(&bytes).ok()?.get("sub")?.as_str()?.to_owned();
+        return (sub.len() <= 64 && sub.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| format!("key:{sub}"));
+    }
+    None
 }
 
 fn basic(encoded: &str, state: &AppState, realm: Realm) -> Result<Caller, ApiError> {

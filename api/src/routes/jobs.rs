@@ -74,12 +74,21 @@ async fn submit(
     let submission =
         submit::parse(&value, kind, &state.platforms, &state.settings.jobs, in_body).map_err(ApiError::Validation)?;
     caller.require_context(submission.context.as_str(), &state, &request_id).await?;
+    let device = format!("{}:{}", submission.host, submission.port);
+    if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(redis_down)? {
+        let message = format!("the device is locked out for {seconds} s after repeated login failures");
+        return Err(ApiError::Forbidden { code: "DEVICE_LOCKED_OUT", message });
+    }
     let verdict = rate_limit(&state, &caller, submission.host.as_str()).await?;
     let mut response = enqueue(&state, caller, submission, kind, request_id).await?;
     if let Some(verdict) = verdict {
         verdict.headers(response.headers_mut());
     }
     Ok(response)
+}
+
+fn redis_down(e: redis::RedisError) -> ApiError {
+    ApiError::Unavailable { what: "Redis", cause: e.to_string() }
 }
 
 /// Counts the submission against the caller's windows, unless the caller's role is exempt.

@@ -6,6 +6,7 @@ mod config;
 mod device_limits;
 mod failures;
 mod linux;
+mod lockouts;
 mod netmiko;
 mod pipeline;
 mod rate_limits;

@@ -1,0 +1,78 @@
+//! Lockouts after repeated authentication failures, kept in Redis for every process:
+//! per API user (bad tokens or admin secrets) and per device (the device rejected the
+//! credentials a job carried; stopping there keeps a typo from locking the account out
+//! on the device's own AAA).
+
+use std::time::Duration;
+
+use redis::Script;
+use redis::aio::ConnectionManager;
+
+/// KEYS: failure log, lock. ARGV: window ms, threshold, lock ms, member.
+/// Returns the failure count when this failure set the lock, else 0.
+const FAIL: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local count = redis.call('ZCARD', KEYS[1])
+if count >= tonumber(ARGV[2]) and redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[2], count, 'PX', ARGV[3])
+  return count
+end
+return 0
+"#;
+
+/// One kind of lockout (`user` or `device`) with its thresholds.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub failures: u64,
+    pub window: Duration,
+    pub lock: Duration,
+}
+
+#[derive(Clone)]
+pub struct Lockouts {
+    redis: ConnectionManager,
+    prefix: String,
+}
+
+impl Lockouts {
+    pub fn new(redis: ConnectionManager, prefix: &str) -> Self {
+        Self { redis, prefix: prefix.to_owned() }
+    }
+
+    fn keys(&self, kind: &str, subject: &str) -> (String, String) {
+        (format!("{}:failures:{kind}:{subject}", self.prefix), format!("{}:lockout:{kind}:{subject}", self.prefix))
+    }
+
+    /// Seconds the subject stays locked, if it is.
+    pub async fn locked_for(&self, kind: &str, subject: &str) -> redis::RedisResult<Option<u64>> {
+        let mut redis = self.redis.clone();
+        let ttl_ms: i64 = redis::cmd("PTTL").arg(self.keys(kind, subject).1).query_async(&mut redis).await?;
+        Ok((ttl_ms > 0).then(|| (ttl_ms as u64).div_ceil(1000)))
+    }
+
+    /// Records a failure; `Some(count)` when it locked the subject.
+    pub async fn failed(&self, kind: &str, subject: &str, policy: Policy) -> redis::RedisResult<Option<u64>> {
+        let mut redis = self.redis.clone();
+        let (log, lock) = self.keys(kind, subject);
+        let count: u64 = Script::new(FAIL)
+            .key(log)
+            .key(lock)
+            .arg(policy.window.as_millis() as u64)
+            .arg(policy.failures)
+            .arg(policy.lock.as_millis() as u64)
+            .arg(uuid::Uuid::new_v4().simple().to_string())
+            .invoke_async(&mut redis)
+            .await?;
+        Ok((count > 0).then_some(count))
+    }
+
+    /// Forgets earlier failures after a success.
+    pub async fn succeeded(&self, kind: &str, subject: &str) -> redis::RedisResult<()> {
+        let mut redis = self.redis.clone();
+        redis::cmd("DEL").arg(self.keys(kind, subject).0).query_async(&mut redis).await
+    }
+}
