@@ -1,8 +1,9 @@
 //! `X-Request-ID` on every response: the caller's (if it is sane) or a fresh one. The id is
 //! put in the request's extensions for handlers and wraps the request in a tracing span.
+//! Every response also gets the security headers (HSTS, nosniff, no-store).
 
 use axum::extract::Request;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
@@ -31,9 +32,14 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
     let span =
         tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
     let mut response = next.run(request).instrument(span).await;
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(HEADER, value);
+        headers.insert(HEADER, value);
     }
+    // HTTPS only, and responses may carry device output: never sniffed, never cached.
+    headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
 }
 

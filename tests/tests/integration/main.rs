@@ -12,4 +12,5 @@ mod pipeline;
 mod rate_limits;
 mod reuse;
 mod secrets;
+mod tls;
 mod validation;

@@ -1,0 +1,51 @@
+//! The API's TLS: old protocol versions and weak suites are refused (checked with the
+//! OpenSSL client, which still offers them), TLS 1.3 is preferred, and every response
+//! carries the security headers.
+
+use std::process::{Command, Stdio};
+
+use naas_tests::{Stack, StackOptions};
+
+/// Whether `openssl s_client` with `args` completes a handshake with the API.
+fn handshake(addr: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new("openssl")
+        .args(["s_client", "-connect", addr, "-servername", "localhost"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl is installed (Debian's openssl package)");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let established = text.contains("Cipher is ") && !text.contains("Cipher is (NONE)");
+    (established, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_modern_tls_is_accepted() {
+    let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let addr = stack.api_url.trim_start_matches("https://").to_owned();
+    let check = move |args: &'static [&'static str]| {
+        let addr = addr.clone();
+        tokio::task::spawn_blocking(move || handshake(&addr, args))
+    };
+    let (ok, text) = check(&[]).await.unwrap();
+    assert!(ok && text.contains("TLSv1.3"), "TLS 1.3 preferred:\n{text}");
+    let (ok, text) = check(&["-tls1_2"]).await.unwrap();
+    assert!(ok && text.contains("ECDHE"), "TLS 1.2 with forward secrecy:\n{text}");
+    // SECLEVEL=0 lets the client offer what OpenSSL itself would refuse, so any refusal
+    // below is the server's.
+    let refusals: [&'static [&'static str]; 4] = [
+        &["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"],
+        &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"],
+        &["-tls1_2", "-cipher", "AES128-SHA:@SECLEVEL=0"],
+        &["-tls1_2", "-cipher", "AES256-GCM-SHA384"],
+    ];
+    for refused in refusals {
+        let (ok, text) = check(refused).await.unwrap();
+        assert!(!ok, "{refused:?} must be refused:\n{text}");
+    }
+
+    let response = stack.http.get(stack.url("/livez")).send().await.unwrap();
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+}
