@@ -87,6 +87,8 @@ impl Api {
         let grace = Duration::from_secs(self.state.settings.api.shutdown_grace_secs);
         let handle: Handle<SocketAddr> = Handle::new();
         let stopper = handle.clone();
+        let tls = RustlsConfig::from_config(self.tls);
+        tokio::spawn(tls::watch(self.state.settings.tls.clone(), tls.clone(), Duration::from_secs(2), token.clone()));
         tokio::spawn(async move {
             token.cancelled().await;
             tracing::info!(grace_s = grace.as_secs(), "API stopping: draining in-flight requests");
@@ -94,7 +96,7 @@ impl Api {
         });
         tracing::info!(addr = %self.addr, "API listening (HTTPS)");
         let app = routes::router(self.state);
-        axum_server::from_tcp_rustls(self.listener, RustlsConfig::from_config(self.tls))?
+        axum_server::from_tcp_rustls(self.listener, tls)?
             .handle(handle)
             .serve(app.into_make_service())
             .await

@@ -32,6 +32,42 @@ pub fn server_config(settings: &TlsSettings) -> anyhow::Result<Arc<ServerConfig>
     Ok(Arc::new(config))
 }
 
+/// Re-reads the certificate and key whenever their files change (checked every
+/// `every`), so a renewed certificate is served to new connections without a restart. A
+/// replacement that does not load is logged and the current certificate kept.
+pub async fn watch(
+    settings: TlsSettings,
+    config: axum_server::tls_rustls::RustlsConfig,
+    every: std::time::Duration,
+    token: tokio_util::sync::CancellationToken,
+) {
+    let (Some(cert), Some(key)) = (settings.cert_file.clone(), settings.key_file.clone()) else { return };
+    let stamp = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut seen = (stamp(&cert), stamp(&key));
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let now = (stamp(&cert), stamp(&key));
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        match server_config(&settings) {
+            Ok(fresh) => {
+                config.reload_from_config(fresh);
+                tracing::info!(cert = %cert.display(), "TLS certificate reloaded");
+            }
+            Err(error) => tracing::error!(
+                error = format!("{error:#}"),
+                "TLS certificate changed but does not load; keeping the current one"
+            ),
+        }
+    }
+}
+
 fn load_pem(cert: &Path, key: &Path) -> anyhow::Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     let certs = CertificateDer::pem_file_iter(cert)
         .with_context(|| format!("reading certificate {}", cert.display()))?

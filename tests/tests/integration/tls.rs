@@ -49,3 +49,36 @@ async fn only_modern_tls_is_accepted() {
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["cache-control"], "no-store");
 }
+
+fn write_certificate(dir: &std::path::Path, name: &str) -> String {
+    let generated = rcgen::generate_simple_self_signed(vec![name.to_owned(), "localhost".to_owned()]).unwrap();
+    let pem = generated.cert.pem();
+    // Written aside and renamed into place, as certificate managers do.
+    std::fs::write(dir.join("tls.crt.new"), &pem).unwrap();
+    std::fs::write(dir.join("tls.key.new"), generated.signing_key.serialize_pem()).unwrap();
+    std::fs::rename(dir.join("tls.key.new"), dir.join("tls.key")).unwrap();
+    std::fs::rename(dir.join("tls.crt.new"), dir.join("tls.crt")).unwrap();
+    pem
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replaced_certificate_is_served_without_a_restart() {
+    let dir = naas_tests::servers::TempDir::new("tls");
+    let first = write_certificate(dir.path(), "first.naas.test");
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    stack.settings.tls.cert_file = Some(dir.path().join("tls.crt"));
+    stack.settings.tls.key_file = Some(dir.path().join("tls.key"));
+    let addr = stack.add_api().await.trim_start_matches("https://").to_owned();
+    let served = |addr: String| tokio::task::spawn_blocking(move || handshake(&addr, &["-showcerts"]).1);
+    assert!(served(addr.clone()).await.unwrap().contains(first.trim()), "the configured certificate is served");
+
+    let second = write_certificate(dir.path(), "second.naas.test");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if served(addr.clone()).await.unwrap().contains(second.trim()) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the new certificate was never served");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+}
