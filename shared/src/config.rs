@@ -103,6 +103,9 @@ pub struct ApiSettings {
 pub struct TlsSettings {
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
+    /// Accept a generated self-signed certificate in production (no files configured).
+    #[serde(default)]
+    pub allow_self_signed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -380,6 +383,9 @@ impl Settings {
                     "encryption_key: required in production (NAAS_ENCRYPTION_KEY or NAAS_ENCRYPTION_KEY_FILE)".into(),
                 );
             }
+            if self.tls.cert_file.is_none() && !self.tls.allow_self_signed {
+                p.push("tls.cert_file: production needs a certificate (or tls.allow_self_signed = true)".into());
+            }
             if self.worker.host_key_policy == HostKeyPolicy::AcceptAny {
                 p.push("worker.host_key_policy: accept-any is refused in production".into());
             }
@@ -504,7 +510,11 @@ mod tests {
     fn production_refuses_unsafe_settings() {
         let err = Settings::load_from(None, env(&[("NAAS_MODE", "production")])).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("encryption_key") && text.contains("accept-any"), "{text}");
+        for expected in ["encryption_key", "accept-any", "admin_secret", "tls.cert_file"] {
+            assert!(text.contains(expected), "{expected}: {text}");
+        }
+        let weak = Settings::load_from(None, env(&[("NAAS_ADMIN_SECRET", "short")])).unwrap_err();
+        assert!(weak.to_string().contains("at least 16"), "{weak}");
     }
 
     #[test]

@@ -2,14 +2,22 @@
 //!
 //! `Debug` prints `[redacted]`, there is no `Display`, and `Serialize` is deliberately not
 //! implemented so a secret cannot slip into a log line, an error or a JSON document by
-//! accident. Code that really needs the value calls [`Secret::expose`].
+//! accident. Code that really needs the value calls [`Secret::expose`]. The memory is
+//! zeroed when the secret is dropped.
 
 use serde::{Deserialize, Deserializer};
+use zeroize::Zeroize;
 
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret<T>(T);
+pub struct Secret<T: Zeroize>(T);
 
-impl<T> Secret<T> {
+impl<T: Zeroize> Drop for Secret<T> {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl<T: Zeroize> Secret<T> {
     pub fn new(value: T) -> Self {
         Self(value)
     }
@@ -19,13 +27,13 @@ impl<T> Secret<T> {
     }
 }
 
-impl<T> std::fmt::Debug for Secret<T> {
+impl<T: Zeroize> std::fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
+impl<'de, T: Deserialize<'de> + Zeroize> Deserialize<'de> for Secret<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::deserialize(deserializer).map(Secret)
     }
