@@ -27,7 +27,8 @@ import base64, os
 print("k1:" + base64.b64encode(os.urandom(32)).decode())
 PY
 [ -s "$run/nats.key" ] || python3 -c 'import secrets; print(secrets.token_hex(32))' > "$run/nats.key"
-chmod 600 "$run/encryption.key" "$run/nats.key"
+[ -s "$run/admin.secret" ] || python3 -c 'import secrets; print(secrets.token_urlsafe(24))' > "$run/admin.secret"
+chmod 600 "$run/encryption.key" "$run/nats.key" "$run/admin.secret"
 cat > "$run/nats.conf" <<CONF
 host: 127.0.0.1
 port: $NATS_PORT
@@ -68,6 +69,7 @@ export NAAS_NATS__URL="nats://127.0.0.1:$NATS_PORT"
 export NAAS_REDIS__URL="redis://127.0.0.1:$REDIS_PORT"
 export NAAS_API__LISTEN="127.0.0.1:$API_PORT"
 export NAAS_ENCRYPTION_KEY_FILE="$PWD/$run/encryption.key"
+export NAAS_ADMIN_SECRET_FILE="$PWD/$run/admin.secret"
 export NAAS_LOG__FORMAT="${NAAS_LOG__FORMAT:-json}"
 
 start sim "$bin/naas-sim" --listen 127.0.0.1 --base-port "$SIM_PORT" --count 3 \
@@ -83,6 +85,7 @@ cat <<MSG
 naas is up (logs in $run/logs/, Ctrl-C stops everything)
   API      $api   (self-signed certificate: curl -k)
   devices  r1..r3 on 127.0.0.1:$SIM_PORT..$((SIM_PORT + 2)), user $DEVICE_USER / password $DEVICE_PASSWORD
+  admin    HTTP Basic admin / \$(cat $run/admin.secret)   (creates API keys at /v2/api-keys)
 
 Run "show version" on r1 and read the result back:
 
