@@ -85,6 +85,7 @@ impl Api {
 
     pub async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.settings.api.shutdown_grace_secs);
+        let header_timeout = self.state.settings.api.header_read_timeout_secs;
         let handle: Handle<SocketAddr> = Handle::new();
         let stopper = handle.clone();
         let tls = RustlsConfig::from_config(self.tls);
@@ -96,11 +97,14 @@ impl Api {
         });
         tracing::info!(addr = %self.addr, "API listening (HTTPS)");
         let app = routes::router(self.state);
-        axum_server::from_tcp_rustls(self.listener, tls)?
-            .handle(handle)
-            .serve(app.into_make_service())
-            .await
-            .context("serving HTTPS")?;
+        let mut server = axum_server::from_tcp_rustls(self.listener, tls)?;
+        // Slow-loris: a client must send its request headers within the limit.
+        server
+            .http_builder()
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(header_timeout));
+        server.handle(handle).serve(app.into_make_service()).await.context("serving HTTPS")?;
         tracing::info!("API stopped");
         Ok(())
     }

@@ -96,6 +96,8 @@ pub struct ApiSettings {
     pub listen: SocketAddr,
     pub max_body_bytes: usize,
     pub shutdown_grace_secs: u64,
+    /// A client must send a request's headers within this many seconds.
+    pub header_read_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -82,3 +82,47 @@ async fn a_replaced_certificate_is_served_without_a_restart() {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
 }
+
+/// Slow-loris: a client that never finishes its request headers is cut off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let stack = Stack::start(StackOptions {
+        workers: 0,
+        settings: |s| s.api.header_read_timeout_secs = 1,
+        ..Default::default()
+    })
+    .await;
+    let addr = stack.api_url.trim_start_matches("https://").to_owned();
+    let closed_after = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut client = Command::new("openssl")
+            .args(["s_client", "-quiet", "-alpn", "http/1.1", "-connect", &addr])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = client.stdin.take().unwrap();
+        stdin.write_all(b"GET /livez HTTP/1.1\r\nHost: localhost\r\n").unwrap();
+        stdin.flush().unwrap();
+        let started = std::time::Instant::now();
+        let deadline = started + std::time::Duration::from_secs(8);
+        let exited = loop {
+            if client.try_wait().unwrap().is_some() {
+                break Some(started.elapsed());
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = client.kill();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        drop(stdin);
+        let _ = client.wait();
+        exited
+    })
+    .await
+    .unwrap();
+    let after = closed_after.expect("the server closed the connection within 8 s");
+    assert!(after < std::time::Duration::from_secs(4), "closed after {after:?} for a 1 s header timeout");
+}
