@@ -1,13 +1,15 @@
 //! The API's TLS configuration: TLS 1.3 preferred, 1.2 minimum, AEAD suites with forward
-//! secrecy only (rustls offers nothing else), HTTP/2 and HTTP/1.1 via ALPN.
+//! secrecy only (rustls offers nothing else), HTTP/2 and HTTP/1.1 via ALPN, optional
+//! client certificates (mutual TLS).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
 
 use naas_shared::config::TlsSettings;
 
@@ -22,12 +24,24 @@ pub fn server_config(settings: &TlsSettings) -> anyhow::Result<Arc<ServerConfig>
         }
     };
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .context("TLS protocol versions")?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .context("TLS certificate and key do not form a usable pair")?;
+        .context("TLS protocol versions")?;
+    let builder = match &settings.client_ca_file {
+        None => builder.with_no_client_auth(),
+        Some(path) => {
+            let mut roots = RootCertStore::empty();
+            for ca in CertificateDer::pem_file_iter(path).with_context(|| format!("reading {}", path.display()))? {
+                roots.add(ca.with_context(|| format!("parsing {}", path.display()))?).context("client CA")?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .context("client certificate verifier")?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config =
+        builder.with_single_cert(certs, key).context("TLS certificate and key do not form a usable pair")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

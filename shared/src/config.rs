@@ -108,6 +108,9 @@ pub struct TlsSettings {
     /// Accept a generated self-signed certificate in production (no files configured).
     #[serde(default)]
     pub allow_self_signed: bool,
+    /// PEM bundle of CAs whose client certificates are required (mutual TLS); unset: none.
+    #[serde(default)]
+    pub client_ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -126,3 +126,48 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let after = closed_after.expect("the server closed the connection within 8 s");
     assert!(after < std::time::Duration::from_secs(4), "closed after {after:?} for a 1 s header timeout");
 }
+
+/// With a client CA configured, only clients presenting a certificate it signed connect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mutual_tls_requires_a_client_certificate_from_the_configured_ca() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let dir = naas_tests::servers::TempDir::new("mtls");
+    let issue_ca = || {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        (cert.pem(), Issuer::new(params, key))
+    };
+    let (ca_pem, ca) = issue_ca();
+    let (_, rogue_ca) = issue_ca();
+    std::fs::write(dir.path().join("clients-ca.crt"), ca_pem).unwrap();
+    for (name, issuer) in [("client", &ca), ("rogue", &rogue_ca)] {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec![format!("{name}.naas.test")]).unwrap().signed_by(&key, issuer).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.crt")), cert.pem()).unwrap();
+        std::fs::write(dir.path().join(format!("{name}.key")), key.serialize_pem()).unwrap();
+    }
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    stack.settings.tls.client_ca_file = Some(dir.path().join("clients-ca.crt"));
+    let addr = stack.add_api().await.trim_start_matches("https://").to_owned();
+    let attempt = |who: Option<&'static str>| {
+        let (addr, dir) = (addr.clone(), dir.path().to_path_buf());
+        tokio::task::spawn_blocking(move || {
+            // A request must go through: the handshake alone can look fine under TLS 1.3.
+            let mut command = Command::new("curl");
+            command.args(["-sk", "-o", "/dev/null", "-w", "%{http_code}", &format!("https://{addr}/livez")]);
+            if let Some(who) = who {
+                command
+                    .arg("--cert")
+                    .arg(dir.join(format!("{who}.crt")))
+                    .arg("--key")
+                    .arg(dir.join(format!("{who}.key")));
+            }
+            String::from_utf8(command.output().unwrap().stdout).unwrap()
+        })
+    };
+    assert_eq!(attempt(Some("client")).await.unwrap(), "200");
+    assert_ne!(attempt(None).await.unwrap(), "200", "no client certificate");
+    assert_ne!(attempt(Some("rogue")).await.unwrap(), "200", "a certificate from another CA");
+}
