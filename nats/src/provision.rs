@@ -18,7 +18,20 @@ pub async fn connect(
     client_name: &str,
 ) -> Result<async_nats::Client, async_nats::ConnectError> {
     let urls: Vec<&str> = settings.url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
-    async_nats::ConnectOptions::new()
+    let mut options = async_nats::ConnectOptions::new();
+    if !settings.ca_file.is_empty() {
+        options = options.add_root_certificates(settings.ca_file.clone().into());
+    }
+    if settings.require_tls || urls.iter().any(|u| u.starts_with("tls://")) {
+        options = options.require_tls(true);
+    }
+    if let Some(password) = &settings.password {
+        options = options.user_and_password(settings.user.clone(), password.expose().clone());
+    }
+    if let Some(token) = &settings.token {
+        options = options.token(token.expose().clone());
+    }
+    options
         .name(client_name)
         .connection_timeout(Duration::from_secs(settings.connect_timeout_secs))
         .max_reconnects(None)

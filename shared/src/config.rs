@@ -63,6 +63,18 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct NatsSettings {
     pub url: String,
+    /// PEM CA bundle to verify the servers' certificates (`tls://` URLs); empty: system roots.
+    #[serde(default)]
+    pub ca_file: String,
+    /// Require TLS even for `nats://` URLs.
+    #[serde(default)]
+    pub require_tls: bool,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub password: Option<Secret<String>>,
+    #[serde(default)]
+    pub token: Option<Secret<String>>,
     pub connect_timeout_secs: u64,
     pub replicas: usize,
     pub duplicate_window_secs: u64,

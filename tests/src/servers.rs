@@ -145,12 +145,33 @@ pub struct NatsServer {
 
 impl NatsServer {
     pub fn start() -> Self {
+        Self::start_with(TempDir::new("nats"), "")
+    }
+
+    /// TLS with a certificate generated for 127.0.0.1 (returned as `ca_file`) and
+    /// user/password authentication.
+    pub fn start_tls(user: &str, password: &str) -> (Self, PathBuf) {
         let dir = TempDir::new("nats");
+        let generated =
+            rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+        let (cert, key) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+        std::fs::write(&cert, generated.cert.pem()).unwrap();
+        std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+        let extra = format!(
+            "tls {{\n  cert_file: {cert:?}\n  key_file: {key:?}\n}}\n\
+             authorization {{\n  user: \"{user}\"\n  password: \"{password}\"\n}}\n"
+        );
+        let mut server = Self::start_with(dir, &extra);
+        server.url = server.url.replace("nats://", "tls://");
+        (server, cert)
+    }
+
+    fn start_with(dir: TempDir, extra: &str) -> Self {
         let store = dir.path().join("jetstream");
         let key = uuid::Uuid::new_v4().simple().to_string();
         let config = format!(
             "host: 127.0.0.1\nport: -1\nhttp_port: -1\nmax_payload: 8MB\n\
-             jetstream {{\n  store_dir: {store:?}\n  cipher: chachapoly\n  key: \"{key}\"\n}}\n"
+             jetstream {{\n  store_dir: {store:?}\n  cipher: chachapoly\n  key: \"{key}\"\n}}\n{extra}"
         );
         let config_path = dir.path().join("nats.conf");
         std::fs::write(&config_path, config).expect("write nats config");

@@ -41,6 +41,8 @@ pub struct StackOptions {
     pub settings: fn(&mut Settings),
     /// Directory of extra platform definitions (`jobs.platform_dir`).
     pub platform_dir: Option<std::path::PathBuf>,
+    /// Run NATS with TLS and user/password authentication.
+    pub nats_tls: bool,
 }
 
 impl Default for StackOptions {
@@ -51,6 +53,7 @@ impl Default for StackOptions {
             devices: vec![DeviceSpec::cisco_ios("r1", "netops", "s3cret-pw", "s3cret-pw")],
             settings: |_| {},
             platform_dir: None,
+            nats_tls: false,
         }
     }
 }
@@ -59,9 +62,17 @@ impl Stack {
     pub async fn start(options: StackOptions) -> Self {
         crate::logs::install();
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let nats = NatsServer::start();
-        let redis = RedisServer::start();
         let mut settings = Settings::defaults();
+        let nats = if options.nats_tls {
+            let (nats, ca) = NatsServer::start_tls("naas", "nats-pw-for-tests");
+            settings.nats.ca_file = ca.display().to_string();
+            settings.nats.user = "naas".into();
+            settings.nats.password = Some(Secret::new("nats-pw-for-tests".into()));
+            nats
+        } else {
+            NatsServer::start()
+        };
+        let redis = RedisServer::start();
         settings.prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         settings.nats.url = nats.url.clone();
         settings.redis.url = Secret::new(redis.url.clone());
@@ -89,7 +100,7 @@ impl Stack {
         let api_url = format!("https://{}", api.local_addr());
         tokio::spawn(api.run_until_stopped(token.clone()));
 
-        let nats_client = async_nats::connect(&nats.url).await.expect("test NATS client");
+        let nats_client = naas_nats::connect(&settings.nats, "naas-tests").await.expect("test NATS client");
         let http = reqwest::Client::builder()
             .danger_accept_invalid_certs(true)
             .timeout(Duration::from_secs(30))

@@ -136,3 +136,21 @@ async fn two_workers_share_the_consumer_and_never_run_a_job_twice() {
     assert_eq!(runs.len(), jobs as usize, "{runs:?}");
     assert!(runs.values().all(|&n| n == 1), "a job ran twice: {runs:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pipeline_runs_over_nats_with_tls_and_credentials() {
+    let stack = Stack::start(StackOptions { nats_tls: true, ..Default::default() }).await;
+    assert!(stack.settings.nats.url.starts_with("tls://"));
+    let accepted = stack.submit_command(USER, PASS, &show_version(&stack, "r1")).await;
+    let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+
+    let mut wrong = stack.settings.nats.clone();
+    wrong.password = Some(naas_shared::secret::Secret::new("wrong".into()));
+    wrong.connect_timeout_secs = 2;
+    assert!(naas_nats::connect(&wrong, "intruder").await.is_err(), "a wrong NATS password is refused");
+    let mut untrusted = stack.settings.nats.clone();
+    untrusted.ca_file = String::new();
+    untrusted.connect_timeout_secs = 2;
+    assert!(naas_nats::connect(&untrusted, "intruder").await.is_err(), "the server certificate is verified");
+}
