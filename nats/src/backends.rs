@@ -30,7 +30,7 @@ pub async fn connect_backends(settings: &Settings, client_name: &str) -> anyhow:
     let provisioned = crate::provision(nats.clone(), &topology, &settings.nats, settings.result_ttl())
         .await
         .context("provisioning NATS streams")?;
-    let store = JobStore::connect(&settings.redis.url, &settings.prefix, sealer.clone(), settings.result_ttl())
+    let store = JobStore::connect(&settings.redis, &settings.prefix, sealer.clone(), settings.result_ttl())
         .await
         .context("connecting to Redis")?;
     Ok(Backends {

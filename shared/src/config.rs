@@ -85,7 +85,11 @@ pub struct NatsSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisSettings {
+    /// `redis://[:password@]host:port` or `rediss://…` for TLS.
     pub url: Secret<String>,
+    /// PEM CA bundle verifying the server's certificate (`rediss://`); empty: system roots.
+    #[serde(default)]
+    pub ca_file: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

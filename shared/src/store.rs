@@ -10,10 +10,10 @@ use std::time::Duration;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::config::RedisSettings;
 use crate::domain::JobId;
 use crate::job::JobRecord;
 use crate::seal::{SealError, Sealer};
-use crate::secret::Secret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -36,12 +36,12 @@ pub struct JobStore {
 impl JobStore {
     /// Connects (fails fast when Redis is unreachable) and keeps reconnecting afterwards.
     pub async fn connect(
-        url: &Secret<String>,
+        settings: &RedisSettings,
         prefix: &str,
         sealer: Arc<Sealer>,
         ttl: Duration,
     ) -> Result<Self, StoreError> {
-        let conn = connect(url).await?;
+        let conn = connect(settings).await?;
         Ok(Self { conn, prefix: prefix.into(), sealer, ttl })
     }
 
@@ -84,9 +84,17 @@ impl JobStore {
 }
 
 /// A reconnecting Redis connection with bounded connect and response times, so a dead
-/// Redis turns into a prompt error (and a 503) rather than a hung request.
-pub async fn connect(url: &Secret<String>) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(url.expose().as_str())?;
+/// Redis turns into a prompt error (and a 503) rather than a hung request. `rediss://` URLs
+/// use TLS, verified against `ca_file` when one is configured.
+pub async fn connect(settings: &RedisSettings) -> Result<ConnectionManager, redis::RedisError> {
+    let url = settings.url.expose().as_str();
+    let client = if settings.ca_file.is_empty() {
+        redis::Client::open(url)?
+    } else {
+        let root = std::fs::read(&settings.ca_file)
+            .map_err(|e| redis::RedisError::from((redis::ErrorKind::Io, "cannot read redis.ca_file", e.to_string())))?;
+        redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(root) })?
+    };
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(3)))
         .set_response_timeout(Some(Duration::from_secs(3)))

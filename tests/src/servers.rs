@@ -200,23 +200,50 @@ pub struct RedisServer {
     _process: Supervised,
     pub url: String,
     _dir: TempDir,
+    _certs: Option<TempDir>,
 }
 
 impl RedisServer {
     pub fn start() -> Self {
+        Self::start_with(&[], "redis")
+    }
+
+    /// TLS only (certificate generated for 127.0.0.1, returned as `ca_file`) and a password.
+    pub fn start_tls(password: &str) -> (Self, PathBuf) {
+        let certs = TempDir::new("redis-tls");
+        let generated =
+            rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+        let (cert, key) = (certs.path().join("server.crt"), certs.path().join("server.key"));
+        std::fs::write(&cert, generated.cert.pem()).unwrap();
+        std::fs::write(&key, generated.signing_key.serialize_pem()).unwrap();
+        let (c, k) = (cert.display().to_string(), key.display().to_string());
+        let args = ["--tls-cert-file", &c, "--tls-key-file", &k, "--tls-ca-cert-file", &c, "--tls-auth-clients", "no"];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.extend(["--requirepass".to_owned(), password.to_owned()]);
+        let mut server = Self::start_with(&args, "rediss");
+        server.url = server.url.replacen("rediss://", &format!("rediss://:{password}@"), 1);
+        server._certs = Some(certs);
+        (server, cert)
+    }
+
+    fn start_with(extra: &[String], scheme: &str) -> Self {
         let dir = TempDir::new("redis");
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port();
             let mut command = Command::new(redis_server_binary());
+            let (plain, tls) = if scheme == "rediss" { (0, port) } else { (port, 0) };
             command
-                .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+                .args(["--bind", "127.0.0.1", "--port", &plain.to_string(), "--tls-port", &tls.to_string()])
+                .args(["--save", "", "--appendonly", "no"])
+                .args(extra)
                 .args(["--logfile", "", "--daemonize", "no"])
                 .arg("--dir")
                 .arg(dir.path());
             match Supervised::spawn(command, "Ready to accept connections", false) {
                 Ok((process, _)) => {
-                    return Self { _process: process, url: format!("redis://127.0.0.1:{port}"), _dir: dir };
+                    let url = format!("{scheme}://127.0.0.1:{port}");
+                    return Self { _process: process, url, _dir: dir, _certs: None };
                 }
                 Err(e) => last_error = e,
             }

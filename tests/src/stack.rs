@@ -43,6 +43,8 @@ pub struct StackOptions {
     pub platform_dir: Option<std::path::PathBuf>,
     /// Run NATS with TLS and user/password authentication.
     pub nats_tls: bool,
+    /// Run Redis with TLS only and a password.
+    pub redis_tls: bool,
 }
 
 impl Default for StackOptions {
@@ -54,6 +56,7 @@ impl Default for StackOptions {
             settings: |_| {},
             platform_dir: None,
             nats_tls: false,
+            redis_tls: false,
         }
     }
 }
@@ -72,7 +75,13 @@ impl Stack {
         } else {
             NatsServer::start()
         };
-        let redis = RedisServer::start();
+        let redis = if options.redis_tls {
+            let (redis, ca) = RedisServer::start_tls("redis-pw-for-tests");
+            settings.redis.ca_file = ca.display().to_string();
+            redis
+        } else {
+            RedisServer::start()
+        };
         settings.prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
         settings.nats.url = nats.url.clone();
         settings.redis.url = Secret::new(redis.url.clone());
@@ -220,8 +229,7 @@ impl Stack {
 
     /// Every value stored under this stack's Redis prefix, as text.
     pub async fn redis_dump(&self) -> HashMap<String, String> {
-        let client = redis::Client::open(self.redis.url.as_str()).unwrap();
-        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let mut conn = naas_shared::store::connect(&self.settings.redis).await.unwrap();
         let keys: Vec<String> =
             redis::cmd("KEYS").arg(format!("{}:*", self.settings.prefix)).query_async(&mut conn).await.unwrap();
         let mut dump = HashMap::new();

@@ -138,9 +138,10 @@ async fn two_workers_share_the_consumer_and_never_run_a_job_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_pipeline_runs_over_nats_with_tls_and_credentials() {
-    let stack = Stack::start(StackOptions { nats_tls: true, ..Default::default() }).await;
+async fn the_pipeline_runs_over_tls_with_credentials_to_nats_and_redis() {
+    let stack = Stack::start(StackOptions { nats_tls: true, redis_tls: true, ..Default::default() }).await;
     assert!(stack.settings.nats.url.starts_with("tls://"));
+    assert!(stack.settings.redis.url.expose().starts_with("rediss://"));
     let accepted = stack.submit_command(USER, PASS, &show_version(&stack, "r1")).await;
     let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
     assert_eq!(doc["status"], "finished", "{doc}");
@@ -153,4 +154,7 @@ async fn the_pipeline_runs_over_nats_with_tls_and_credentials() {
     untrusted.ca_file = String::new();
     untrusted.connect_timeout_secs = 2;
     assert!(naas_nats::connect(&untrusted, "intruder").await.is_err(), "the server certificate is verified");
+    let mut no_password = stack.settings.redis.clone();
+    no_password.url = naas_shared::secret::Secret::new(no_password.url.expose().replace("redis-pw-for-tests", "wrong"));
+    assert!(naas_shared::store::connect(&no_password).await.is_err(), "a wrong Redis password is refused");
 }
