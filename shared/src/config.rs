@@ -104,6 +104,9 @@ pub struct JobSettings {
     pub platform_dir: String,
     /// Sessions one device may have open for jobs at once, across the whole fleet.
     pub device_concurrency: usize,
+    /// Seal result documents on the result subjects with the key ring (consumers need the
+    /// key); off: plain JSON, protected at rest by the JetStream store cipher.
+    pub seal_results: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -224,7 +224,9 @@ impl Stack {
             .expect("a result within 60 s")
             .expect("stream open")
             .expect("message");
-        serde_json::from_slice(&message.payload).expect("result is JSON")
+        let sealer = naas_shared::seal::Sealer::from_ring(self.settings.encryption_key.as_ref().unwrap()).unwrap();
+        let doc = naas_nats::message::open_result(&message.payload, &sealer).expect("a result document");
+        serde_json::to_value(doc).unwrap()
     }
 
     /// Every value stored under this stack's Redis prefix, as text.

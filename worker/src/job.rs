@@ -340,7 +340,8 @@ async fn publish_result(ctx: &JobContext, record: &JobRecord) -> Result<(), ()> 
     let mut headers = async_nats::HeaderMap::new();
     headers.insert(headers::MSG_ID, format!("{}:result", record.doc.job_id).as_str());
     headers.insert(headers::REQUEST_ID, record.request_id.as_str());
-    let payload = serde_json::to_vec(&record.doc).expect("job documents serialise");
+    let sealer = ctx.settings.jobs.seal_results.then_some(ctx.sealer.as_ref());
+    let payload = naas_nats::message::result_payload(&record.doc, sealer);
     let published = match ctx.jetstream.publish_with_headers(subject, headers, payload.into()).await {
         Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
@@ -351,8 +352,7 @@ async fn publish_result(ctx: &JobContext, record: &JobRecord) -> Result<(), ()> 
 fn log_outcome(doc: &JobDocument) {
     match doc.error_code {
         None => tracing::info!(duration_ms = doc.duration_ms, "job finished"),
-        Some(code) => {
-            tracing::info!(duration_ms = doc.duration_ms, error_code = %code, error = doc.error.as_deref(), "job failed")
-        }
+        // The message is for the caller; it may quote config lines, so it is not logged.
+        Some(code) => tracing::info!(duration_ms = doc.duration_ms, error_code = %code, "job failed"),
     }
 }

@@ -79,13 +79,9 @@ impl Caller {
         })
     }
 
-    /// Admins see every job; others the jobs they submitted, and viewers also the jobs of
-    /// their contexts.
+    /// Admins see every job; everyone else only the jobs they submitted.
     pub fn may_see(&self, record: &JobRecord) -> bool {
-        self.role == Role::Admin
-            || record.owner == self.owner
-            || (self.role == Role::Viewer
-                && self.contexts.as_ref().is_some_and(|c| c.iter().any(|c| c == record.context.as_str())))
+        self.role == Role::Admin || record.owner == self.owner
     }
 }
 

@@ -85,3 +85,25 @@ async fn the_password_never_leaks() {
     assert!(logs.contains(&job_id), "the job was logged at all");
     assert!(!logs.contains(&password) && !logs.contains(&enable), "a secret is in the logs");
 }
+
+/// With result sealing on, the result stream holds no readable output: only consumers with
+/// the key ring open it, and the API serves the document as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sealed_results_are_unreadable_in_the_stream() {
+    let stack = Stack::start(StackOptions { settings: |s| s.jobs.seal_results = true, ..Default::default() }).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
+    let accepted = stack.submit_command("netops", "s3cret-pw", &body).await;
+    let job_id = accepted["job_id"].as_str().unwrap();
+    let doc = stack.result_of(job_id).await;
+    assert!(doc["results"]["show version"].as_str().unwrap().contains("Cisco IOS Software"));
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let results = stack.jetstream().get_stream(topology.results_stream()).await.unwrap();
+    let stored = results.get_raw_message(1).await.unwrap();
+    let raw = String::from_utf8_lossy(&stored.payload).into_owned();
+    assert!(raw.contains(job_id) && raw.contains("sealed"), "{raw}");
+    assert!(!raw.contains("Cisco IOS Software"), "output readable in the result stream");
+    let served: serde_json::Value =
+        stack.get(&format!("/v2/jobs/{job_id}"), "netops", "s3cret-pw").await.json().await.unwrap();
+    assert_eq!(served["status"], "finished");
+}
