@@ -132,6 +132,30 @@ impl JobMessage {
     }
 }
 
+/// The payload published on a result subject: the job document as JSON, or, with result
+/// sealing on, `{"job_id", "status", "sealed"}` where `sealed` is the document sealed with
+/// the key ring (bound to the job id) for consumers holding the key.
+pub fn result_payload(doc: &JobDocument, sealer: Option<&Sealer>) -> Vec<u8> {
+    let plain = serde_json::to_vec(doc).expect("job documents serialise");
+    match sealer {
+        None => plain,
+        Some(sealer) => {
+            let sealed = sealer.seal_string(&plain, doc.job_id.to_string().as_bytes());
+            let envelope = serde_json::json!({"job_id": doc.job_id, "status": doc.status, "sealed": sealed});
+            serde_json::to_vec(&envelope).expect("result envelopes serialise")
+        }
+    }
+}
+
+/// Reads a result payload in either form.
+pub fn open_result(payload: &[u8], sealer: &Sealer) -> Result<JobDocument, MessageError> {
+    let value: serde_json::Value = serde_json::from_slice(payload)?;
+    match (value.get("sealed").and_then(|s| s.as_str()), value.get("job_id").and_then(|s| s.as_str())) {
+        (Some(sealed), Some(job_id)) => Ok(serde_json::from_slice(&sealer.open_string(sealed, job_id.as_bytes())?)?),
+        _ => Ok(serde_json::from_value(value)?),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,29 +198,5 @@ mod tests {
         let opened = back.open_credentials(&sealer, Some(&headers)).unwrap();
         assert_eq!(opened.password.expose(), "pw-XYZZY");
         assert!(matches!(back.open_credentials(&sealer, None), Err(MessageError::MissingHeader(_))));
-    }
-}
-
-/// The payload published on a result subject: the job document as JSON, or, with result
-/// sealing on, `{"job_id", "status", "sealed"}` where `sealed` is the document sealed with
-/// the key ring (bound to the job id) for consumers holding the key.
-pub fn result_payload(doc: &JobDocument, sealer: Option<&Sealer>) -> Vec<u8> {
-    let plain = serde_json::to_vec(doc).expect("job documents serialise");
-    match sealer {
-        None => plain,
-        Some(sealer) => {
-            let sealed = sealer.seal_string(&plain, doc.job_id.to_string().as_bytes());
-            let envelope = serde_json::json!({"job_id": doc.job_id, "status": doc.status, "sealed": sealed});
-            serde_json::to_vec(&envelope).expect("result envelopes serialise")
-        }
-    }
-}
-
-/// Reads a result payload in either form.
-pub fn open_result(payload: &[u8], sealer: &Sealer) -> Result<JobDocument, MessageError> {
-    let value: serde_json::Value = serde_json::from_slice(payload)?;
-    match (value.get("sealed").and_then(|s| s.as_str()), value.get("job_id").and_then(|s| s.as_str())) {
-        (Some(sealed), Some(job_id)) => Ok(serde_json::from_slice(&sealer.open_string(sealed, job_id.as_bytes())?)?),
-        _ => Ok(serde_json::from_value(value)?),
     }
 }
