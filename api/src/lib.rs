@@ -5,6 +5,7 @@
 //! serves until the shutdown token fires, then drains in-flight requests.
 
 pub mod auth;
+pub mod connections;
 pub mod error;
 pub mod rate_limit;
 pub mod request_id;
@@ -86,6 +87,7 @@ impl Api {
     pub async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.settings.api.shutdown_grace_secs);
         let header_timeout = self.state.settings.api.header_read_timeout_secs;
+        let max_connections = self.state.settings.api.max_connections;
         let handle: Handle<SocketAddr> = Handle::new();
         let stopper = handle.clone();
         let tls = RustlsConfig::from_config(self.tls);
@@ -97,7 +99,9 @@ impl Api {
         });
         tracing::info!(addr = %self.addr, "API listening (HTTPS)");
         let app = routes::router(self.state);
-        let mut server = axum_server::from_tcp_rustls(self.listener, tls)?;
+        let limit = connections::ConnectionLimit::new(max_connections);
+        let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(limit);
+        let mut server = axum_server::from_tcp(self.listener)?.acceptor(acceptor);
         // Slow-loris: a client must send its request headers within the limit.
         server
             .http_builder()

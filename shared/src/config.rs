@@ -117,6 +117,8 @@ pub struct ApiSettings {
     pub shutdown_grace_secs: u64,
     /// A client must send a request's headers within this many seconds.
     pub header_read_timeout_secs: u64,
+    /// Open connections one API process accepts at most; more are closed at once.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

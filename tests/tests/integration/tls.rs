@@ -171,3 +171,27 @@ async fn mutual_tls_requires_a_client_certificate_from_the_configured_ca() {
     assert_ne!(attempt(None).await.unwrap(), "200", "no client certificate");
     assert_ne!(attempt(Some("rogue")).await.unwrap(), "200", "a certificate from another CA");
 }
+
+/// Connections beyond the bound are closed at once; a freed slot is usable again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connections_beyond_the_limit_are_refused() {
+    let stack =
+        Stack::start(StackOptions { workers: 0, settings: |s| s.api.max_connections = 2, ..Default::default() }).await;
+    let addr = stack.api_url.trim_start_matches("https://").to_owned();
+    let idle_a = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let idle_b = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let fresh = || reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
+    let over = fresh().get(stack.url("/livez")).send().await;
+    assert!(over.is_err(), "a third connection is refused: {over:?}");
+    drop(idle_a);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if let Ok(response) = fresh().get(stack.url("/livez")).send().await {
+            assert_eq!(response.status(), 200);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the freed slot was never reusable");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    drop(idle_b);
+}
