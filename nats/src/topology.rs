@@ -55,6 +55,15 @@ impl Topology {
         format!("{}.results.>", self.prefix)
     }
 
+    /// `<prefix>.cancel.<job_id>`: a running job's cancellation, for the worker running it.
+    pub fn cancel_subject(&self, job_id: JobId) -> String {
+        format!("{}.cancel.{job_id}", self.prefix)
+    }
+
+    pub fn cancel_wildcard(&self) -> String {
+        format!("{}.cancel.*", self.prefix)
+    }
+
     /// `<prefix>.audit.<event_type>`, e.g. `naas.audit.job.orphaned`.
     pub fn audit_subject(&self, event_type: &str) -> String {
         format!("{}.audit.{event_type}", self.prefix)

@@ -12,7 +12,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::config::RedisSettings;
 use crate::domain::JobId;
-use crate::job::JobRecord;
+use crate::job::{JobRecord, JobStatus};
 use crate::seal::{SealError, Sealer};
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +23,30 @@ pub enum StoreError {
     Sealed(#[from] SealError),
     #[error("stored job record is malformed: {0}")]
     Malformed(#[from] serde_json::Error),
+}
+
+/// KEYS: record. ARGV: new value, TTL s, allowed current statuses (comma-separated).
+const TRANSITION: &str = r#"
+local current = redis.call('GET', KEYS[1])
+local status = 'queued'
+if current then status = string.match(current, '^([a-z]+)|') or '' end
+for allowed in string.gmatch(ARGV[3], '[^,]+') do
+  if allowed == status then
+    redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+    return 1
+  end
+end
+return 0
+"#;
+
+fn status_name(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Queued => "queued",
+        JobStatus::Started => "started",
+        JobStatus::Finished => "finished",
+        JobStatus::Failed => "failed",
+        JobStatus::Canceled => "canceled",
+    }
 }
 
 #[derive(Clone)]
@@ -49,20 +73,44 @@ impl JobStore {
         format!("{}:job:{id}", self.prefix)
     }
 
-    pub async fn put(&self, record: &JobRecord) -> Result<(), StoreError> {
-        let id = record.doc.job_id;
+    /// `<status>|<sealed record>`: the status is not secret and stays readable, so a script
+    /// can compare-and-set on it.
+    fn encode(&self, record: &JobRecord) -> Result<String, StoreError> {
         let plain = serde_json::to_vec(record)?;
-        let sealed = self.sealer.seal_string(&plain, id.to_string().as_bytes());
+        let sealed = self.sealer.seal_string(&plain, record.doc.job_id.to_string().as_bytes());
+        Ok(format!("{}|{sealed}", status_name(record.doc.status)))
+    }
+
+    pub async fn put(&self, record: &JobRecord) -> Result<(), StoreError> {
+        let value = self.encode(record)?;
         let mut conn = self.conn.clone();
-        let _: () = conn.set_ex(self.key(id), sealed, self.ttl.as_secs().max(1)).await?;
+        let _: () = conn.set_ex(self.key(record.doc.job_id), value, self.ttl.as_secs().max(1)).await?;
         Ok(())
+    }
+
+    /// Writes `record` only if the stored status is one of `from` (or no record is
+    /// stored and `from` includes `Queued`): the one way status moves, so a cancellation and
+    /// a worker can never overwrite each other. Returns whether it wrote.
+    pub async fn transition(&self, record: &JobRecord, from: &[JobStatus]) -> Result<bool, StoreError> {
+        let value = self.encode(record)?;
+        let allowed: Vec<&str> = from.iter().map(|s| status_name(*s)).collect();
+        let mut conn = self.conn.clone();
+        let written: i64 = redis::Script::new(TRANSITION)
+            .key(self.key(record.doc.job_id))
+            .arg(value)
+            .arg(self.ttl.as_secs().max(1))
+            .arg(allowed.join(","))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(written == 1)
     }
 
     pub async fn get(&self, id: JobId) -> Result<Option<JobRecord>, StoreError> {
         let mut conn = self.conn.clone();
-        let sealed: Option<String> = conn.get(self.key(id)).await?;
-        let Some(sealed) = sealed else { return Ok(None) };
-        let plain = self.sealer.open_string(&sealed, id.to_string().as_bytes())?;
+        let stored: Option<String> = conn.get(self.key(id)).await?;
+        let Some(stored) = stored else { return Ok(None) };
+        let sealed = stored.split_once('|').map_or(stored.as_str(), |(_, sealed)| sealed);
+        let plain = self.sealer.open_string(sealed, id.to_string().as_bytes())?;
         Ok(Some(serde_json::from_slice(&plain)?))
     }
 

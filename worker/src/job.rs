@@ -9,8 +9,9 @@ use async_nats::jetstream;
 use async_nats::jetstream::AckKind;
 use naas_nats::{Audit, JobMessage, Topology, headers};
 use naas_shared::config::Settings;
+use naas_shared::domain::JobId;
 use naas_shared::error::{ErrorCode, JobFailure};
-use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobRecord, Outcome, command_results};
+use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobRecord, JobStatus, Outcome, command_results};
 use naas_shared::lockout::Lockouts;
 use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
@@ -20,6 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::WorkerStats;
 use crate::ack::Handled;
+use crate::cancel::Cancels;
 use crate::device_slots::{Access, DeviceSlots};
 use crate::session::host_keys::HostKeys;
 use crate::session::pool::SessionPool;
@@ -40,6 +42,7 @@ pub struct JobContext {
     pub pool: Option<Arc<SessionPool>>,
     pub slots: DeviceSlots,
     pub lockouts: Lockouts,
+    pub cancels: Cancels,
     pub stats: Arc<WorkerStats>,
 }
 
@@ -108,20 +111,23 @@ async fn run(
                 return Handled::NotRecorded;
             }
             record.doc.mark_started(naas_shared::now(), delivery);
-            let outcome = match ctx.store.put(&record).await {
-                Ok(()) => {
+            let outcome = match ctx.store.transition(&record, &[JobStatus::Queued, JobStatus::Started]).await {
+                Ok(true) => {
                     tracing::info!(attempt = delivery, "job started");
-                    Some(execute(ctx, &job, &credentials).await)
+                    Ok(ctx.cancels.run(job.job_id, execute(ctx, &job, &credentials)).await)
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot mark the job started; will retry");
-                    None
-                }
+                Ok(false) => Err(None),
+                Err(error) => Err(Some(error)),
             };
             ctx.slots.release(job.host.as_str(), job.port, &job.job_id.to_string(), access).await;
             match outcome {
-                Some(outcome) => outcome,
-                None => return Handled::NotRecorded,
+                Ok(outcome) => outcome,
+                // Canceled while queued: it never runs.
+                Err(None) => return settled_elsewhere(ctx, job.job_id).await,
+                Err(Some(error)) => {
+                    tracing::warn!(%error, "cannot mark the job started; will retry");
+                    return Handled::NotRecorded;
+                }
             }
         }
         Err(error) => {
@@ -138,9 +144,14 @@ async fn run(
     }
     track_device_logins(ctx, &job, &device, &outcome).await;
     record.doc.settle(outcome, naas_shared::now());
-    if let Err(error) = ctx.store.put(&record).await {
-        tracing::warn!(%error, "cannot store the job's result; will retry");
-        return Handled::NotRecorded;
+    match ctx.store.transition(&record, &[JobStatus::Queued, JobStatus::Started]).await {
+        Ok(true) => {}
+        // Canceled while it ran: the cancellation stands.
+        Ok(false) => return settled_elsewhere(ctx, job.job_id).await,
+        Err(error) => {
+            tracing::warn!(%error, "cannot store the job's result; will retry");
+            return Handled::NotRecorded;
+        }
     }
     log_outcome(&record.doc);
     if publish_result(ctx, &record).await.is_err() {
@@ -193,6 +204,20 @@ fn load_key(dir: &str, name: &str) -> Result<Arc<russh::keys::PrivateKey>, JobFa
         tracing::warn!(%error, key = name, "cannot load a key from the key store");
         missing()
     })
+}
+
+/// The job reached a terminal state elsewhere (it was canceled): publish that state.
+async fn settled_elsewhere(ctx: &JobContext, job_id: JobId) -> Handled {
+    match ctx.store.get(job_id).await {
+        Ok(Some(record)) if record.doc.status.is_terminal() => {
+            tracing::info!(status = ?record.doc.status, "job settled elsewhere");
+            match publish_result(ctx, &record).await {
+                Ok(()) => Handled::AlreadySettled,
+                Err(()) => Handled::NotRecorded,
+            }
+        }
+        _ => Handled::NotRecorded,
+    }
 }
 
 /// Takes a slot on the device (shared for read-only jobs, exclusive for config pushes).

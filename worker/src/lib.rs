@@ -7,6 +7,7 @@
 //! one prefetch batch).
 
 pub mod ack;
+mod cancel;
 pub mod device_slots;
 mod job;
 pub mod session;
@@ -45,6 +46,7 @@ pub struct WorkerStats {
 
 pub struct Worker {
     ctx: Arc<JobContext>,
+    cancel_subscription: async_nats::Subscriber,
     consumer: Consumer<pull::Config>,
     stats: Arc<WorkerStats>,
 }
@@ -61,7 +63,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let stats = Arc::new(WorkerStats::default());
     let slots = DeviceSlots::new(backends.store.connection(), &settings.prefix, settings.jobs.device_concurrency);
     let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
+    let cancels = cancel::Cancels::default();
+    let cancel_subscription = backends
+        .nats
+        .subscribe(backends.topology.cancel_wildcard())
+        .await
+        .context("subscribing to job cancellations")?;
     let ctx = JobContext {
+        cancels,
         lockouts,
         slots,
         host_keys,
@@ -76,7 +85,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         platforms,
         settings,
     };
-    Ok(Worker { ctx: Arc::new(ctx), consumer: backends.workers, stats })
+    Ok(Worker { ctx: Arc::new(ctx), consumer: backends.workers, stats, cancel_subscription })
 }
 
 fn default_name() -> String {
@@ -116,6 +125,7 @@ impl Worker {
             .await
             .context("subscribing to the jobs consumer")?;
         tracing::info!(worker = self.ctx.name.as_str(), concurrency, "worker pulling jobs");
+        tokio::spawn(self.ctx.cancels.clone().listen(self.cancel_subscription, token.clone()));
         if let Some(pool) = self.ctx.pool.clone() {
             let token = token.clone();
             let every = Duration::from_secs(self.ctx.settings.worker.session_idle_secs.clamp(1, 10));

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use naas_nats::JobMessage;
 use naas_shared::domain::JobId;
-use naas_shared::job::{DeviceCredentials, JobDocument, JobKind};
+use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobStatus};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
@@ -203,4 +203,49 @@ pub async fn get(
         Some(record) if caller.may_see(&record) => Ok(Json(record.doc)),
         _ => Err(ApiError::NotFound),
     }
+}
+
+/// Cancels a job: a queued job never runs, a running one is interrupted; a job that already
+/// ended is a conflict (409).
+pub async fn cancel(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Path(job_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
+    caller.require(Role::Operator, &state, &request_id).await?;
+    let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
+    let unavailable = |e: naas_shared::store::StoreError| ApiError::Unavailable { what: "Redis", cause: e.to_string() };
+    let mut record = match state.store.get(job_id).await.map_err(unavailable)? {
+        Some(record) if caller.may_see(&record) => record,
+        _ => return Err(ApiError::NotFound),
+    };
+    if record.doc.status.is_terminal() {
+        return Err(ApiError::Conflict(format!("the job already ended ({:?})", record.doc.status).to_lowercase()));
+    }
+    let was = record.doc.status;
+    record.doc.status = JobStatus::Canceled;
+    record.doc.finished_at = Some(naas_shared::now());
+    record.doc.error = Some("canceled by the caller".into());
+    if !state.store.transition(&record, &[was]).await.map_err(unavailable)? {
+        // It moved on meanwhile (started, or ended): try once more from where it is now.
+        match state.store.get(job_id).await.map_err(unavailable)? {
+            Some(current) if current.doc.status == JobStatus::Started => {
+                record.doc.started_at = current.doc.started_at;
+                if !state.store.transition(&record, &[JobStatus::Started]).await.map_err(unavailable)? {
+                    return Err(ApiError::Conflict("the job already ended".into()));
+                }
+            }
+            _ => return Err(ApiError::Conflict("the job already ended".into())),
+        }
+    }
+    if let Err(error) = state.nats.publish(state.topology.cancel_subject(job_id), bytes::Bytes::new()).await {
+        tracing::warn!(%error, "cannot announce the cancellation; the job's worker will find it when it ends");
+    }
+    let by = state.sealer.keyed_hash(&[caller.owner.as_bytes()]);
+    let fields = json!({"job_id": job_id.to_string(), "cancelled_by_hash": by, "was": was});
+    state.audit.emit("job.cancelled", Some(&request_id), fields).await;
+    tracing::info!(job.id = %job_id, "job canceled");
+    Ok(StatusCode::NO_CONTENT)
 }

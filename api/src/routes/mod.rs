@@ -16,7 +16,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v2/send-command", post(jobs::send_command))
         .route("/v2/send-config", post(jobs::send_config))
-        .route("/v2/jobs/{job_id}", get(jobs::get))
+        .route("/v2/jobs/{job_id}", get(jobs::get).delete(jobs::cancel))
         .route("/v2/send-config/{job_id}", get(jobs::get))
         .route("/v2/send-command/{job_id}", get(jobs::get))
         .route("/v2/api-keys", post(api_keys::create).get(api_keys::list))
