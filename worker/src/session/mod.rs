@@ -147,11 +147,7 @@ impl DeviceSession {
             }
             self.read_until(deadline, "the expected output", ErrorCode::ReadTimeout).await?;
         }
-        let text = self.transcript.take();
-        self.output_total += text.len();
-        if self.output_total > self.output_limit {
-            return Err(too_large(self.output_limit));
-        }
+        let text = self.take_counted()?;
         let body = match text.find(command.trim()).and_then(|at| text[at..].find('\n').map(|nl| at + nl + 1)) {
             Some(start) => &text[start..],
             None => text.as_str(),
@@ -188,13 +184,19 @@ impl DeviceSession {
             }
             self.read_until(deadline, "the command's output to end with the prompt", ErrorCode::ReadTimeout).await?;
         }
+        let text = self.take_counted()?;
+        let output = command_output(&text, command);
+        Ok((text, output))
+    }
+
+    /// Takes what the device printed for one command, counting it against the job's limit.
+    fn take_counted(&mut self) -> Result<String, JobFailure> {
         let text = self.transcript.take();
         self.output_total += text.len();
         if self.output_total > self.output_limit {
             return Err(too_large(self.output_limit));
         }
-        let output = command_output(&text, command);
-        Ok((text, output))
+        Ok(text)
     }
 
     /// Leaves the CLI politely; errors are irrelevant at this point.
