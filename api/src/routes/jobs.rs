@@ -79,8 +79,35 @@ async fn submit(
         let message = format!("the device is locked out for {seconds} s after repeated login failures");
         return Err(ApiError::Forbidden { code: "DEVICE_LOCKED_OUT", message });
     }
-    let verdict = rate_limit(&state, &caller, submission.host.as_str()).await?;
-    let mut response = enqueue(&state, caller, submission, kind, request_id).await?;
+    let job_id = JobId::new();
+    let idempotency = match idempotency_key(&headers)? {
+        None => None,
+        Some(key) => {
+            let slot = format!(
+                "{}:idempotency:{}",
+                state.settings.prefix,
+                state.sealer.keyed_hash(&[caller.owner.as_bytes(), key.as_bytes()])
+            );
+            match claim(&state, &slot, job_id).await? {
+                Some(original) => return replay(&state, original).await,
+                None => Some(slot),
+            }
+        }
+    };
+    let verdict = match rate_limit(&state, &caller, submission.host.as_str()).await {
+        Ok(verdict) => verdict,
+        Err(error) => {
+            release(&state, idempotency.as_deref()).await;
+            return Err(error);
+        }
+    };
+    let mut response = match enqueue(&state, caller, submission, kind, request_id, job_id).await {
+        Ok(response) => response,
+        Err(error) => {
+            release(&state, idempotency.as_deref()).await;
+            return Err(error);
+        }
+    };
     if let Some(verdict) = verdict {
         verdict.headers(response.headers_mut());
     }
@@ -116,8 +143,8 @@ async fn enqueue(
     submission: Submission,
     kind: JobKind,
     request_id: String,
+    job_id: JobId,
 ) -> Result<Response, ApiError> {
-    let job_id = JobId::new();
     let enqueued_at = naas_shared::now();
     let command_count = submission.commands.len();
     let timeout = submission.conn_timeout_secs
@@ -177,15 +204,75 @@ async fn enqueue(
         )
         .await;
 
+    Ok(accepted(job_id, "queued", enqueued_at, Some(timeout), false))
+}
+
+/// The 202 answer to a submission.
+fn accepted(
+    job_id: JobId,
+    status: &str,
+    enqueued_at: time::OffsetDateTime,
+    timeout: Option<u64>,
+    idempotent: bool,
+) -> Response {
     let body = json!({
         "job_id": job_id.to_string(),
-        "status": "queued",
+        "status": status,
         "enqueued_at": enqueued_at.format(&Rfc3339).unwrap_or_default(),
         "timeout": timeout,
-        "idempotent": false,
-        "deduplicated": false,
+        "idempotent": idempotent,
+        "deduplicated": idempotent,
     });
-    Ok((StatusCode::ACCEPTED, [(header::LOCATION, format!("/v2/jobs/{job_id}"))], Json(body)).into_response())
+    (StatusCode::ACCEPTED, [(header::LOCATION, format!("/v2/jobs/{job_id}"))], Json(body)).into_response()
+}
+
+/// `X-Idempotency-Key`: 1-128 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("x-idempotency-key") else { return Ok(None) };
+    match value.to_str() {
+        Ok(key) if (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(key.to_owned()))
+        }
+        _ => Err(ApiError::Validation(vec![crate::error::FieldError::new(
+            "X-Idempotency-Key",
+            "1-128 visible ASCII characters",
+        )])),
+    }
+}
+
+/// Claims an idempotency slot for 24 h; returns the job that already holds it, if any.
+async fn claim(state: &AppState, slot: &str, job_id: JobId) -> Result<Option<JobId>, ApiError> {
+    let mut redis = state.store.connection();
+    let set: Option<String> = redis::cmd("SET")
+        .arg(slot)
+        .arg(job_id.to_string())
+        .arg("NX")
+        .arg("GET")
+        .arg("EX")
+        .arg(24 * 3600)
+        .query_async(&mut redis)
+        .await
+        .map_err(redis_down)?;
+    Ok(set.and_then(|existing| JobId::parse(&existing).ok()))
+}
+
+async fn release(state: &AppState, slot: Option<&str>) {
+    if let Some(slot) = slot {
+        let mut redis = state.store.connection();
+        let _: Result<(), _> = redis::cmd("DEL").arg(slot).query_async(&mut redis).await;
+    }
+}
+
+/// The answer for a repeated idempotency key: the original job, as it stands.
+async fn replay(state: &AppState, original: JobId) -> Result<Response, ApiError> {
+    let record =
+        state.store.get(original).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+    let (status, enqueued_at) = match &record {
+        Some(record) => (serde_json::to_value(record.doc.status).ok(), record.doc.enqueued_at),
+        None => (None, naas_shared::now()),
+    };
+    let status = status.as_ref().and_then(|s| s.as_str()).unwrap_or("queued").to_owned();
+    Ok(accepted(original, &status, enqueued_at, None, true))
 }
 
 /// A job the caller may not see is indistinguishable from one that does not exist.

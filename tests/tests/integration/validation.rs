@@ -84,3 +84,28 @@ async fn transport_errors_have_contract_bodies() {
     assert_eq!(missing.status(), 404);
     assert_eq!(missing.json::<Value>().await.unwrap()["code"], "NOT_FOUND");
 }
+
+/// `X-Idempotency-Key`: the same key from the same caller returns the original job; a
+/// different caller's key space is separate; a malformed key is a 422.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn idempotency_keys_return_the_original_job() {
+    let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let body = serde_json::json!({"host": "r1", "commands": ["show clock"]});
+    let send = |user: &'static str, key: &'static str| {
+        let request = stack.http.post(stack.url("/v2/send-command")).basic_auth(user, Some("pw"));
+        request.header("x-idempotency-key", key).json(&body).send()
+    };
+    let first: Value = send("netops", "change-42").await.unwrap().json().await.unwrap();
+    assert_eq!(first["idempotent"], false);
+    let again = send("netops", "change-42").await.unwrap();
+    assert_eq!(again.status(), 202);
+    assert_eq!(again.headers()["location"], format!("/v2/jobs/{}", first["job_id"].as_str().unwrap()));
+    let again: Value = again.json().await.unwrap();
+    assert_eq!((again["job_id"].clone(), again["idempotent"].clone()), (first["job_id"].clone(), true.into()));
+    let other: Value = send("someone-else", "change-42").await.unwrap().json().await.unwrap();
+    assert_ne!(other["job_id"], first["job_id"]);
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let mut jobs = stack.jetstream().get_stream(topology.jobs_stream()).await.unwrap();
+    assert_eq!(jobs.info().await.unwrap().state.messages, 2, "a replay queues nothing");
+    assert_eq!(send("netops", "bad key with spaces").await.unwrap().status(), 422);
+}
