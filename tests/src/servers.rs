@@ -197,10 +197,12 @@ impl NatsServer {
 }
 
 pub struct RedisServer {
-    _process: Supervised,
+    process: Option<Supervised>,
     pub url: String,
     _dir: TempDir,
     _certs: Option<TempDir>,
+    /// How to start it again on the same port (for outage tests).
+    command: Vec<String>,
 }
 
 impl RedisServer {
@@ -231,24 +233,40 @@ impl RedisServer {
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port();
-            let mut command = Command::new(redis_server_binary());
             let (plain, tls) = if scheme == "rediss" { (0, port) } else { (port, 0) };
-            command
-                .args(["--bind", "127.0.0.1", "--port", &plain.to_string(), "--tls-port", &tls.to_string()])
-                .args(["--save", "", "--appendonly", "no"])
-                .args(extra)
-                .args(["--logfile", "", "--daemonize", "no"])
-                .arg("--dir")
-                .arg(dir.path());
-            match Supervised::spawn(command, "Ready to accept connections", false) {
-                Ok((process, _)) => {
+            let mut args: Vec<String> =
+                ["--bind", "127.0.0.1", "--port", &plain.to_string(), "--tls-port", &tls.to_string()]
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect();
+            args.extend(["--save", "", "--appendonly", "no"].map(String::from));
+            args.extend(extra.iter().cloned());
+            args.extend(["--logfile", "", "--daemonize", "no", "--dir"].map(String::from));
+            args.push(dir.path().display().to_string());
+            match Self::spawn(&args) {
+                Ok(process) => {
                     let url = format!("{scheme}://127.0.0.1:{port}");
-                    return Self { _process: process, url, _dir: dir, _certs: None };
+                    return Self { process: Some(process), url, _dir: dir, _certs: None, command: args };
                 }
                 Err(e) => last_error = e,
             }
         }
         panic!("redis-server would not start: {last_error}");
+    }
+
+    fn spawn(args: &[String]) -> Result<Supervised, String> {
+        let mut command = Command::new(redis_server_binary());
+        command.args(args);
+        Supervised::spawn(command, "Ready to accept connections", false).map(|(process, _)| process)
+    }
+
+    /// Kills the server (an outage); `resume` starts it again on the same port, empty.
+    pub fn kill(&mut self) {
+        self.process = None;
+    }
+
+    pub fn resume(&mut self) {
+        self.process = Some(Self::spawn(&self.command).unwrap_or_else(|e| panic!("{e}")));
     }
 }
 

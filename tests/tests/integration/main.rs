@@ -9,6 +9,7 @@ mod failures;
 mod linux;
 mod lockouts;
 mod netmiko;
+mod outages;
 mod pipeline;
 mod rate_limits;
 mod reuse;

@@ -1,0 +1,38 @@
+//! Redis going away: submissions and /readyz answer 503 (never 500, never a 202 for a job
+//! that was not recorded), and everything recovers when it returns, without restarts.
+
+use std::time::Duration;
+
+use naas_tests::{Stack, StackOptions};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_redis_outage_gives_503_and_the_system_recovers() {
+    let mut stack = Stack::start(StackOptions::default()).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
+    let first = stack.submit_command("netops", "s3cret-pw", &body).await;
+    assert_eq!(stack.result_of(first["job_id"].as_str().unwrap()).await["status"], "finished");
+
+    stack.redis.kill();
+    let refused = stack.post("/v2/send-command", "netops", "s3cret-pw", &body).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.json::<Value>().await.unwrap()["code"], "SERVICE_UNAVAILABLE");
+    assert_eq!(stack.http.get(stack.url("/readyz")).send().await.unwrap().status(), 503);
+
+    stack.redis.resume();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let accepted = loop {
+        let response = stack.post("/v2/send-command", "netops", "s3cret-pw", &body).await;
+        if response.status() == 202 {
+            break response.json::<Value>().await.unwrap();
+        }
+        assert_eq!(response.status(), 503, "only 503 while Redis comes back");
+        assert!(tokio::time::Instant::now() < deadline, "the API never recovered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(stack.http.get(stack.url("/readyz")).send().await.unwrap().status(), 200);
+    let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(doc["status"], "finished", "the worker recovered too: {doc}");
+}
