@@ -138,7 +138,7 @@ impl Drop for Supervised {
 }
 
 pub struct NatsServer {
-    process: Supervised,
+    process: Option<Supervised>,
     pub url: String,
     pub dir: TempDir,
 }
@@ -183,7 +183,24 @@ impl NatsServer {
             .find_map(|l| l.split("Listening for client connections on ").nth(1))
             .map(|addr| format!("nats://{}", addr.trim()))
             .expect("nats-server announced its client port");
-        Self { process, url, dir }
+        Self { process: Some(process), url, dir }
+    }
+
+    /// Kills the server (an outage); `resume` restarts it on the same port with the same
+    /// store, as a restarted pod would.
+    pub fn kill(&mut self) {
+        self.process = None;
+    }
+
+    pub fn resume(&mut self) {
+        let config_path = self.dir.path().join("nats.conf");
+        let port = self.url.rsplit(':').next().expect("url has a port").to_owned();
+        let config = std::fs::read_to_string(&config_path).unwrap().replacen("port: -1", &format!("port: {port}"), 1);
+        std::fs::write(&config_path, config).unwrap();
+        let mut command = Command::new(nats_server_binary());
+        command.arg("-c").arg(&config_path);
+        let (process, _) = Supervised::spawn(command, "Server is ready", true).unwrap_or_else(|e| panic!("{e}"));
+        self.process = Some(process);
     }
 
     /// The JetStream store directory (encrypted at rest).
@@ -192,7 +209,7 @@ impl NatsServer {
     }
 
     pub fn log(&self) -> String {
-        self.process.output()
+        self.process.as_ref().map(Supervised::output).unwrap_or_default()
     }
 }
 

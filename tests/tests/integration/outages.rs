@@ -36,3 +36,37 @@ async fn a_redis_outage_gives_503_and_the_system_recovers() {
     let doc = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
     assert_eq!(doc["status"], "finished", "the worker recovered too: {doc}");
 }
+
+/// nats-server restarted on the same store: submissions during the outage get 503, jobs
+/// accepted before it are not lost, and the services reconnect by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_nats_restart_loses_no_accepted_job() {
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
+    let mut accepted = Vec::new();
+    for _ in 0..5 {
+        accepted.push(stack.submit_command("netops", "s3cret-pw", &body).await["job_id"].as_str().unwrap().to_owned());
+    }
+    stack.nats.kill();
+    let refused = stack.post("/v2/send-command", "netops", "s3cret-pw", &body).await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(stack.http.get(stack.url("/readyz")).send().await.unwrap().status(), 503);
+
+    stack.nats.resume();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let response = stack.post("/v2/send-command", "netops", "s3cret-pw", &body).await;
+        if response.status() == 202 {
+            accepted.push(response.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned());
+            break;
+        }
+        assert_eq!(response.status(), 503, "only 503 while NATS comes back");
+        assert!(tokio::time::Instant::now() < deadline, "the API never recovered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stack.add_worker().await;
+    for id in &accepted {
+        assert_eq!(stack.result_of(id).await["status"], "finished", "job {id}");
+    }
+}
