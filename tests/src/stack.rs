@@ -141,6 +141,21 @@ impl Stack {
         url
     }
 
+    /// Starts a worker with its own stop token (a SIGTERM for that worker alone); the
+    /// handle resolves when it has drained.
+    pub async fn add_stoppable_worker(
+        &mut self,
+    ) -> (Arc<WorkerStats>, CancellationToken, tokio::task::JoinHandle<anyhow::Result<()>>) {
+        let mut settings = self.settings.clone();
+        settings.worker.name = format!("worker-{}", self.workers.len() + 1);
+        let worker = naas_worker::build(settings).await.expect("worker builds");
+        let stats = worker.stats();
+        let stop = self.token.child_token();
+        let running = tokio::spawn(worker.run_until_stopped(stop.clone()));
+        self.workers.push(stats.clone());
+        (stats, stop, running)
+    }
+
     /// Starts one more worker process-equivalent sharing the consumer.
     pub async fn add_worker(&mut self) -> Arc<WorkerStats> {
         let mut settings = self.settings.clone();

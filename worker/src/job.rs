@@ -6,7 +6,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use async_nats::jetstream::AckKind;
 use naas_nats::{Audit, JobMessage, Topology, headers};
 use naas_shared::config::Settings;
 use naas_shared::domain::JobId;
@@ -106,7 +105,7 @@ async fn run(
         Ok(credentials) => {
             let access = if job.kind == JobKind::Config { Access::Exclusive } else { Access::Shared };
             let lease = deadline(ctx, &job) + Duration::from_secs(30);
-            if let Err(error) = wait_for_device(ctx, message, &job, access, lease, slot).await {
+            if let Err(error) = wait_for_device(ctx, &job, access, lease, slot).await {
                 tracing::warn!(%error, "cannot take a device slot; will retry");
                 return Handled::NotRecorded;
             }
@@ -221,11 +220,10 @@ async fn settled_elsewhere(ctx: &JobContext, job_id: JobId) -> Handled {
 }
 
 /// Takes a slot on the device (shared for read-only jobs, exclusive for config pushes).
-/// While the device is busy the job stays `queued`, gives its worker slot back, and keeps
-/// its message with progress acks.
+/// While the device is busy the job stays `queued` and gives its worker slot back (its
+/// message is kept alive by the progress acks every job sends).
 async fn wait_for_device(
     ctx: &JobContext,
-    message: &jetstream::Message,
     job: &JobMessage,
     access: Access,
     lease: Duration,
@@ -237,16 +235,10 @@ async fn wait_for_device(
     }
     tracing::debug!(?access, "device busy; waiting without a worker slot");
     slot.permit = None;
-    let progress_every = Duration::from_secs((ctx.settings.nats.ack_wait_secs / 3).max(1));
-    let mut last_progress = tokio::time::Instant::now();
     let mut pause = Duration::from_millis(50);
     loop {
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(500));
-        if last_progress.elapsed() >= progress_every {
-            let _ = message.ack_with(AckKind::Progress).await;
-            last_progress = tokio::time::Instant::now();
-        }
         if ctx.slots.try_acquire(host, port, &id, access, lease).await? {
             break;
         }

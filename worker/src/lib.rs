@@ -120,7 +120,7 @@ impl Worker {
             .stream()
             .max_messages_per_batch(concurrency)
             .heartbeat(Duration::from_secs(5))
-            .expires(Duration::from_secs(30))
+            .expires(Duration::from_secs(10))
             .messages()
             .await
             .context("subscribing to the jobs consumer")?;
@@ -167,7 +167,8 @@ impl Worker {
             tracker.spawn(async move {
                 stats.jobs_started.fetch_add(1, Ordering::SeqCst);
                 let delivery = message.info().map(|i| i.delivered as u32).unwrap_or(1);
-                let handled = job::handle(&ctx, &message, delivery, &mut slot).await;
+                let every = Duration::from_secs((ctx.settings.nats.ack_wait_secs / 3).max(1));
+                let handled = with_progress(&message, every, job::handle(&ctx, &message, delivery, &mut slot)).await;
                 settle_delivery(&message, disposition(&handled, delivery)).await;
                 stats.jobs_handled.fetch_add(1, Ordering::SeqCst);
                 drop(slot);
@@ -177,8 +178,9 @@ impl Worker {
         // Hand back what was prefetched but not started, so other workers take it now
         // rather than after the ack wait.
         let mut returned = 0;
+        // (A short delay keeps them from coming straight back to this draining stream.)
         while let Ok(Some(Ok(message))) = tokio::time::timeout(Duration::from_millis(100), messages.next()).await {
-            let _ = message.ack_with(AckKind::Nak(None)).await;
+            let _ = message.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
             returned += 1;
         }
         drop(messages);
@@ -189,6 +191,28 @@ impl Worker {
             pool.close_all().await;
         }
         Ok(())
+    }
+}
+
+/// Runs `work` while telling JetStream every `every` that the job is still in progress, so
+/// the ack wait can stay short (a dead worker's jobs come back quickly) whatever the job's
+/// length.
+async fn with_progress<T>(
+    message: &async_nats::jetstream::Message,
+    every: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    tokio::pin!(work);
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = beat.tick() => {
+                if let Err(error) = message.ack_with(AckKind::Progress).await {
+                    tracing::warn!(%error, "could not extend the job's ack wait");
+                }
+            }
+        }
     }
 }
 

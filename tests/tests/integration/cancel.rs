@@ -79,3 +79,69 @@ async fn a_running_job_is_interrupted() {
     assert_eq!(stack.result_of(done_id).await["status"], "finished");
     assert_eq!(cancel(&stack, done_id).await, 409);
 }
+
+/// SIGTERM on a worker: it stops pulling, finishes the job it is running, hands back what
+/// it had prefetched, and exits; another worker takes the rest at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stopping_worker_drains_and_hands_back_its_jobs() {
+    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
+    device.latency_ms = 150;
+    let options = StackOptions {
+        workers: 0,
+        worker_concurrency: 1,
+        devices: vec![device],
+        settings: |s| s.nats.ack_wait_secs = 3,
+        ..Default::default()
+    };
+    let mut stack = Stack::start(options).await;
+    let (_, stop, running) = stack.add_stoppable_worker().await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned());
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while status(&stack, &ids[0]).await != "started" {
+        assert!(tokio::time::Instant::now() < deadline, "the first job never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.cancel();
+    let drained = tokio::time::timeout(Duration::from_secs(10), running).await;
+    assert!(matches!(drained, Ok(Ok(Ok(())))), "the worker drained and exited cleanly: {drained:?}");
+    assert_eq!(status(&stack, &ids[0]).await, "finished", "the in-flight job was finished, not abandoned");
+
+    let started = tokio::time::Instant::now();
+    stack.add_worker().await;
+    for id in &ids {
+        assert_eq!(stack.result_of(id).await["status"], "finished");
+    }
+    // Handed back (or, for a message in flight to the stopped pull, back after the short
+    // ack wait): the rest ran within seconds.
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+/// A job longer than the ack wait is kept alive by progress acks: never redelivered, never
+/// run twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_longer_than_the_ack_wait_runs_once() {
+    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
+    device.latency_ms = 1000;
+    let options = StackOptions {
+        workers: 2,
+        devices: vec![device],
+        settings: |s| s.nats.ack_wait_secs = 3,
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
+    let port = stack.device("r1").addr.port();
+    let marker = "show running-config | include long-job";
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock", "show clock", marker]});
+    let job_id = stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned();
+    let doc = stack.result_of(&job_id).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+    assert!(doc["duration_ms"].as_u64().unwrap() > 3000, "the job outlasted the ack wait: {doc}");
+    assert_eq!(doc["attempts"], 1);
+    // A redelivery would have logged in again (at ~3 s, well before the first run ended).
+    assert_eq!(stack.command_log.sessions_opened("r1"), 1, "the job was redelivered while it ran");
+}
