@@ -64,6 +64,7 @@ pub fn jobs_stream_config(topology: &Topology, settings: &NatsSettings) -> strea
         storage: StorageType::File,
         num_replicas: settings.replicas,
         duplicate_window: Duration::from_secs(settings.duplicate_window_secs),
+        max_messages: settings.max_queued_jobs,
         discard: DiscardPolicy::New,
         ..Default::default()
     }

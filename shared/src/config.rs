@@ -80,6 +80,8 @@ pub struct NatsSettings {
     pub duplicate_window_secs: u64,
     pub max_deliver: i64,
     pub ack_wait_secs: u64,
+    /// Jobs the queue holds at most; submissions beyond it get 503 with Retry-After.
+    pub max_queued_jobs: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -70,3 +70,20 @@ async fn a_nats_restart_loses_no_accepted_job() {
         assert_eq!(stack.result_of(id).await["status"], "finished", "job {id}");
     }
 }
+
+/// A full queue refuses new submissions with 503 and Retry-After, never accepts and drops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_full_queue_answers_503() {
+    let options = StackOptions { workers: 0, settings: |s| s.nats.max_queued_jobs = 3, ..Default::default() };
+    let stack = Stack::start(options).await;
+    let body = json!({"host": "r1", "commands": ["show clock"]});
+    for _ in 0..3 {
+        assert_eq!(stack.post("/v2/send-command", "netops", "pw", &body).await.status(), 202);
+    }
+    let full = stack.post("/v2/send-command", "netops", "pw", &body).await;
+    assert_eq!(full.status(), 503);
+    assert!(full.headers().contains_key("retry-after"));
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let mut jobs = stack.jetstream().get_stream(topology.jobs_stream()).await.unwrap();
+    assert_eq!(jobs.info().await.unwrap().state.messages, 3);
+}
