@@ -1,41 +1,112 @@
-//! Cisco IOS as data: the exec command table, configuration-mode rules and messages.
-//! The long show outputs live in `ios_text.rs`.
+//! Cisco IOS and IOS-XE as data: prompts, the exec command table, configuration-mode
+//! rules and messages. Other Cisco-style platforms reuse pieces of it. The long show
+//! outputs live in `ios_text.rs`.
 
+use crate::config_store::ConfigStyle;
 use crate::ios_sections::{
     extended_acl_header, interface_header, line_header, router_header, standard_acl_header, vlan_header,
 };
 use crate::ios_text;
-use crate::platform::{Action, Args, ConfigRules, ExecCommand, Platform, Show, SubMode, Texts};
+use crate::platform::{
+    Action, Args, ConfigAction, ConfigCommand, ConfigRules, Errors, ExecCommand, Level, ModeNames, Msg, Paging, Pipe,
+    Pipes, Platform, Prompts, Show, SubMode, Texts,
+};
 
-pub(crate) static CISCO_IOS: Platform = Platform {
+pub(crate) static CISCO_IOS: Platform = IOS;
+
+/// IOS-XE: the IOS CLI with its own `show version` and interface names.
+pub(crate) static CISCO_XE: Platform = Platform {
+    name: "cisco_xe",
+    text: Texts { show: ios_text::show_xe, baseline: ios_text::baseline_xe, ..IOS_TEXTS },
+    ..IOS
+};
+
+const IOS: Platform = Platform {
     name: "cisco_ios",
+    ssh_id: "SSH-2.0-Cisco-1.25",
+    login: Level::User,
+    prompts: CISCO_PROMPTS,
+    modes: ModeNames { user: "user", exec: "privileged", config: "config" },
+    abbreviate: true,
     exec: EXEC,
     config: ConfigRules {
+        enter: &["Enter configuration commands, one per line.  End with CNTL/Z."],
+        leave: &[],
+        commands: IOS_CONFIG_COMMANDS,
         global: GLOBAL,
         global_bare: &["control-plane", "redundancy"],
         submodes: SUBMODES,
-        singletons: SINGLETONS,
+        statement: None,
+        candidate: None,
+        ctrl_z: true,
     },
-    text: Texts {
-        banner: "\r\n",
-        enter_config: "Enter configuration commands, one per line.  End with CNTL/Z.",
-        password_prompt: "Password: ",
-        access_denied: "% Access denied",
-        bad_secrets: "% Bad secrets",
-        invalid_input: "% Invalid input detected at '^' marker.",
-        incomplete: "% Incomplete command.",
-        ambiguous: "% Ambiguous command:  ",
-        more: " --More-- ",
-        copy_destination: "Destination filename [startup-config]? ",
-        configure_from: "Configuring from terminal, memory, or network [terminal]? ",
-        saved: &["Building configuration...", "[OK]"],
-        show: ios_text::show,
-        ping: ios_text::ping,
-        baseline: ios_text::baseline,
-    },
+    errors: IOS_ERRORS,
+    paging: Paging { length: 24, width: 80, more: " --More-- ", erase: IOS_ERASE },
+    pipes: IOS_PIPES,
+    text: IOS_TEXTS,
 };
 
-const fn cmd(words: &'static [&'static str], privileged: bool, args: Args, action: Action) -> ExecCommand {
+pub(crate) const CISCO_PROMPTS: Prompts =
+    Prompts { user: "{host}>", exec: "{host}#", config: "{host}(config)#", sub: "{host}({label})#" };
+
+/// Backspaces over the pager prompt, blanks, backspaces again.
+pub(crate) const IOS_ERASE: &str = "\x08\x08\x08\x08\x08\x08\x08\x08\x08         \x08\x08\x08\x08\x08\x08\x08\x08\x08";
+
+const INVALID: Msg = Msg { caret: true, text: "% Invalid input detected at '^' marker.", blank: true };
+
+pub(crate) const IOS_ERRORS: Errors = Errors {
+    unknown: INVALID,
+    invalid: INVALID,
+    incomplete: Msg { caret: false, text: "% Incomplete command.", blank: true },
+    ambiguous: Msg { caret: false, text: "% Ambiguous command:  \"{word}\"", blank: false },
+};
+
+pub(crate) const IOS_PIPES: Pipes = Pipes {
+    kinds: &[
+        (&["begin"], Pipe::Begin),
+        (&["count"], Pipe::Count),
+        (&["exclude"], Pipe::Exclude),
+        (&["include"], Pipe::Include),
+        (&["section"], Pipe::Section),
+    ],
+    chain: false,
+    count: "Number of lines which match regexp = {n}",
+};
+
+pub(crate) const IOS_TEXTS: Texts = Texts {
+    banner: "\r\n",
+    password_prompt: "Password: ",
+    access_denied: "% Access denied",
+    bad_secrets: "% Bad secrets",
+    interrupt: "",
+    logout: &[],
+    copy_destination: "Destination filename [startup-config]? ",
+    configure_from: "Configuring from terminal, memory, or network [terminal]? ",
+    saved: &["Building configuration...", "[OK]"],
+    length_set: "",
+    width_set: "",
+    show: ios_text::show,
+    ping: ios_text::ping,
+    baseline: ios_text::baseline,
+};
+
+pub(crate) const IOS_STYLE: ConfigStyle =
+    ConfigStyle { hostname: "hostname", default_host: "Router", indent: " ", separator: "!", singletons: SINGLETONS };
+
+/// `do`, `end`, `exit`, `no` and `default`: what every Cisco-style configuration mode has.
+pub(crate) const IOS_CONFIG_COMMANDS: &[ConfigCommand] = &[
+    config_cmd(&["do"], Args::Rest, ConfigAction::Do),
+    config_cmd(&["end"], Args::None, ConfigAction::End),
+    config_cmd(&["exit"], Args::None, ConfigAction::Exit),
+    config_cmd(&["no"], Args::Rest, ConfigAction::Negate),
+    config_cmd(&["default"], Args::Rest, ConfigAction::Negate),
+];
+
+pub(crate) const fn config_cmd(words: &'static [&'static str], args: Args, action: ConfigAction) -> ConfigCommand {
+    ConfigCommand { words, args, action }
+}
+
+pub(crate) const fn cmd(words: &'static [&'static str], privileged: bool, args: Args, action: Action) -> ExecCommand {
     ExecCommand { words, privileged, args, action }
 }
 
@@ -64,19 +135,19 @@ const EXEC: &[ExecCommand] = &[
     cmd(&["ping"], false, Args::Rest, Action::Ping),
 ];
 
-/// First keywords accepted in global configuration mode (`do`, `end`, `exit` and `no` are
-/// handled by the engine).
+/// First keywords accepted in global configuration mode (`do`, `end`, `exit`, `no` and
+/// `default` are configuration commands).
 #[rustfmt::skip]
 const GLOBAL: &[&str] = &[
     "aaa", "access-list", "alias", "archive", "banner", "boot", "cdp", "class-map", "clock", "control-plane",
-    "crypto", "default", "dot1x", "enable", "errdisable", "hostname", "interface", "ip", "ipv6", "key", "line",
+    "crypto", "dot1x", "enable", "errdisable", "hostname", "interface", "ip", "ipv6", "key", "line",
     "lldp", "logging", "mac", "monitor", "mpls", "ntp", "policy-map", "radius-server", "redundancy", "route-map",
     "router", "service", "snmp-server", "spanning-tree", "tacacs-server", "track", "udld", "username", "version",
     "vlan", "vtp",
 ];
 
 #[rustfmt::skip]
-const SINGLETONS: &[&str] = &[
+pub(crate) const SINGLETONS: &[&str] = &[
     "hostname", "version", "enable secret", "ip domain-name", "ip domain name", "ip default-gateway", "banner motd",
     "banner login", "clock timezone", "logging buffered", "snmp-server location", "snmp-server contact",
     "description", "ip address", "mtu", "speed", "duplex", "bandwidth", "encapsulation", "switchport mode",
@@ -86,7 +157,7 @@ const SINGLETONS: &[&str] = &[
 ];
 
 #[rustfmt::skip]
-const SUBMODES: &[SubMode] = &[
+pub(crate) const SUBMODES: &[SubMode] = &[
     SubMode {
         name: "config-if",
         enter: &["interface"],
@@ -99,6 +170,7 @@ const SUBMODES: &[SubMode] = &[
             "storm-control", "switchport", "tunnel", "udld", "vrf", "vrrp",
         ],
         bare: &["shutdown", "switchport", "keepalive"],
+        label: None,
     },
     SubMode {
         name: "config-router",
@@ -111,6 +183,7 @@ const SUBMODES: &[SubMode] = &[
             "summary-address", "synchronization", "timers", "version",
         ],
         bare: &["auto-summary", "synchronization", "log-adjacency-changes", "exit-address-family"],
+        label: None,
     },
     SubMode {
         name: "config-line",
@@ -122,6 +195,7 @@ const SUBMODES: &[SubMode] = &[
             "speed", "stopbits", "terminal-type", "transport", "width",
         ],
         bare: &["login", "exec", "motd-banner"],
+        label: None,
     },
     SubMode {
         name: "config-vlan",
@@ -129,6 +203,7 @@ const SUBMODES: &[SubMode] = &[
         header: vlan_header,
         keywords: &["mtu", "name", "remote-span", "shutdown", "state"],
         bare: &["shutdown", "remote-span"],
+        label: None,
     },
     SubMode {
         name: "config-std-nacl",
@@ -136,6 +211,7 @@ const SUBMODES: &[SubMode] = &[
         header: standard_acl_header,
         keywords: &["deny", "permit", "remark"],
         bare: &[],
+        label: None,
     },
     SubMode {
         name: "config-ext-nacl",
@@ -143,5 +219,6 @@ const SUBMODES: &[SubMode] = &[
         header: extended_acl_header,
         keywords: &["deny", "permit", "remark"],
         bare: &[],
+        label: None,
     },
 ];

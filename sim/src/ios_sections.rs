@@ -20,14 +20,21 @@ const INTERFACE_TYPES: &[&str] = &[
     "Null",
 ];
 
+/// `0/1`, `1/1/1.100`, and IOS-XR node slots such as `0/RP0/CPU0/0`.
 fn is_interface_number(text: &str) -> bool {
     let (main, sub) = text.split_once('.').unwrap_or((text, "0"));
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    main.split('/').all(numeric) && numeric(sub)
+    let slot = |s: &str| ["RP", "RSP", "CPU", "LC"].iter().any(|p| s.strip_prefix(p).is_some_and(numeric));
+    main.split('/').all(|s| numeric(s) || slot(s)) && numeric(main.rsplit('/').next().unwrap_or("")) && numeric(sub)
 }
 
 /// `Loopback7`, `lo7`, `gi0/1`, `GigabitEthernet 0/1.100` → `interface GigabitEthernet0/1.100`.
 pub(crate) fn interface_header(args: &[&str]) -> Result<String, ArgError> {
+    interface_of(INTERFACE_TYPES, args)
+}
+
+/// The same with a platform's own interface types, in abbreviation priority order.
+pub(crate) fn interface_of(types: &[&str], args: &[&str]) -> Result<String, ArgError> {
     let first = args.first().ok_or(ArgError::Incomplete)?;
     let split = first.find(|c: char| c.is_ascii_digit()).unwrap_or(first.len());
     let (kind, number, used) = match &first[split..] {
@@ -35,7 +42,7 @@ pub(crate) fn interface_header(args: &[&str]) -> Result<String, ArgError> {
         number => (&first[..split], number, 1),
     };
     let lower = kind.to_ascii_lowercase();
-    let kind = INTERFACE_TYPES
+    let kind = types
         .iter()
         .find(|t| !lower.is_empty() && t.to_ascii_lowercase().starts_with(&lower))
         .ok_or(ArgError::Invalid(0))?;
@@ -48,7 +55,16 @@ pub(crate) fn interface_header(args: &[&str]) -> Result<String, ArgError> {
     Ok(format!("interface {kind}{number}"))
 }
 
-fn number_in(text: &str, min: u32, max: u32) -> bool {
+/// `<prefix> <name>`: exactly one argument.
+pub(crate) fn named(prefix: &str, args: &[&str]) -> Result<String, ArgError> {
+    match args {
+        [] => Err(ArgError::Incomplete),
+        [name] => Ok(format!("{prefix} {name}")),
+        _ => Err(ArgError::Invalid(1)),
+    }
+}
+
+pub(crate) fn number_in(text: &str, min: u32, max: u32) -> bool {
     text.parse::<u32>().is_ok_and(|n| (min..=max).contains(&n))
 }
 
@@ -130,6 +146,8 @@ mod tests {
         assert_eq!(interface_header(&["bogus0"]), Err(ArgError::Invalid(0)));
         assert_eq!(interface_header(&["gi"]), Err(ArgError::Incomplete));
         assert_eq!(interface_header(&["gi0/x"]), Err(ArgError::Invalid(0)));
+        assert_eq!(interface_of(&["MgmtEth"], &["mgmt0/RP0/CPU0/0"]).unwrap(), "interface MgmtEth0/RP0/CPU0/0");
+        assert_eq!(interface_of(&["ethernet"], &["ethernet", "1/1/1"]).unwrap(), "interface ethernet1/1/1");
     }
 
     #[test]

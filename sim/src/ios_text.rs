@@ -1,16 +1,24 @@
-//! Cisco IOS output texts: show commands and the factory configuration.
-
-use std::time::Duration;
+//! Cisco IOS and IOS-XE output texts: show commands and the factory configuration.
 
 use crate::config_store::RunningConfig;
+use crate::ios_version::{version, version_xe};
 use crate::platform::{Show, ShowCtx};
 use crate::settings::DeviceSpec;
+use crate::text::{clock, fingerprint, lines, sized};
 
 const RULE: &str = "------------------";
 
 pub(crate) fn show(what: Show, ctx: &ShowCtx<'_>) -> Vec<String> {
+    show_with(what, ctx, version(ctx))
+}
+
+pub(crate) fn show_xe(what: Show, ctx: &ShowCtx<'_>) -> Vec<String> {
+    show_with(what, ctx, version_xe(ctx))
+}
+
+fn show_with(what: Show, ctx: &ShowCtx<'_>, version: Vec<String>) -> Vec<String> {
     match what {
-        Show::Version => version(ctx),
+        Show::Version => version,
         Show::RunningConfig => running_config(ctx.config),
         Show::StartupConfig => {
             let mut out = vec![format!("Using {} out of 262144 bytes", ctx.startup.len() + 4)];
@@ -20,13 +28,14 @@ pub(crate) fn show(what: Show, ctx: &ShowCtx<'_>) -> Vec<String> {
         }
         Show::IpInterfaceBrief => interface_brief(ctx.config),
         Show::Clock => vec![clock()],
-        Show::TechSupport => tech_support(ctx),
+        Show::TechSupport => tech_support(ctx, version),
         Show::Privilege => vec![format!("Current privilege level is {}", if ctx.privileged { 15 } else { 1 })],
         Show::Terminal => vec![
             "Line 2, Location: \"\", Type: \"vt100\"".into(),
             format!("Length: {} lines, Width: {} columns", ctx.terminal.0, ctx.terminal.1),
             "Baud rate (TX/RX) is 9600/9600".into(),
         ],
+        _ => Vec::new(),
     }
 }
 
@@ -39,17 +48,31 @@ pub(crate) fn ping(target: &str) -> Vec<String> {
     ]
 }
 
-/// A small deterministic hash so every device gets its own serial number and addresses.
-fn fingerprint(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+pub(crate) fn baseline(spec: &DeviceSpec) -> RunningConfig {
+    baseline_with(
+        spec,
+        "15.9",
+        &["GigabitEthernet0/0", "GigabitEthernet0/1", "GigabitEthernet0/2", "GigabitEthernet0/3"],
+    )
 }
 
-pub(crate) fn baseline(spec: &DeviceSpec) -> RunningConfig {
+pub(crate) fn baseline_xe(spec: &DeviceSpec) -> RunningConfig {
+    baseline_with(spec, "17.3", &["GigabitEthernet1", "GigabitEthernet2", "GigabitEthernet3", "GigabitEthernet4"])
+}
+
+/// The management address of a device: `10.x.y.1`, x and y from its hostname.
+pub(crate) fn mgmt_octets(hostname: &str) -> (u64, u64) {
+    let print = fingerprint(hostname);
+    ((print >> 16) & 0xff, (print >> 24) & 0xff)
+}
+
+fn baseline_with(spec: &DeviceSpec, version: &str, interfaces: &[&str]) -> RunningConfig {
     let print = fingerprint(&spec.hostname);
     let fake_hash = format!("$9${:014x}$", print >> 8);
-    let address = format!("ip address 10.{}.{}.1 255.255.255.0", (print >> 16) & 0xff, (print >> 24) & 0xff);
-    let mut c = RunningConfig::empty(crate::ios::CISCO_IOS.config.singletons);
-    c.push("version 15.9", &[]);
+    let (x, y) = mgmt_octets(&spec.hostname);
+    let address = format!("ip address 10.{x}.{y}.1 255.255.255.0");
+    let mut c = RunningConfig::empty(&crate::ios::IOS_STYLE);
+    c.push(&format!("version {version}"), &[]);
     c.push("service timestamps debug datetime msec", &[]);
     c.push("service timestamps log datetime msec", &[]);
     c.push("no service password-encryption", &[]);
@@ -65,10 +88,12 @@ pub(crate) fn baseline(spec: &DeviceSpec) -> RunningConfig {
     c.push("no ipv6 cef", &[]);
     c.push(&format!("username {} privilege 15 secret 9 {fake_hash}", spec.username), &[]);
     c.push("ip ssh version 2", &[]);
-    c.push("interface GigabitEthernet0/0", &[&address, "duplex auto", "speed auto", "media-type rj45"]);
-    for port in 1..4 {
-        let name = format!("interface GigabitEthernet0/{port}");
-        c.push(&name, &["no ip address", "shutdown", "duplex auto", "speed auto", "media-type rj45"]);
+    for (i, name) in interfaces.iter().enumerate() {
+        let name = format!("interface {name}");
+        match i {
+            0 => c.push(&name, &[&address, "duplex auto", "speed auto", "media-type rj45"]),
+            _ => c.push(&name, &["no ip address", "shutdown", "duplex auto", "speed auto", "media-type rj45"]),
+        }
     }
     c.push("ip forward-protocol nd", &[]);
     c.push("no ip http server", &[]);
@@ -78,73 +103,6 @@ pub(crate) fn baseline(spec: &DeviceSpec) -> RunningConfig {
     c.push("line aux 0", &[]);
     c.push("line vty 0 4", &["login local", "transport input ssh"]);
     c
-}
-
-fn plural(n: u64, unit: &str) -> String {
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-fn uptime(d: Duration) -> String {
-    let minutes = d.as_secs() / 60;
-    let parts = [
-        (minutes / 525_600, "year"),
-        (minutes / 10_080 % 52, "week"),
-        (minutes / 1440 % 7, "day"),
-        (minutes / 60 % 24, "hour"),
-    ];
-    let mut out: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, unit)| plural(*n, unit)).collect();
-    out.push(plural(minutes % 60, "minute"));
-    out.join(", ")
-}
-
-fn version(ctx: &ShowCtx<'_>) -> Vec<String> {
-    let host = ctx.config.hostname();
-    let serial = format!("9{:010X}", fingerprint(&ctx.spec.hostname) & 0xff_ffff_ffff);
-    let text = format!(
-        "Cisco IOS Software, IOSv Software (VIOS-ADVENTERPRISEK9-M), Version 15.9(3)M4, RELEASE SOFTWARE (fc3)
-Technical Support: http://www.cisco.com/techsupport
-Copyright (c) 1986-2021 by Cisco Systems, Inc.
-Compiled Tue 28-Sep-21 10:02 by prod_rel_team
-
-
-ROM: Bootstrap program is IOSv
-
-{host} uptime is {uptime}
-System returned to ROM by reload
-System image file is \"flash0:/vios-adventerprisek9-m\"
-Last reload reason: Unknown reason
-
-
-
-This product contains cryptographic features and is subject to United
-States and local country laws governing import, export, transfer and
-use. Delivery of Cisco cryptographic products does not imply
-third-party authority to import, export, distribute or use encryption.
-Importers, exporters, distributors and users are responsible for
-compliance with U.S. and local country laws. By using this product you
-agree to comply with applicable laws and regulations. If you are unable
-to comply with U.S. and local laws, return this product immediately.
-
-A summary of U.S. laws governing Cisco cryptographic products may be found at:
-http://www.cisco.com/wwl/export/crypto/tool/stqrg.html
-
-If you require further assistance please contact us by sending email to
-export@cisco.com.
-
-Cisco IOSv (revision 1.0) with  with 460137K/62464K bytes of memory.
-Processor board ID {serial}
-4 Gigabit Ethernet interfaces
-DRAM configuration is 72 bits wide with parity disabled.
-256K bytes of non-volatile configuration memory.
-2097152K bytes of ATA System CompactFlash 0 (Read/Write)
-0K bytes of ATA CompactFlash 1 (Read/Write)
-1008K bytes of ATA CompactFlash 3 (Read/Write)
-
-Configuration register is 0x2102
-",
-        uptime = uptime(ctx.uptime)
-    );
-    text.lines().map(str::to_owned).collect()
 }
 
 fn running_config(config: &RunningConfig) -> Vec<String> {
@@ -170,22 +128,6 @@ fn interface_brief(config: &RunningConfig) -> Vec<String> {
         out.push(row(i.name, address, "YES", method, status, protocol));
     }
     out
-}
-
-pub(crate) fn clock() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let (weekday, month) = (now.weekday().to_string(), now.month().to_string());
-    format!(
-        "*{:02}:{:02}:{:02}.{:03} UTC {} {} {} {}",
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.millisecond(),
-        &weekday[..3],
-        &month[..3],
-        now.day(),
-        now.year()
-    )
 }
 
 fn interface_counters(n: usize) -> Vec<String> {
@@ -220,52 +162,20 @@ fn interface_counters(n: usize) -> Vec<String> {
         octet = n / 48 % 256,
         bytes = packets * 96,
     );
-    text.lines().map(str::to_owned).collect()
+    lines(&text)
 }
 
-/// Plausible lines totalling exactly `size` bytes when each ends in `\r\n` (for any size
-/// of at least a few bytes; very small sizes are approximate).
-fn tech_support(ctx: &ShowCtx<'_>) -> Vec<String> {
-    let size = ctx.spec.output_size;
+/// Plausible lines totalling exactly `size` bytes when each ends in `\r\n`.
+fn tech_support(ctx: &ShowCtx<'_>, version: Vec<String>) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    for (title, body) in [
-        ("show clock", vec![clock()]),
-        ("show version", version(ctx)),
-        ("show running-config", running_config(ctx.config)),
-    ] {
+    for (title, body) in
+        [("show clock", vec![clock()]), ("show version", version), ("show running-config", running_config(ctx.config))]
+    {
         lines.extend([String::new(), format!("{RULE} {title} {RULE}"), String::new()]);
         lines.extend(body);
     }
     lines.extend([String::new(), format!("{RULE} show interfaces {RULE}"), String::new()]);
-    let mut n = 0;
-    while lines.iter().map(|l| l.len() + 2).sum::<usize>() < size {
-        lines.extend(interface_counters(n));
-        n += 1;
-    }
-    fit(&mut lines, size);
-    lines
-}
-
-fn fit(lines: &mut Vec<String>, size: usize) {
-    let mut total = 0;
-    let mut keep = 0;
-    while keep < lines.len() && total + lines[keep].len() + 2 <= size {
-        total += lines[keep].len() + 2;
-        keep += 1;
-    }
-    lines.truncate(keep + 1);
-    let missing = size - total;
-    match (missing, lines.len() > keep) {
-        (0, _) => lines.truncate(keep),
-        (1, _) => {
-            lines.truncate(keep);
-            if let Some(last) = lines.last_mut() {
-                last.push(' ');
-            }
-        }
-        (m, true) => lines[keep].truncate(m - 2),
-        (_, false) => {}
-    }
+    sized(lines, ctx.spec.output_size, interface_counters)
 }
 
 #[cfg(test)]
@@ -273,27 +183,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uptime_reads_like_ios() {
-        assert_eq!(uptime(Duration::from_secs(59)), "0 minutes");
-        assert_eq!(uptime(Duration::from_secs(3660)), "1 hour, 1 minute");
-        assert_eq!(uptime(Duration::from_secs(8 * 86_400 + 120)), "1 week, 1 day, 2 minutes");
-    }
-
-    #[test]
     fn tech_support_has_the_requested_size() {
         let spec = DeviceSpec::cisco_ios("r1", "u", "p", "e");
         let config = baseline(&spec);
-        for size in [5_000, 5_001, 5_002, 65_536, 100_003] {
+        for size in [5_000, 5_001, 65_536] {
             let spec = DeviceSpec { output_size: size, ..spec.clone() };
             let ctx = ShowCtx {
                 spec: &spec,
                 config: &config,
                 startup: "",
-                uptime: Duration::ZERO,
+                commits: &[],
+                staged: &[],
+                uptime: std::time::Duration::ZERO,
                 privileged: true,
                 terminal: (0, 0),
+                args: "",
+                set_form: false,
             };
-            let lines = tech_support(&ctx);
+            let lines = show(Show::TechSupport, &ctx);
             assert_eq!(lines.iter().map(|l| l.len() + 2).sum::<usize>(), size);
             assert!(lines.iter().all(|l| !l.contains("r1#")));
         }

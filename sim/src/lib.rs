@@ -3,25 +3,38 @@
 //!
 //! Layout: [`build`] binds the listeners and returns a [`Fleet`]; `ssh.rs` runs the SSH
 //! sessions (russh); `cli/` is the device CLI as a synchronous state machine; a platform
-//! (`platform.rs`, data in `ios.rs` / `ios_text.rs`) supplies commands, rules and texts;
-//! `config_store.rs` keeps each device's running config; [`CommandLog`] records every
-//! command line for tests.
+//! (`platform.rs` describes one; the data lives in `ios.rs`, `nxos.rs`, `xr.rs`, `eos.rs`,
+//! `junos.rs`, `os10.rs`, `linux.rs` and their `*_text.rs`) supplies prompts, commands,
+//! rules and texts; `config_store.rs` keeps each device's configuration and `device.rs`
+//! its commits; [`CommandLog`] records every command line for tests.
 //!
 //! SSH `exec` requests (`ssh host show version`) run that one command in privileged mode
 //! without paging, return its output with exit status 0 and close the channel.
 
 mod cli;
+mod config_rules;
 mod config_store;
 mod device;
+mod eos;
 mod ios;
 mod ios_sections;
 mod ios_text;
+mod ios_version;
+mod junos;
+mod junos_text;
+mod linux;
 mod log;
+mod nxos;
+mod os10;
 mod platform;
 mod settings;
 mod ssh;
+mod text;
+mod words;
+mod xr;
+mod xr_text;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,7 +62,8 @@ pub struct RunningDevice {
 /// Every listener bound, nothing accepted yet.
 pub struct Fleet {
     devices: Vec<(Arc<Device>, TcpListener, SocketAddr)>,
-    ssh: Arc<russh::server::Config>,
+    /// SSH server settings per platform (one host key for the fleet).
+    ssh: HashMap<&'static str, Arc<russh::server::Config>>,
     log: CommandLog,
 }
 
@@ -71,10 +85,13 @@ pub async fn build(settings: SimSettings) -> anyhow::Result<Fleet> {
             bail!("device hostname {:?} appears twice", spec.hostname);
         }
         if platform::lookup(&spec.platform).is_none() {
-            bail!("device {}: unknown platform {:?} (known: cisco_ios)", spec.hostname, spec.platform);
+            let known: Vec<&str> = platform::PLATFORMS.iter().map(|p| p.name).collect();
+            bail!("device {}: unknown platform {:?} (known: {})", spec.hostname, spec.platform, known.join(", "));
         }
     }
     let log = CommandLog::new();
+    let key = ssh::host_key()?;
+    let mut ssh = HashMap::new();
     let mut devices = Vec::new();
     for spec in settings.devices {
         let addr = SocketAddr::new(settings.listen, spec.port);
@@ -83,9 +100,10 @@ pub async fn build(settings: SimSettings) -> anyhow::Result<Fleet> {
         let addr = listener.local_addr()?;
         let platform = platform::lookup(&spec.platform).context("platform checked above")?;
         tracing::debug!(device = %spec.hostname, %addr, platform = platform.name, "listening");
+        ssh.entry(platform.name).or_insert_with(|| Arc::new(ssh::server_config(&key, platform.ssh_id)));
         devices.push((Arc::new(Device::new(spec, platform, log.clone())), listener, addr));
     }
-    Ok(Fleet { devices, ssh: Arc::new(ssh::server_config()?), log })
+    Ok(Fleet { devices, ssh, log })
 }
 
 impl Fleet {
@@ -106,7 +124,8 @@ impl Fleet {
     pub async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         let tracker = TaskTracker::new();
         for (device, listener, _) in self.devices {
-            tracker.spawn(ssh::serve(listener, device, self.ssh.clone(), token.clone(), tracker.clone()));
+            let Some(config) = self.ssh.get(device.platform.name).cloned() else { continue };
+            tracker.spawn(ssh::serve(listener, device, config, token.clone(), tracker.clone()));
         }
         tracing::info!(devices = tracker.len(), "simulated devices serving");
         token.cancelled().await;

@@ -1,23 +1,123 @@
-//! A platform is data: its command table, configuration rules and texts. The CLI engine
-//! (`cli/`) interprets it and the SSH plumbing (`ssh.rs`) knows nothing about it, so a new
-//! network OS is a new data module next to `ios.rs` plus one line in [`lookup`].
+//! A platform is data: prompts, mode names, command tables, configuration rules (in
+//! `config_rules.rs`), error texts, paging and output texts. The CLI engine (`cli/`) interprets it and the SSH
+//! plumbing (`ssh.rs`) only reads its SSH identification, so a new network OS is a new
+//! data module (like `ios.rs`) plus one line in [`PLATFORMS`].
 
-use crate::config_store::RunningConfig;
+use crate::config_store::{Edit, RunningConfig};
+use crate::device::CommitRecord;
 use crate::settings::DeviceSpec;
+
+pub(crate) use crate::config_rules::{ArgError, Candidate, ConfigAction, ConfigCommand, ConfigRules, Leave, SubMode};
+pub(crate) use crate::words::{KeywordError, Match, Token, match_keyword, match_words, tokenize};
 
 pub(crate) struct Platform {
     pub name: &'static str,
+    /// What the SSH server announces, e.g. `SSH-2.0-Cisco-1.25`.
+    pub ssh_id: &'static str,
+    /// Where a new session starts.
+    pub login: Level,
+    pub prompts: Prompts,
+    pub modes: ModeNames,
+    /// Keywords may be shortened to any unambiguous prefix (`sh ver`); a shell's may not.
+    pub abbreviate: bool,
     pub exec: &'static [ExecCommand],
     pub config: ConfigRules,
+    pub errors: Errors,
+    pub paging: Paging,
+    pub pipes: Pipes,
     pub text: Texts,
 }
 
-/// The platforms `build()` accepts.
+/// Every platform `build()` accepts.
+pub(crate) static PLATFORMS: &[&Platform] = &[
+    &crate::ios::CISCO_IOS,
+    &crate::ios::CISCO_XE,
+    &crate::nxos::CISCO_NXOS,
+    &crate::xr::CISCO_XR,
+    &crate::eos::ARISTA_EOS,
+    &crate::junos::JUNIPER_JUNOS,
+    &crate::os10::DELL_OS10,
+    &crate::linux::LINUX,
+];
+
 pub(crate) fn lookup(name: &str) -> Option<&'static Platform> {
-    [&crate::ios::CISCO_IOS].into_iter().find(|p| p.name == name)
+    PLATFORMS.iter().copied().find(|p| p.name == name)
 }
 
-/// An exec-mode command: its keywords (each may be abbreviated), privilege and arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Level {
+    User,
+    Exec,
+}
+
+/// Prompt templates: `{host}` the current hostname, `{user}` the login name, `{sigil}` `#`
+/// for root and `$` otherwise, `{label}` the sub-mode label, `{path}` the sub-mode header.
+pub(crate) struct Prompts {
+    pub user: &'static str,
+    pub exec: &'static str,
+    pub config: &'static str,
+    pub sub: &'static str,
+}
+
+/// Mode names recorded in the command log (sub-modes use [`SubMode::name`]).
+pub(crate) struct ModeNames {
+    pub user: &'static str,
+    pub exec: &'static str,
+    pub config: &'static str,
+}
+
+pub(crate) struct Paging {
+    /// Terminal length of a new session; 0 = no paging.
+    pub length: usize,
+    pub width: usize,
+    /// The pager prompt; `{pct}` becomes the percentage shown so far.
+    pub more: &'static str,
+    /// Written when the pager prompt is answered, to erase it.
+    pub erase: &'static str,
+}
+
+/// Output filters after `|`.
+pub(crate) struct Pipes {
+    /// Keywords of each filter, e.g. `(&["display", "set"], Pipe::DisplaySet)`.
+    pub kinds: &'static [(&'static [&'static str], Pipe)],
+    /// `a | b | c` chains filters; otherwise the rest of the line is one pattern (IOS).
+    pub chain: bool,
+    /// `| count` output; `{n}` is the number of lines.
+    pub count: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pipe {
+    Include,
+    Exclude,
+    Begin,
+    Section,
+    Count,
+    NoMore,
+    DisplaySet,
+    Compare,
+}
+
+/// Error messages; `{word}` is the offending word.
+pub(crate) struct Errors {
+    /// The first word is no command.
+    pub unknown: Msg,
+    /// A later word is wrong.
+    pub invalid: Msg,
+    pub incomplete: Msg,
+    pub ambiguous: Msg,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Msg {
+    /// Print a `^` under the offending word (the end of the line when incomplete) first.
+    pub caret: bool,
+    pub text: &'static str,
+    /// Follow the message with an empty line.
+    pub blank: bool,
+}
+
+/// An exec-mode command: its keywords, privilege and arguments.
 pub(crate) struct ExecCommand {
     pub words: &'static [&'static str],
     pub privileged: bool,
@@ -30,7 +130,10 @@ pub(crate) enum Args {
     None,
     Number(u32, u32),
     OptNumber(u32, u32),
+    /// At least one word.
     Rest,
+    /// Any words or none.
+    Any,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +141,7 @@ pub(crate) enum Action {
     Enable,
     Disable,
     Exit,
+    /// Asks where to configure from (IOS `configure`).
     Configure,
     ConfigureTerminal,
     TerminalLength,
@@ -47,8 +151,11 @@ pub(crate) enum Action {
     WriteTerminal,
     CopyRunStart,
     Ping,
+    /// Fixed output (possibly none).
+    Say(&'static [&'static str]),
 }
 
+/// Commands whose output a platform's `show` function writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Show {
     Version,
@@ -59,192 +166,58 @@ pub(crate) enum Show {
     TechSupport,
     Privilege,
     Terminal,
+    CommitList,
+    CommitDetail,
+    /// The candidate configuration as a whole (Junos `show` in configuration mode).
+    Candidate,
+    /// The uncommitted changes (XR `show configuration`, Junos `show | compare`).
+    Changes,
+    Hostname,
+    Echo,
+    Uname,
+    Whoami,
+    Id,
+    Pwd,
+    Cat,
+    Ip,
+    Date,
 }
 
-/// Configuration mode: which first keywords are accepted where.
-pub(crate) struct ConfigRules {
-    pub global: &'static [&'static str],
-    /// Global keywords that are complete without arguments.
-    pub global_bare: &'static [&'static str],
-    pub submodes: &'static [SubMode],
-    /// Line prefixes that hold one value: setting one replaces the previous line.
-    pub singletons: &'static [&'static str],
-}
-
-pub(crate) struct SubMode {
-    /// Shown in the prompt, `host(config-if)#`, and recorded in the command log.
-    pub name: &'static str,
-    /// Global keywords that enter this mode, e.g. `["interface"]` or `["ip", "access-list"]`.
-    pub enter: &'static [&'static str],
-    /// Checks the arguments after `enter` and returns the canonical section header.
-    pub header: fn(&[&str]) -> Result<String, ArgError>,
-    pub keywords: &'static [&'static str],
-    /// Keywords complete without arguments (`shutdown`).
-    pub bare: &'static [&'static str],
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ArgError {
-    /// The argument at this index (relative to the arguments) is wrong.
-    Invalid(usize),
-    Incomplete,
-}
-
-/// What `show` needs to know about the device.
+/// What output functions need to know about the device and the session.
 pub(crate) struct ShowCtx<'a> {
     pub spec: &'a DeviceSpec,
+    /// The running configuration, or the candidate for [`Show::Candidate`].
     pub config: &'a RunningConfig,
     pub startup: &'a str,
+    pub commits: &'a [CommitRecord],
+    pub staged: &'a [Edit],
     pub uptime: std::time::Duration,
     pub privileged: bool,
     /// Terminal length and width of the session.
     pub terminal: (usize, usize),
+    /// The command's arguments as typed.
+    pub args: &'a str,
+    /// `| display set` was asked for.
+    pub set_form: bool,
 }
 
 pub(crate) struct Texts {
     /// Written once when the shell starts, before the first prompt.
     pub banner: &'static str,
-    pub enter_config: &'static str,
     pub password_prompt: &'static str,
     pub access_denied: &'static str,
     pub bad_secrets: &'static str,
-    pub invalid_input: &'static str,
-    pub incomplete: &'static str,
-    pub ambiguous: &'static str,
-    pub more: &'static str,
+    /// Echoed for Ctrl-C before the new line.
+    pub interrupt: &'static str,
+    /// Printed by `exit` before the session closes.
+    pub logout: &'static [&'static str],
     pub copy_destination: &'static str,
     pub configure_from: &'static str,
     pub saved: &'static [&'static str],
+    /// Printed by `terminal length` / `width`; `{n}` is the value; empty = nothing.
+    pub length_set: &'static str,
+    pub width_set: &'static str,
     pub show: fn(Show, &ShowCtx<'_>) -> Vec<String>,
     pub ping: fn(&str) -> Vec<String>,
     pub baseline: fn(&DeviceSpec) -> RunningConfig,
-}
-
-/// A word of a command line and where it starts (for the `^` marker).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Token<'a> {
-    pub start: usize,
-    pub text: &'a str,
-}
-
-pub(crate) fn tokenize(line: &str) -> Vec<Token<'_>> {
-    let mut tokens = Vec::new();
-    let mut start = None;
-    for (i, c) in line.char_indices() {
-        match (c.is_whitespace(), start) {
-            (false, None) => start = Some(i),
-            (true, Some(s)) => {
-                tokens.push(Token { start: s, text: &line[s..i] });
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        tokens.push(Token { start: s, text: &line[s..] });
-    }
-    tokens
-}
-
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Match<T> {
-    /// The entry and how many tokens its keywords used.
-    Found(T, usize),
-    /// The token at this index matches nothing.
-    Invalid(usize),
-    Incomplete,
-    /// The token at this index is a prefix of several keywords.
-    Ambiguous(usize),
-}
-
-/// IOS-style keyword matching: each token may be any unambiguous prefix of the keyword at
-/// its position; an exact keyword always wins.
-pub(crate) fn match_words<'t, T: Copy>(
-    entries: impl IntoIterator<Item = T>,
-    words: impl Fn(T) -> &'t [&'t str],
-    tokens: &[Token<'_>],
-) -> Match<T> {
-    let mut candidates: Vec<T> = entries.into_iter().collect();
-    for (i, token) in tokens.iter().enumerate() {
-        let typed = token.text.to_ascii_lowercase();
-        let continuing: Vec<T> =
-            candidates.iter().copied().filter(|&e| words(e).get(i).is_some_and(|w| w.starts_with(&typed))).collect();
-        if continuing.is_empty() {
-            return match candidates.iter().copied().find(|&e| words(e).len() == i) {
-                Some(done) => Match::Found(done, i),
-                None => Match::Invalid(i),
-            };
-        }
-        let mut distinct: Vec<&str> = continuing.iter().map(|&e| words(e)[i]).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        let chosen = if distinct.contains(&typed.as_str()) {
-            typed.clone()
-        } else if distinct.len() == 1 {
-            distinct[0].to_owned()
-        } else {
-            return Match::Ambiguous(i);
-        };
-        candidates = continuing.into_iter().filter(|&e| words(e)[i] == chosen).collect();
-    }
-    match candidates.iter().copied().find(|&e| words(e).len() == tokens.len()) {
-        Some(done) => Match::Found(done, tokens.len()),
-        None => Match::Incomplete,
-    }
-}
-
-/// Expands one possibly abbreviated keyword against a list.
-pub(crate) fn match_keyword(list: &[&'static str], typed: &str) -> Result<&'static str, KeywordError> {
-    let typed = typed.to_ascii_lowercase();
-    if let Some(exact) = list.iter().copied().find(|k| *k == typed) {
-        return Ok(exact);
-    }
-    let mut hits = list.iter().copied().filter(|k| k.starts_with(&typed));
-    match (hits.next(), hits.next()) {
-        (Some(one), None) => Ok(one),
-        (Some(_), Some(_)) => Err(KeywordError::Ambiguous),
-        _ => Err(KeywordError::Unknown),
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KeywordError {
-    Unknown,
-    Ambiguous,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TABLE: &[&[&str]] = &[&["show", "version"], &["show", "ip", "interface", "brief"], &["setup"], &["exit"]];
-
-    fn run(line: &str) -> Match<usize> {
-        let tokens = tokenize(line);
-        match_words(0..TABLE.len(), |i| TABLE[i], &tokens)
-    }
-
-    #[test]
-    fn abbreviations_resolve_word_by_word() {
-        assert_eq!(run("sh ver"), Match::Found(0, 2));
-        assert_eq!(run("sh ip int br"), Match::Found(1, 4));
-        assert_eq!(run("s ver"), Match::Ambiguous(0));
-        assert_eq!(run("show bogus"), Match::Invalid(1));
-        assert_eq!(run("show ip"), Match::Incomplete);
-        assert_eq!(run("exit now"), Match::Found(3, 1));
-    }
-
-    #[test]
-    fn tokens_know_their_offsets() {
-        let t = tokenize("  sh  run ");
-        assert_eq!(t, vec![Token { start: 2, text: "sh" }, Token { start: 6, text: "run" }]);
-    }
-
-    #[test]
-    fn keywords_expand_unless_ambiguous() {
-        const LIST: &[&str] = &["description", "duplex", "shutdown"];
-        assert_eq!(match_keyword(LIST, "desc"), Ok("description"));
-        assert_eq!(match_keyword(LIST, "d"), Err(KeywordError::Ambiguous));
-        assert_eq!(match_keyword(LIST, "x"), Err(KeywordError::Unknown));
-    }
 }

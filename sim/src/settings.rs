@@ -13,8 +13,11 @@ pub const USAGE: &str = "\
 usage: naas-sim --config FILE
        naas-sim [--listen IP] --base-port PORT [--count N] --username USER --password PASS
                 [--enable-secret SECRET] [--latency-ms MS] [--output-size BYTES] [--prefix NAME]
+                [--platform NAME]
 
-Serves simulated Cisco IOS devices over SSH, one listener per device. Quick flags create
+Serves simulated network devices over SSH, one listener per device. Platforms: cisco_ios,
+cisco_xe, cisco_nxos, cisco_xr, arista_eos, juniper_junos, dell_os10, linux (default
+cisco_ios). Quick flags create
 devices <prefix>1..<prefix>N (default r1..rN) on consecutive ports from --base-port
 (0 = any free port each). The enable secret defaults to the password.
 
@@ -44,7 +47,8 @@ pub struct SimSettings {
 pub struct DeviceSpec {
     /// Hostname shown in the prompt, e.g. `r1`; unique within a fleet.
     pub hostname: String,
-    /// Only `cisco_ios` so far; anything else makes `build()` fail.
+    /// `cisco_ios` (default), `cisco_xe`, `cisco_nxos`, `cisco_xr`, `arista_eos`,
+    /// `juniper_junos`, `dell_os10` or `linux`; anything else makes `build()` fail.
     #[serde(default = "default_platform")]
     pub platform: String,
     /// 0 = any free port.
@@ -93,9 +97,14 @@ fn default_output_size() -> usize {
 impl DeviceSpec {
     /// A Cisco IOS device on any free port, no latency, default output size.
     pub fn cisco_ios(hostname: &str, username: &str, password: &str, enable_secret: &str) -> Self {
+        Self::new(&default_platform(), hostname, username, password, enable_secret)
+    }
+
+    /// A device of any platform on any free port, no latency, default output size.
+    pub fn new(platform: &str, hostname: &str, username: &str, password: &str, enable_secret: &str) -> Self {
         Self {
             hostname: hostname.into(),
-            platform: default_platform(),
+            platform: platform.into(),
             port: 0,
             username: username.into(),
             password: password.into(),
@@ -143,6 +152,7 @@ impl SimSettings {
                 "--latency-ms" => flags.latency_ms = value()?.parse().context("--latency-ms: not a number")?,
                 "--output-size" => flags.output_size = value()?.parse().context("--output-size: not a number")?,
                 "--prefix" => flags.prefix = value()?,
+                "--platform" => flags.platform = value()?,
                 other => bail!("unknown argument {other:?}"),
             }
         }
@@ -161,6 +171,7 @@ struct Flags {
     latency_ms: u64,
     output_size: usize,
     prefix: String,
+    platform: String,
 }
 
 impl Default for Flags {
@@ -176,6 +187,7 @@ impl Default for Flags {
             latency_ms: 0,
             output_size: DEFAULT_OUTPUT_SIZE,
             prefix: "r".into(),
+            platform: default_platform(),
         }
     }
 }
@@ -203,8 +215,8 @@ impl Flags {
             } else {
                 base_port.checked_add(n).context("ports run past 65535; lower --base-port or --count")?
             };
-            let mut device =
-                DeviceSpec::cisco_ios(&format!("{}{}", self.prefix, n + 1), &username, &password, &enable_secret);
+            let name = format!("{}{}", self.prefix, n + 1);
+            let mut device = DeviceSpec::new(&self.platform, &name, &username, &password, &enable_secret);
             device.port = port;
             device.latency_ms = self.latency_ms;
             device.output_size = self.output_size;
@@ -232,6 +244,9 @@ mod tests {
         assert_eq!(names, [("r1", 10022), ("r2", 10023), ("r3", 10024)]);
         assert_eq!(s.devices[0].enable_secret, "b");
         assert_eq!(s.devices[2].latency_ms, 5);
+        assert_eq!(s.devices[2].platform, "cisco_ios");
+        let s = SimSettings::from_args(args("--base-port 0 --username a --password b --platform juniper_junos"));
+        assert_eq!(s.unwrap().unwrap().devices[0].platform, "juniper_junos");
     }
 
     #[test]

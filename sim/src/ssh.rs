@@ -23,19 +23,23 @@ fn methods() -> MethodSet {
     MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..])
 }
 
-/// One ed25519 host key per fleet; password and keyboard-interactive auth only.
-pub(crate) fn server_config() -> anyhow::Result<russh::server::Config> {
-    let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)?;
-    Ok(russh::server::Config {
-        server_id: SshId::Standard(Cow::Borrowed("SSH-2.0-Cisco-1.25")),
+/// One ed25519 host key per fleet.
+pub(crate) fn host_key() -> anyhow::Result<PrivateKey> {
+    Ok(PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)?)
+}
+
+/// Password and keyboard-interactive auth only; `id` is the platform's SSH identification.
+pub(crate) fn server_config(key: &PrivateKey, id: &'static str) -> russh::server::Config {
+    russh::server::Config {
+        server_id: SshId::Standard(Cow::Borrowed(id)),
         methods: methods(),
         auth_rejection_time: Duration::from_millis(300),
         auth_rejection_time_initial: Some(Duration::ZERO),
-        keys: vec![key],
+        keys: vec![key.clone()],
         inactivity_timeout: Some(Duration::from_secs(1800)),
         nodelay: true,
         ..Default::default()
-    })
+    }
 }
 
 /// Accepts connections for one device until cancelled.

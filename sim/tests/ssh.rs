@@ -1,45 +1,17 @@
 //! A real SSH client (russh) against a fleet on port 0.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
+use common::{connect, fleet_of, read_until, shell};
 use naas_sim::{DeviceSpec, Fleet, SimSettings};
-use russh::client::{self, KeyboardInteractiveAuthResponse};
-use russh::keys::PublicKeyOrCertificate;
-use russh::{ChannelMsg, client::Msg};
+use russh::ChannelMsg;
+use russh::client::KeyboardInteractiveAuthResponse;
 use tokio_util::sync::CancellationToken;
-
-struct AcceptAnyKey;
-
-impl client::Handler for AcceptAnyKey {
-    type Error = russh::Error;
-
-    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
-}
 
 async fn fleet(latency_ms: u64) -> Fleet {
     let mut device = DeviceSpec::cisco_ios("r1", "netops", "pw", "en");
     device.latency_ms = latency_ms;
-    naas_sim::build(SimSettings { listen: "127.0.0.1".parse().unwrap(), devices: vec![device] }).await.unwrap()
-}
-
-async fn connect(addr: std::net::SocketAddr) -> client::Handle<AcceptAnyKey> {
-    client::connect(Arc::new(client::Config::default()), addr, AcceptAnyKey).await.unwrap()
-}
-
-/// Reads until the received text ends with `suffix`.
-async fn read_until(channel: &mut russh::Channel<Msg>, suffix: &str) -> String {
-    let mut text = String::new();
-    while !text.ends_with(suffix) {
-        match tokio::time::timeout(Duration::from_secs(5), channel.wait()).await {
-            Ok(Some(ChannelMsg::Data { data })) => text.push_str(&String::from_utf8_lossy(&data)),
-            Ok(Some(_)) => {}
-            other => panic!("no {suffix:?} after {text:?}: {other:?}"),
-        }
-    }
-    text
+    fleet_of(device).await
 }
 
 #[tokio::test]
@@ -49,11 +21,7 @@ async fn password_login_runs_show_version() {
     let addr = fleet.devices()[0].addr;
     let token = CancellationToken::new();
     let running = tokio::spawn(fleet.run_until_stopped(token.clone()));
-    let mut session = connect(addr).await;
-    assert!(session.authenticate_password("netops", "pw").await.unwrap().success());
-    let mut channel = session.channel_open_session().await.unwrap();
-    channel.request_pty(true, "vt100", 511, 1000, 0, 0, &[]).await.unwrap();
-    channel.request_shell(true).await.unwrap();
+    let (_session, mut channel) = shell(addr, "netops", "pw").await;
     read_until(&mut channel, "r1>").await;
     channel.data(&b"terminal length 0\n"[..]).await.unwrap();
     assert_eq!(read_until(&mut channel, "r1>").await, "terminal length 0\r\nr1>");

@@ -1,59 +1,80 @@
-//! Output filters after a pipe: `| include`, `| exclude`, `| begin`, `| section`, `| count`.
-//! The pattern is the rest of the line, a regular expression as on IOS.
+//! Output filters after a pipe: `| include`, `| exclude`, `| begin`, `| section`, `| count`
+//! (IOS names; each platform has its own: Junos `| match`, `| except`, `| find`), plus the
+//! ones that change how a command runs: `| no-more`, `| display set`, `| compare`.
+//! Patterns are regular expressions, matched literally when invalid.
 
 use regex::Regex;
 
-use crate::platform::{match_keyword, tokenize};
+use crate::platform::{Match, Pipe, Pipes, match_words, tokenize};
 
-const KINDS: &[&str] = &["begin", "count", "exclude", "include", "section"];
-
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub(super) enum FilterError {
-    /// Offset of the bad word within the text after the pipe.
+    /// Offset of the bad word within the text after the first pipe.
     Invalid(usize),
     Incomplete,
 }
 
 pub(super) struct Filter {
-    kind: &'static str,
-    pattern: Regex,
+    pub kind: Pipe,
+    pattern: Option<Regex>,
 }
 
 /// The command before the first `|`, and the offset of the `|` with the text after it.
-pub(super) fn split_pipe(text: &str) -> (&str, Option<(usize, &str)>) {
+/// A platform without pipes (a shell) keeps the whole line.
+pub(super) fn split_pipe<'a>(text: &'a str, pipes: &Pipes) -> (&'a str, Option<(usize, &'a str)>) {
     match text.find('|') {
-        Some(at) => (&text[..at], Some((at, &text[at + 1..]))),
-        None => (text, None),
+        Some(at) if !pipes.kinds.is_empty() => (&text[..at], Some((at, &text[at + 1..]))),
+        _ => (text, None),
     }
 }
 
-impl Filter {
-    pub fn parse(spec: &str) -> Result<Self, FilterError> {
-        let tokens = tokenize(spec);
-        let first = tokens.first().ok_or(FilterError::Incomplete)?;
-        let kind = match_keyword(KINDS, first.text).map_err(|_| FilterError::Invalid(first.start))?;
-        let pattern = spec[first.start + first.text.len()..].trim();
-        if pattern.is_empty() {
-            return Err(FilterError::Incomplete);
-        }
-        let pattern = Regex::new(pattern).unwrap_or_else(|_| {
-            // An invalid expression is matched literally rather than refused.
-            Regex::new(&regex::escape(pattern)).unwrap_or_else(|_| Regex::new("$^").expect("valid"))
-        });
-        Ok(Self { kind, pattern })
+/// The filters in `spec` (the text after the first `|`).
+pub(super) fn parse(spec: &str, pipes: &Pipes) -> Result<Vec<Filter>, FilterError> {
+    if !pipes.chain {
+        return Ok(vec![parse_one(spec, 0, pipes)?]);
     }
+    let mut filters = Vec::new();
+    let mut offset = 0;
+    for part in spec.split('|') {
+        filters.push(parse_one(part, offset, pipes)?);
+        offset += part.len() + 1;
+    }
+    Ok(filters)
+}
 
-    pub fn apply(&self, lines: Vec<String>) -> Vec<String> {
-        let hit = |l: &String| self.pattern.is_match(l);
+fn parse_one(spec: &str, offset: usize, pipes: &Pipes) -> Result<Filter, FilterError> {
+    let tokens = tokenize(spec);
+    let (kind, used) = match match_words(pipes.kinds.iter(), |k| k.0, &tokens, true) {
+        Match::Found(kind, used) => (kind.1, used),
+        Match::Invalid(i) | Match::Ambiguous(i) => return Err(FilterError::Invalid(offset + tokens[i].start)),
+        Match::Incomplete => return Err(FilterError::Incomplete),
+    };
+    let rest = tokens.get(used).map_or("", |t| spec[t.start..].trim());
+    let takes_pattern = matches!(kind, Pipe::Include | Pipe::Exclude | Pipe::Begin | Pipe::Section | Pipe::Count);
+    if !takes_pattern && !rest.is_empty() {
+        return Err(FilterError::Invalid(offset + tokens[used].start));
+    }
+    if rest.is_empty() && kind != Pipe::Count && takes_pattern {
+        return Err(FilterError::Incomplete);
+    }
+    let pattern = (!rest.is_empty()).then(|| {
+        let rest = rest.trim_matches('"');
+        Regex::new(rest)
+            .unwrap_or_else(|_| Regex::new(&regex::escape(rest)).unwrap_or_else(|_| Regex::new("$^").expect("valid")))
+    });
+    Ok(Filter { kind, pattern })
+}
+
+impl Filter {
+    pub fn apply(&self, lines: Vec<String>, pipes: &Pipes) -> Vec<String> {
+        let hit = |l: &String| self.pattern.as_ref().is_none_or(|p| p.is_match(l));
         match self.kind {
-            "include" => lines.into_iter().filter(|l| hit(l)).collect(),
-            "exclude" => lines.into_iter().filter(|l| !hit(l)).collect(),
-            "begin" => lines.into_iter().skip_while(|l| !hit(l)).collect(),
-            "count" => {
-                vec![format!("Number of lines which match regexp = {}", lines.iter().filter(|l| hit(l)).count())]
-            }
-            _ => {
-                // section: a top-level line with its indented children, kept when any matches.
+            Pipe::Include => lines.into_iter().filter(|l| hit(l)).collect(),
+            Pipe::Exclude => lines.into_iter().filter(|l| !hit(l)).collect(),
+            Pipe::Begin => lines.into_iter().skip_while(|l| !hit(l)).collect(),
+            Pipe::Count => vec![pipes.count.replace("{n}", &lines.iter().filter(|l| hit(l)).count().to_string())],
+            Pipe::Section => {
+                // A top-level line with its indented children, kept when any matches.
                 let mut out = Vec::new();
                 let mut group: Vec<String> = Vec::new();
                 let mut flush = |group: &mut Vec<String>| {
@@ -71,6 +92,7 @@ impl Filter {
                 flush(&mut group);
                 out
             }
+            Pipe::NoMore | Pipe::DisplaySet | Pipe::Compare => lines,
         }
     }
 }
@@ -85,16 +107,32 @@ mod tests {
 
     #[test]
     fn filters() {
+        let pipes = &crate::ios::CISCO_IOS.pipes;
         let text = lines("hostname r1\ninterface Lo7\n description probe\ninterface Gi0/0\n shutdown\nend");
-        let run = |spec: &str| Filter::parse(spec).unwrap().apply(text.clone());
+        let run = |spec: &str| parse(spec, pipes).unwrap().remove(0).apply(text.clone(), pipes);
         assert_eq!(run(" include probe"), [" description probe"]);
         assert_eq!(run(" i ^interface").len(), 2);
         assert_eq!(run(" exclude interface").len(), 4);
         assert_eq!(run(" begin Gi0"), ["interface Gi0/0", " shutdown", "end"]);
         assert_eq!(run(" section probe"), ["interface Lo7", " description probe"]);
         assert_eq!(run(" count interface"), ["Number of lines which match regexp = 2"]);
-        assert!(matches!(Filter::parse(" include "), Err(FilterError::Incomplete)));
-        assert!(matches!(Filter::parse(" bogus x"), Err(FilterError::Invalid(1))));
-        assert_eq!(split_pipe("sh run | i x"), ("sh run ", Some((7, " i x"))));
+        assert_eq!(run(" include probe|shut").len(), 2, "IOS: the rest of the line is one pattern");
+        assert!(matches!(parse(" include ", pipes), Err(FilterError::Incomplete)));
+        assert!(matches!(parse(" bogus x", pipes), Err(FilterError::Invalid(1))));
+        assert_eq!(split_pipe("sh run | i x", pipes), ("sh run ", Some((7, " i x"))));
+    }
+
+    #[test]
+    fn junos_pipes_chain() {
+        let pipes = &crate::junos::JUNIPER_JUNOS.pipes;
+        let filters = parse(" display set | match host | no-more", pipes).unwrap();
+        let kinds: Vec<Pipe> = filters.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [Pipe::DisplaySet, Pipe::Include, Pipe::NoMore]);
+        let out = filters[1].apply(lines("set system host-name r1\nset system domain-name x"), pipes);
+        assert_eq!(out, ["set system host-name r1"]);
+        assert_eq!(parse(" display set | bogus", pipes).err(), Some(FilterError::Invalid(15)));
+        assert_eq!(filters[0].apply(lines("a\nb"), pipes).len(), 2);
+        let count = parse(" count", pipes).unwrap().remove(0).apply(lines("a\nb"), pipes);
+        assert_eq!(count, ["Count: 2 lines"]);
     }
 }

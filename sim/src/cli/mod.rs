@@ -1,23 +1,34 @@
 //! The device CLI as a plain synchronous state machine: bytes typed by the client go in,
-//! output chunks come out. It knows nothing about SSH; `ssh.rs` moves the bytes.
+//! output chunks come out. It knows nothing about SSH; `ssh.rs` moves the bytes, and
+//! nothing about any one network OS: the platform's data says what to print and accept.
 //!
 //! This file is the line editor (echo, Enter variants, backspace, control keys) and the
-//! mode prompts; `modal.rs` is the `--More--` pager and the password and confirmation
-//! prompts; `exec.rs` runs exec-mode commands, `config.rs` configuration mode and
-//! `filter.rs` the `| include` style filters.
+//! prompts; `modal.rs` is the pager and the password and confirmation prompts; `exec.rs`
+//! runs exec-mode commands, `config.rs` configuration mode, `candidate.rs` staging,
+//! commit and leaving configuration mode, `statement.rs` Junos-style `set`/`delete`/`edit`,
+//! `errors.rs` the error messages, `filter.rs` the `| include` style filters and
+//! `outcome.rs` what a command returns.
 
+mod candidate;
 mod config;
+mod errors;
 mod exec;
 mod filter;
 mod modal;
+mod outcome;
+mod statement;
 #[cfg(test)]
 mod tests;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::config_store::Edit;
 use crate::device::Device;
-use crate::platform::SubMode;
+use crate::platform::{Level, SubMode};
+
+pub(crate) use outcome::{Next, Outcome, Question};
+use outcome::{coalesce, is_enter, owned, render};
 
 /// Output of [`Cli::feed`], in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,41 +44,16 @@ pub(crate) enum Chunk {
 #[derive(Clone)]
 pub(crate) enum Mode {
     User,
-    Privileged,
+    Exec,
     Config,
     Sub { sub: &'static SubMode, header: String },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Question {
-    CopyDestination,
-    ConfigureFrom,
-}
-
-/// What a command did: its output lines and what the session does next.
-pub(crate) struct Outcome {
-    pub lines: Vec<String>,
-    pub next: Next,
-}
-
-pub(crate) enum Next {
-    Prompt,
-    Close,
-    AskSecret,
-    Ask(Question),
-}
-
-impl Outcome {
-    fn prompt(lines: Vec<String>) -> Self {
-        Self { lines, next: Next::Prompt }
-    }
 }
 
 enum Input {
     Line,
     Secret,
     Question(Question),
-    More(VecDeque<String>),
+    More { rest: VecDeque<String>, total: usize },
 }
 
 pub(crate) struct Cli {
@@ -83,57 +69,68 @@ pub(crate) struct Cli {
     term_width: usize,
     bad_secrets: u8,
     closed: bool,
+    /// This session's uncommitted changes (a per-session candidate, IOS-XR).
+    staged: Vec<Edit>,
 }
 
 const ERASE_CHAR: &[u8] = b"\x08 \x08";
 
-fn render(lines: &[String]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(lines.iter().map(|l| l.len() + 2).sum());
-    for line in lines {
-        out.extend_from_slice(line.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
-
-fn is_enter(b: u8) -> bool {
-    b == b'\r' || b == b'\n'
-}
-
 impl Cli {
     pub fn new(device: Arc<Device>) -> Self {
+        let platform = device.platform;
         Self {
-            device,
-            mode: Mode::User,
+            mode: if platform.login == Level::User { Mode::User } else { Mode::Exec },
             input: Input::Line,
             line: Vec::new(),
             secret: Vec::new(),
             after_cr: false,
             escape: 0,
-            term_length: 24,
-            term_width: 80,
+            term_length: platform.paging.length,
+            term_width: platform.paging.width,
             bad_secrets: 0,
             closed: false,
+            staged: Vec::new(),
+            device,
         }
     }
 
     pub fn prompt(&self) -> String {
-        let host = self.device.hostname();
-        match &self.mode {
-            Mode::User => format!("{host}>"),
-            Mode::Privileged => format!("{host}#"),
-            Mode::Config => format!("{host}(config)#"),
-            Mode::Sub { sub, .. } => format!("{host}({})#", sub.name),
-        }
+        let prompts = &self.device.platform.prompts;
+        let user = self.device.spec.username.as_str();
+        let (template, label, path) = match &self.mode {
+            Mode::User => (prompts.user, String::new(), ""),
+            Mode::Exec => (prompts.exec, String::new(), ""),
+            Mode::Config => (prompts.config, String::new(), ""),
+            Mode::Sub { sub, header } => {
+                (prompts.sub, sub.label.map_or_else(|| sub.name.to_owned(), |f| f(header)), header.as_str())
+            }
+        };
+        template
+            .replace("{host}", &self.device.hostname())
+            .replace("{user}", user)
+            .replace("{sigil}", if user == "root" { "#" } else { "$" })
+            .replace("{label}", &label)
+            .replace("{path}", path)
+    }
+
+    /// Width of the prompt's last line: where typed text starts (for the `^` marker).
+    fn prompt_width(&self) -> usize {
+        let prompt = self.prompt();
+        prompt.len() - prompt.rfind('\n').map_or(0, |i| i + 1)
     }
 
     pub fn mode_name(&self) -> &'static str {
+        let names = &self.device.platform.modes;
         match &self.mode {
-            Mode::User => "user",
-            Mode::Privileged => "privileged",
-            Mode::Config => "config",
+            Mode::User => names.user,
+            Mode::Exec => names.exec,
+            Mode::Config => names.config,
             Mode::Sub { sub, .. } => sub.name,
         }
+    }
+
+    fn in_config(&self) -> bool {
+        matches!(self.mode, Mode::Config | Mode::Sub { .. })
     }
 
     /// What the device prints when the shell starts.
@@ -145,7 +142,7 @@ impl Cli {
     /// prompt): what an SSH `exec` request gets.
     pub fn run_once(device: Arc<Device>, line: &str) -> Vec<u8> {
         let mut cli = Self::new(device);
-        cli.mode = Mode::Privileged;
+        cli.mode = Mode::Exec;
         cli.term_length = 0;
         cli.record(line.trim());
         render(&cli.exec(line, 0, true).lines)
@@ -177,7 +174,7 @@ impl Cli {
                     Input::Line => self.line_byte(b, &mut out),
                     Input::Secret => self.secret_byte(b, &mut out),
                     Input::Question(q) => self.question_byte(q, b, &mut out),
-                    Input::More(rest) => self.more_byte(rest, b, &mut out),
+                    Input::More { rest, total } => self.more_byte(rest, total, b, &mut out),
                 },
             }
         }
@@ -197,7 +194,8 @@ impl Cli {
             }
             0x03 => {
                 self.line.clear();
-                out.push(Chunk::Echo(format!("\r\n{}", self.prompt()).into_bytes()));
+                let interrupt = self.device.platform.text.interrupt;
+                out.push(Chunk::Echo(format!("{interrupt}\r\n{}", self.prompt()).into_bytes()));
             }
             0x15 => out.push(Chunk::Echo(ERASE_CHAR.repeat(std::mem::take(&mut self.line).len()))),
             0x17 => {
@@ -205,10 +203,11 @@ impl Cli {
                 out.push(Chunk::Echo(ERASE_CHAR.repeat(self.line.len() - keep)));
                 self.line.truncate(keep);
             }
-            0x1a if matches!(self.mode, Mode::Config | Mode::Sub { .. }) => {
+            0x1a if self.in_config() && self.device.platform.config.ctrl_z => {
                 self.line.clear();
-                self.mode = Mode::Privileged;
-                out.push(Chunk::Echo(format!("^Z\r\n{}", self.prompt()).into_bytes()));
+                out.push(Chunk::Echo(b"^Z\r\n".to_vec()));
+                let outcome = self.leave(false);
+                self.finish(outcome, out);
             }
             0x20..=0x7e | 0x80..=0xff => {
                 self.line.push(b);
@@ -225,10 +224,10 @@ impl Cli {
             return;
         }
         self.record(line.trim());
-        let width = self.prompt().len();
+        let width = self.prompt_width();
         let outcome = match self.mode {
             Mode::User => self.exec(line, width, false),
-            Mode::Privileged => self.exec(line, width, true),
+            Mode::Exec => self.exec(line, width, true),
             Mode::Config | Mode::Sub { .. } => self.configure(line, width),
         };
         self.finish(outcome, out);
@@ -238,7 +237,7 @@ impl Cli {
         let text = &self.device.platform.text;
         let mut reply = render(&outcome.lines);
         match outcome.next {
-            Next::Prompt => return self.respond(outcome.lines, out),
+            Next::Prompt => return self.respond(outcome.lines, outcome.no_more, out),
             Next::Close => {
                 self.closed = true;
                 out.extend([Chunk::Reply(reply), Chunk::Close]);
@@ -252,6 +251,7 @@ impl Cli {
                 let ask = match question {
                     Question::CopyDestination => text.copy_destination,
                     Question::ConfigureFrom => text.configure_from,
+                    Question::Uncommitted => self.device.platform.config.candidate.as_ref().map_or("", |c| c.question),
                 };
                 reply.extend_from_slice(ask.as_bytes());
                 self.input = Input::Question(question);
@@ -259,16 +259,4 @@ impl Cli {
         }
         out.push(Chunk::Reply(reply));
     }
-}
-
-/// Merges neighbouring chunks of the same kind so each becomes one SSH write.
-fn coalesce(chunks: Vec<Chunk>) -> Vec<Chunk> {
-    let mut out: Vec<Chunk> = Vec::with_capacity(chunks.len());
-    for chunk in chunks {
-        match (out.last_mut(), chunk) {
-            (Some(Chunk::Echo(a)), Chunk::Echo(b)) | (Some(Chunk::Reply(a)), Chunk::Reply(b)) => a.extend(b),
-            (_, chunk) => out.push(chunk),
-        }
-    }
-    out
 }

@@ -6,21 +6,28 @@ use std::collections::VecDeque;
 use super::{Chunk, Cli, Input, Mode, Question, is_enter, render};
 
 impl Cli {
-    /// Lines per `--More--` page, if paging is on.
+    /// Lines per page, if paging is on.
     fn page(&self) -> Option<usize> {
         (self.term_length > 0).then(|| self.term_length.saturating_sub(1).max(1))
     }
 
+    /// The pager prompt after `shown` of `total` lines.
+    fn more(&self, shown: usize, total: usize) -> String {
+        let pct = shown * 100 / total.max(1);
+        self.device.platform.paging.more.replace("{pct}", &pct.to_string())
+    }
+
     /// Output then prompt, one page at a time if it is longer than the terminal.
-    pub(super) fn respond(&mut self, lines: Vec<String>, out: &mut Vec<Chunk>) {
+    pub(super) fn respond(&mut self, lines: Vec<String>, no_more: bool, out: &mut Vec<Chunk>) {
         match self.page() {
-            Some(page) if lines.len() > page => {
+            Some(page) if !no_more && lines.len() > page => {
+                let total = lines.len();
                 let mut rest = VecDeque::from(lines);
                 let first: Vec<String> = rest.drain(..page).collect();
                 let mut reply = render(&first);
-                reply.extend_from_slice(self.device.platform.text.more.as_bytes());
+                reply.extend_from_slice(self.more(page, total).as_bytes());
                 out.push(Chunk::Reply(reply));
-                self.input = Input::More(rest);
+                self.input = Input::More { rest, total };
             }
             _ => {
                 let mut reply = render(&lines);
@@ -30,8 +37,8 @@ impl Cli {
         }
     }
 
-    pub(super) fn more_byte(&mut self, mut rest: VecDeque<String>, b: u8, out: &mut Vec<Chunk>) {
-        let mut echo = [&[0x08u8; 9][..], b"         ", &[0x08u8; 9][..]].concat();
+    pub(super) fn more_byte(&mut self, mut rest: VecDeque<String>, total: usize, b: u8, out: &mut Vec<Chunk>) {
+        let mut echo = self.device.platform.paging.erase.as_bytes().to_vec();
         let take = match b {
             b' ' => self.page().unwrap_or(usize::MAX),
             _ if is_enter(b) => 1,
@@ -45,8 +52,8 @@ impl Cli {
         if rest.is_empty() {
             echo.extend_from_slice(self.prompt().as_bytes());
         } else {
-            echo.extend_from_slice(self.device.platform.text.more.as_bytes());
-            self.input = Input::More(rest);
+            echo.extend_from_slice(self.more(total - rest.len(), total).as_bytes());
+            self.input = Input::More { rest, total };
         }
         out.push(Chunk::Echo(echo));
     }
@@ -58,7 +65,7 @@ impl Cli {
                 let typed = std::mem::take(&mut self.secret);
                 let text = &self.device.platform.text;
                 if typed == self.device.spec.enable_secret.as_bytes() {
-                    self.mode = Mode::Privileged;
+                    self.mode = Mode::Exec;
                     self.bad_secrets = 0;
                     out.push(Chunk::Reply(self.prompt().into_bytes()));
                 } else {
@@ -72,7 +79,8 @@ impl Cli {
             }
             0x03 => {
                 self.secret.clear();
-                out.push(Chunk::Echo(format!("\r\n{}", self.prompt()).into_bytes()));
+                let interrupt = self.device.platform.text.interrupt;
+                out.push(Chunk::Echo(format!("{interrupt}\r\n{}", self.prompt()).into_bytes()));
             }
             0x08 | 0x7f => {
                 self.secret.pop();

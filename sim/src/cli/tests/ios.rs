@@ -1,31 +1,14 @@
-use std::sync::Arc;
+//! Cisco IOS and IOS-XE.
 
-use super::{Chunk, Cli};
-use crate::device::Device;
-use crate::ios::CISCO_IOS;
-use crate::log::CommandLog;
+use super::{device, run};
+use crate::cli::{Chunk, Cli};
 use crate::settings::DeviceSpec;
 
 const MORE: &str = " --More-- ";
 const INVALID: &str = "% Invalid input detected at '^' marker.";
 
-fn device(spec: DeviceSpec) -> Arc<Device> {
-    Arc::new(Device::new(spec, &CISCO_IOS, CommandLog::new()))
-}
-
 fn cli() -> Cli {
     Cli::new(device(DeviceSpec::cisco_ios("r1", "admin", "pw", "en-secret")))
-}
-
-/// Everything the client would see for this input.
-fn run(cli: &mut Cli, input: &str) -> String {
-    cli.feed(input.as_bytes())
-        .into_iter()
-        .map(|c| match c {
-            Chunk::Echo(b) | Chunk::Reply(b) => String::from_utf8_lossy(&b).into_owned(),
-            Chunk::Close => "<close>".into(),
-        })
-        .collect()
 }
 
 fn privileged() -> Cli {
@@ -231,4 +214,27 @@ fn run_once_returns_output_without_prompt() {
     let out = Cli::run_once(device(DeviceSpec::cisco_ios("r1", "a", "b", "c")), "show ip int brief");
     let out = String::from_utf8(out).unwrap();
     assert!(out.starts_with("Interface") && !out.contains("r1#"), "{out}");
+}
+
+#[test]
+fn ios_xe_is_the_ios_cli_with_its_own_version() {
+    let mut cli = Cli::new(device(DeviceSpec::new("cisco_xe", "csr1", "admin", "pw", "")));
+    run(&mut cli, "enable\rterminal length 0\r");
+    assert_eq!(cli.prompt(), "csr1#");
+    let version = run(&mut cli, "show version\r");
+    assert!(version.starts_with("show version\r\nCisco IOS XE Software, Version 17.03.04a\r\n"), "{version}");
+    assert!(run(&mut cli, "show ip interface brief\r").contains("GigabitEthernet1 "));
+    assert_eq!(run(&mut cli, "write memory\r"), "write memory\r\nBuilding configuration...\r\n[OK]\r\ncsr1#");
+    let log = super::log(&cli);
+    assert_eq!(log[0], ("enable".to_owned(), "user".to_owned()));
+}
+
+#[test]
+fn saved_config_is_seen_by_later_sessions() {
+    let device = device(DeviceSpec::cisco_ios("r1", "admin", "pw", ""));
+    let mut first = Cli::new(device.clone());
+    run(&mut first, "enable\rconf t\rinterface Loopback9\rdescription kept\rend\rwrite memory\rexit\r");
+    let mut second = Cli::new(device);
+    let startup = run(&mut second, "enable\rterminal length 0\rshow startup-config\r");
+    assert!(startup.contains("interface Loopback9\r\n description kept\r\n"), "{startup}");
 }

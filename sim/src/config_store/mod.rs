@@ -1,5 +1,7 @@
 //! A device's running configuration: top-level lines and sections (`interface X` with
 //! indented children), kept in display order and shared by all sessions of the device.
+//! Junos statements are top-level lines without the `set`. Changes are [`Edit`]s, applied
+//! at once or staged in a candidate until commit.
 
 /// First words of top-level lines that always open a block in the display.
 const BLOCK_WORDS: &[&str] = &["interface", "router", "line", "vlan"];
@@ -16,11 +18,39 @@ impl Section {
     }
 }
 
+/// How a platform writes its configuration.
+#[derive(Debug)]
+pub(crate) struct ConfigStyle {
+    /// The line prefix that sets the hostname: `hostname` or `system host-name`.
+    pub hostname: &'static str,
+    /// The hostname after `no hostname`.
+    pub default_host: &'static str,
+    /// Before each child line.
+    pub indent: &'static str,
+    /// Between blocks (and at the end unless empty): `!` on IOS, an empty line on NX-OS.
+    pub separator: &'static str,
+    /// Line prefixes that hold one value: setting one replaces the previous line. A `*`
+    /// word matches any word (`interfaces * description`).
+    pub singletons: &'static [&'static str],
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct RunningConfig {
     hostname: String,
     sections: Vec<Section>,
-    singletons: &'static [&'static str],
+    style: &'static ConfigStyle,
+}
+
+/// One change to a configuration.
+#[derive(Clone, Debug)]
+pub(crate) enum Edit {
+    Section(String),
+    Global(String),
+    Child(String, String),
+    RemoveGlobal(String),
+    RemoveChild(String, String),
+    /// Replaces everything (Junos `rollback n`).
+    Replace(Box<RunningConfig>),
 }
 
 /// One interface as `show ip interface brief` needs it.
@@ -50,39 +80,60 @@ fn block_rank(header: &str) -> u8 {
 }
 
 impl RunningConfig {
-    /// An empty configuration; `singletons` are the line prefixes that hold one value.
-    pub fn empty(singletons: &'static [&'static str]) -> Self {
-        Self { hostname: String::new(), sections: Vec::new(), singletons }
+    pub fn empty(style: &'static ConfigStyle) -> Self {
+        Self { hostname: String::new(), sections: Vec::new(), style }
     }
 
     pub fn hostname(&self) -> &str {
         &self.hostname
     }
 
+    fn note_hostname(&mut self, line: &str) {
+        if let Some(name) = line.strip_prefix(self.style.hostname).and_then(|rest| rest.strip_prefix(' ')) {
+            self.hostname = name.trim().trim_matches('"').to_owned();
+        }
+    }
+
     /// Appends a section as is (for building a baseline in display order).
     pub fn push(&mut self, header: &str, children: &[&str]) {
-        if let Some(name) = header.strip_prefix("hostname ") {
-            self.hostname = name.trim().to_owned();
-        }
+        self.note_hostname(header);
         self.sections
             .push(Section { header: header.to_owned(), children: children.iter().map(|c| (*c).to_owned()).collect() });
     }
 
-    fn singleton_key(&self, line: &str) -> Option<&'static str> {
-        self.singletons.iter().copied().filter(|k| has_prefix(line, k)).max_by_key(|k| k.len())
+    /// The words of `line` that a singleton pattern covers (`interfaces ge-0/0/0
+    /// description` for `interfaces * description`), the longest pattern winning.
+    fn singleton_key(&self, line: &str) -> Option<String> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        self.style
+            .singletons
+            .iter()
+            .map(|k| k.split_whitespace().collect::<Vec<_>>())
+            .filter(|k| k.len() <= words.len() && k.iter().zip(&words).all(|(p, w)| *p == "*" || p == w))
+            .max_by_key(Vec::len)
+            .map(|k| words[..k.len()].join(" "))
+    }
+
+    pub fn apply(&mut self, edit: &Edit) {
+        match edit {
+            Edit::Section(header) => self.enter_section(header),
+            Edit::Global(line) => self.set_global(line),
+            Edit::Child(header, line) => self.set_child(header, line),
+            Edit::RemoveGlobal(prefix) => self.remove_global(prefix),
+            Edit::RemoveChild(header, prefix) => self.remove_child(header, prefix),
+            Edit::Replace(config) => *self = (**config).clone(),
+        }
     }
 
     /// Sets a top-level line such as `ntp server 192.0.2.1` or `hostname r9`.
     pub fn set_global(&mut self, line: &str) {
-        if let Some(name) = line.strip_prefix("hostname ") {
-            self.hostname = name.trim().to_owned();
-        }
+        self.note_hostname(line);
         if self.sections.iter().any(|s| s.header == line) {
             return;
         }
         if let Some(key) = self.singleton_key(line)
             && let Some(existing) =
-                self.sections.iter_mut().find(|s| s.children.is_empty() && has_prefix(&s.header, key))
+                self.sections.iter_mut().find(|s| s.children.is_empty() && has_prefix(&s.header, &key))
         {
             existing.header = line.to_owned();
             return;
@@ -101,8 +152,8 @@ impl RunningConfig {
 
     /// Removes top-level lines and sections that start with `prefix` (`no ...`).
     pub fn remove_global(&mut self, prefix: &str) {
-        if prefix == "hostname" {
-            self.set_global("hostname Router");
+        if prefix == self.style.hostname {
+            self.set_global(&format!("{prefix} {}", self.style.default_host));
             return;
         }
         self.sections.retain(|s| !has_prefix(&s.header, prefix));
@@ -139,7 +190,7 @@ impl RunningConfig {
             return;
         }
         if let Some(key) = key
-            && let Some(existing) = section.children.iter_mut().find(|c| has_prefix(c, key))
+            && let Some(existing) = section.children.iter_mut().find(|c| has_prefix(c, &key))
         {
             *existing = line.to_owned();
             return;
@@ -154,24 +205,57 @@ impl RunningConfig {
     }
 
     /// The configuration as displayed, without the `Building configuration...` preamble
-    /// and the final `end`: sections separated by `!`, children indented by one space.
+    /// and the final `end`: sections separated by `!` (or the style's separator),
+    /// children indented.
     pub fn lines(&self) -> Vec<String> {
+        let (separator, indent) = (self.style.separator, self.style.indent);
         let mut out = Vec::new();
         let mut previous: Option<&Section> = None;
         for section in &self.sections {
             let separate = match previous {
-                None => true,
+                None => !separator.is_empty(),
                 Some(p) => section.is_block() || p.is_block() || first_word(&p.header) != first_word(&section.header),
             };
             if separate {
-                out.push("!".to_owned());
+                out.push(separator.to_owned());
             }
             out.push(section.header.clone());
-            out.extend(section.children.iter().map(|c| format!(" {c}")));
+            out.extend(section.children.iter().map(|c| format!("{indent}{c}")));
             previous = Some(section);
         }
-        out.push("!".to_owned());
+        if !separator.is_empty() {
+            out.push(separator.to_owned());
+        }
         out
+    }
+
+    /// The uncommitted `edits` as a configuration of their own (removals as `no ...`
+    /// lines), for showing what a commit would change.
+    pub fn from_changes(style: &'static ConfigStyle, edits: &[Edit]) -> Self {
+        let mut changes = Self::empty(style);
+        for edit in edits {
+            match edit {
+                Edit::RemoveGlobal(prefix) => changes.set_global(&format!("no {prefix}")),
+                Edit::RemoveChild(header, prefix) => changes.set_child(header, &format!("no {prefix}")),
+                Edit::Replace(config) => changes = (**config).clone(),
+                other => changes.apply(other),
+            }
+        }
+        changes
+    }
+
+    pub fn style(&self) -> &'static ConfigStyle {
+        self.style
+    }
+
+    /// Top-level lines only (Junos statements), in order.
+    pub fn statements(&self) -> impl Iterator<Item = &str> {
+        self.sections.iter().map(|s| s.header.as_str())
+    }
+
+    /// Every section: header and children (for rendering other layouts).
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
     }
 
     pub fn interfaces(&self) -> Vec<InterfaceView<'_>> {
@@ -179,7 +263,9 @@ impl RunningConfig {
             .iter()
             .filter_map(|s| {
                 let name = s.header.strip_prefix("interface ")?;
-                let address = s.children.iter().find_map(|c| c.strip_prefix("ip address ")?.split_whitespace().next());
+                let address = s.children.iter().find_map(|c| {
+                    c.strip_prefix("ip address ").or_else(|| c.strip_prefix("ipv4 address "))?.split_whitespace().next()
+                });
                 let shutdown = s.children.iter().any(|c| c == "shutdown");
                 Some(InterfaceView { name, address, shutdown })
             })
@@ -188,46 +274,4 @@ impl RunningConfig {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config() -> RunningConfig {
-        let mut c = RunningConfig::empty(&["hostname", "description", "ip address", "shutdown"]);
-        c.push("hostname r1", &[]);
-        c.set_global("ip cef");
-        c.enter_section("interface GigabitEthernet0/0");
-        c.set_child("interface GigabitEthernet0/0", "no ip address");
-        c.enter_section("line vty 0 4");
-        c
-    }
-
-    #[test]
-    fn sections_nest_and_singletons_replace() {
-        let mut c = config();
-        c.set_child("interface Loopback7", "description one");
-        c.set_child("interface Loopback7", "description probe");
-        c.set_child("interface GigabitEthernet0/0", "ip address 10.0.0.1 255.255.255.0");
-        c.set_global("ntp server 192.0.2.1");
-        let text = c.lines().join("\n");
-        assert!(text.contains("interface Loopback7\n description probe\n"), "{text}");
-        assert!(!text.contains("description one"));
-        assert!(!text.contains("no ip address"), "setting an address drops `no ip address`: {text}");
-        let lo = text.find("interface Loopback7").unwrap();
-        assert!(lo > text.find("interface GigabitEthernet0/0").unwrap() && lo < text.find("line vty").unwrap());
-        assert!(text.find("ntp server").unwrap() < text.find("interface").unwrap());
-        let ifs = c.interfaces();
-        assert_eq!(ifs[0].address, Some("10.0.0.1"));
-    }
-
-    #[test]
-    fn hostname_and_removal() {
-        let mut c = config();
-        c.set_global("hostname core9");
-        assert_eq!(c.hostname(), "core9");
-        assert_eq!(c.lines().iter().filter(|l| l.starts_with("hostname")).count(), 1);
-        c.remove_global("interface GigabitEthernet0/0");
-        assert!(c.interfaces().is_empty());
-        c.remove_global("hostname");
-        assert_eq!(c.hostname(), "Router");
-    }
-}
+mod tests;
