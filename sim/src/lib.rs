@@ -34,7 +34,7 @@ mod words;
 mod xr;
 mod xr_text;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +45,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use log::{CommandLog, CommandRecord};
-pub use settings::{DEFAULT_OUTPUT_SIZE, DeviceSpec, SimSettings, USAGE};
+pub use settings::{AuthMethod, DEFAULT_OUTPUT_SIZE, DeviceSpec, SimSettings, USAGE};
 
 use device::Device;
 
@@ -61,9 +61,9 @@ pub struct RunningDevice {
 
 /// Every listener bound, nothing accepted yet.
 pub struct Fleet {
-    devices: Vec<(Arc<Device>, TcpListener, SocketAddr)>,
-    /// SSH server settings per platform (one host key for the fleet).
-    ssh: HashMap<&'static str, Arc<russh::server::Config>>,
+    /// Each device with its listener, address and SSH server settings (one host key for
+    /// the fleet; identification and auth methods per device).
+    devices: Vec<(Arc<Device>, TcpListener, SocketAddr, Arc<russh::server::Config>)>,
     log: CommandLog,
 }
 
@@ -84,6 +84,9 @@ pub async fn build(settings: SimSettings) -> anyhow::Result<Fleet> {
         if !names.insert(spec.hostname.as_str()) {
             bail!("device hostname {:?} appears twice", spec.hostname);
         }
+        if spec.auth_methods.is_empty() {
+            bail!("device {}: auth_methods must name at least one method", spec.hostname);
+        }
         if platform::lookup(&spec.platform).is_none() {
             let known: Vec<&str> = platform::PLATFORMS.iter().map(|p| p.name).collect();
             bail!("device {}: unknown platform {:?} (known: {})", spec.hostname, spec.platform, known.join(", "));
@@ -91,7 +94,6 @@ pub async fn build(settings: SimSettings) -> anyhow::Result<Fleet> {
     }
     let log = CommandLog::new();
     let key = ssh::host_key()?;
-    let mut ssh = HashMap::new();
     let mut devices = Vec::new();
     for spec in settings.devices {
         let addr = SocketAddr::new(settings.listen, spec.port);
@@ -100,17 +102,17 @@ pub async fn build(settings: SimSettings) -> anyhow::Result<Fleet> {
         let addr = listener.local_addr()?;
         let platform = platform::lookup(&spec.platform).context("platform checked above")?;
         tracing::debug!(device = %spec.hostname, %addr, platform = platform.name, "listening");
-        ssh.entry(platform.name).or_insert_with(|| Arc::new(ssh::server_config(&key, platform.ssh_id)));
-        devices.push((Arc::new(Device::new(spec, platform, log.clone())), listener, addr));
+        let config = Arc::new(ssh::server_config(&key, platform.ssh_id, &spec.auth_methods));
+        devices.push((Arc::new(Device::new(spec, platform, log.clone())), listener, addr, config));
     }
-    Ok(Fleet { devices, ssh, log })
+    Ok(Fleet { devices, log })
 }
 
 impl Fleet {
     pub fn devices(&self) -> Vec<RunningDevice> {
         self.devices
             .iter()
-            .map(|(d, _, addr)| RunningDevice { hostname: d.spec.hostname.clone(), addr: *addr })
+            .map(|(d, _, addr, _)| RunningDevice { hostname: d.spec.hostname.clone(), addr: *addr })
             .collect()
     }
 
@@ -123,8 +125,7 @@ impl Fleet {
     /// waits (briefly) for them to end.
     pub async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         let tracker = TaskTracker::new();
-        for (device, listener, _) in self.devices {
-            let Some(config) = self.ssh.get(device.platform.name).cloned() else { continue };
+        for (device, listener, _, config) in self.devices {
             tracker.spawn(ssh::serve(listener, device, config, token.clone(), tracker.clone()));
         }
         tracing::info!(devices = tracker.len(), "simulated devices serving");

@@ -29,7 +29,8 @@ Config file (TOML):
     username = \"admin\"
     password = \"admin\"
     enable_secret = \"admin\"
-    # platform = \"cisco_ios\", latency_ms = 0, output_size = 65536";
+    # platform = \"cisco_ios\", latency_ms = 0, output_size = 65536
+    # auth_methods = [\"password\", \"keyboard-interactive\"]";
 
 /// The whole fleet.
 #[derive(Clone, Debug, Deserialize)]
@@ -59,12 +60,25 @@ pub struct DeviceSpec {
     /// Empty = `enable` succeeds without asking.
     #[serde(default)]
     pub enable_secret: String,
-    /// Delay before each command's response (the echo is immediate).
+    /// Delay before the first prompt and before each command's response (the echo is
+    /// immediate), as on a slow device or link.
     #[serde(default)]
     pub latency_ms: u64,
     /// Bytes of `show tech-support` output (without the trailing prompt).
     #[serde(default = "default_output_size")]
     pub output_size: usize,
+    /// SSH authentication methods offered and accepted; devices configured for
+    /// keyboard-interactive only refuse a plain password request.
+    #[serde(default = "default_auth_methods")]
+    pub auth_methods: Vec<AuthMethod>,
+}
+
+/// An SSH authentication method a simulated device offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    Password,
+    KeyboardInteractive,
 }
 
 impl std::fmt::Debug for DeviceSpec {
@@ -78,6 +92,7 @@ impl std::fmt::Debug for DeviceSpec {
             .field("enable_secret", &"<redacted>")
             .field("latency_ms", &self.latency_ms)
             .field("output_size", &self.output_size)
+            .field("auth_methods", &self.auth_methods)
             .finish()
     }
 }
@@ -92,6 +107,10 @@ fn default_platform() -> String {
 
 fn default_output_size() -> usize {
     DEFAULT_OUTPUT_SIZE
+}
+
+fn default_auth_methods() -> Vec<AuthMethod> {
+    vec![AuthMethod::Password, AuthMethod::KeyboardInteractive]
 }
 
 impl DeviceSpec {
@@ -111,6 +130,7 @@ impl DeviceSpec {
             enable_secret: enable_secret.into(),
             latency_ms: 0,
             output_size: DEFAULT_OUTPUT_SIZE,
+            auth_methods: default_auth_methods(),
         }
     }
 }
@@ -264,6 +284,13 @@ mod tests {
         .unwrap();
         let d = &s.devices[0];
         assert_eq!((d.platform.as_str(), d.port, d.output_size), ("cisco_ios", 0, DEFAULT_OUTPUT_SIZE));
+        assert_eq!(d.auth_methods, default_auth_methods());
         assert!(!format!("{s:?}").contains("hunter2"));
+        let s = SimSettings::from_toml(
+            "[[devices]]\nhostname = \"r1\"\nusername = \"u\"\npassword = \"p\"\n\
+             auth_methods = [\"keyboard-interactive\"]\n",
+        )
+        .unwrap();
+        assert_eq!(s.devices[0].auth_methods, [AuthMethod::KeyboardInteractive]);
     }
 }

@@ -18,9 +18,17 @@ use tokio_util::task::TaskTracker;
 
 use crate::cli::{Chunk, Cli};
 use crate::device::Device;
+use crate::settings::AuthMethod;
 
-fn methods() -> MethodSet {
-    MethodSet::from(&[MethodKind::Password, MethodKind::KeyboardInteractive][..])
+fn methods(allowed: &[AuthMethod]) -> MethodSet {
+    let kinds: Vec<MethodKind> = allowed
+        .iter()
+        .map(|m| match m {
+            AuthMethod::Password => MethodKind::Password,
+            AuthMethod::KeyboardInteractive => MethodKind::KeyboardInteractive,
+        })
+        .collect();
+    MethodSet::from(&kinds[..])
 }
 
 /// One ed25519 host key per fleet.
@@ -28,11 +36,12 @@ pub(crate) fn host_key() -> anyhow::Result<PrivateKey> {
     Ok(PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)?)
 }
 
-/// Password and keyboard-interactive auth only; `id` is the platform's SSH identification.
-pub(crate) fn server_config(key: &PrivateKey, id: &'static str) -> russh::server::Config {
+/// Password and/or keyboard-interactive auth as the device allows; `id` is the platform's
+/// SSH identification.
+pub(crate) fn server_config(key: &PrivateKey, id: &'static str, auth: &[AuthMethod]) -> russh::server::Config {
     russh::server::Config {
         server_id: SshId::Standard(Cow::Borrowed(id)),
-        methods: methods(),
+        methods: methods(auth),
         auth_rejection_time: Duration::from_millis(300),
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![key.clone()],
@@ -117,6 +126,9 @@ impl russh::server::Handler for SshSession {
     type Error = russh::Error;
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        if !self.device.spec.auth_methods.contains(&AuthMethod::Password) {
+            return Ok(self.reject());
+        }
         Ok(self.check(user, password.as_bytes()))
     }
 
@@ -126,6 +138,9 @@ impl russh::server::Handler for SshSession {
         _submethods: &str,
         response: Option<Response<'a>>,
     ) -> Result<Auth, Self::Error> {
+        if !self.device.spec.auth_methods.contains(&AuthMethod::KeyboardInteractive) {
+            return Ok(self.reject());
+        }
         Ok(match response {
             None => Auth::Partial {
                 name: Cow::Borrowed(""),
@@ -245,14 +260,19 @@ impl SshSession {
             Auth::Accept
         } else {
             tracing::info!(device = %self.device.spec.hostname, peer = %self.peer, "login refused");
-            // Keep offering both methods so clients may retry, as a real device does.
-            Auth::Reject { proceed_with_methods: Some(methods()), partial_success: false }
+            self.reject()
         }
+    }
+
+    /// Keeps offering the device's methods so clients may retry, as a real device does.
+    fn reject(&self) -> Auth {
+        Auth::Reject { proceed_with_methods: Some(methods(&self.device.spec.auth_methods)), partial_success: false }
     }
 }
 
-/// The CLI task of one shell channel: input bytes in, echo at once, responses after the
-/// device's latency, until the client goes away or the CLI closes the session.
+/// The CLI task of one shell channel: input bytes in, echo at once, the first prompt and
+/// every response after the device's latency, until the client goes away or the CLI
+/// closes the session.
 async fn run_shell(
     handle: Handle,
     channel: ChannelId,
@@ -261,6 +281,9 @@ async fn run_shell(
     latency: Duration,
     token: CancellationToken,
 ) {
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     if handle.data(channel, cli.start()).await.is_err() {
         return;
     }

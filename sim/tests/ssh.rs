@@ -3,7 +3,7 @@
 mod common;
 
 use common::{connect, fleet_of, read_until, shell};
-use naas_sim::{DeviceSpec, Fleet, SimSettings};
+use naas_sim::{AuthMethod, DeviceSpec, Fleet, SimSettings};
 use russh::ChannelMsg;
 use russh::client::KeyboardInteractiveAuthResponse;
 use tokio_util::sync::CancellationToken;
@@ -73,6 +73,23 @@ async fn keyboard_interactive_works_and_wrong_passwords_fail() {
 }
 
 #[tokio::test]
+async fn a_keyboard_interactive_only_device_refuses_plain_passwords() {
+    let mut device = DeviceSpec::cisco_ios("r1", "netops", "pw", "en");
+    device.auth_methods = vec![AuthMethod::KeyboardInteractive];
+    let fleet = fleet_of(device).await;
+    let addr = fleet.devices()[0].addr;
+    let token = CancellationToken::new();
+    tokio::spawn(fleet.run_until_stopped(token.clone()));
+    let mut client = connect(addr).await;
+    assert!(!client.authenticate_password("netops", "pw").await.unwrap().success(), "the right password, wrong method");
+    let asked = client.authenticate_keyboard_interactive_start("netops", None).await.unwrap();
+    assert!(matches!(asked, KeyboardInteractiveAuthResponse::InfoRequest { .. }), "{asked:?}");
+    let reply = client.authenticate_keyboard_interactive_respond(vec!["pw".into()]).await.unwrap();
+    assert!(matches!(reply, KeyboardInteractiveAuthResponse::Success), "{reply:?}");
+    token.cancel();
+}
+
+#[tokio::test]
 async fn build_fails_fast_on_bad_settings() {
     let bad = |devices| naas_sim::build(SimSettings { listen: "127.0.0.1".parse().unwrap(), devices });
     let mut unknown = DeviceSpec::cisco_ios("r1", "a", "b", "c");
@@ -80,6 +97,9 @@ async fn build_fails_fast_on_bad_settings() {
     assert!(bad(vec![unknown]).await.unwrap_err().to_string().contains("unknown platform"));
     let twice = vec![DeviceSpec::cisco_ios("r1", "a", "b", "c"), DeviceSpec::cisco_ios("r1", "a", "b", "c")];
     assert!(bad(twice).await.is_err());
+    let mut no_auth = DeviceSpec::cisco_ios("r1", "a", "b", "c");
+    no_auth.auth_methods.clear();
+    assert!(bad(vec![no_auth]).await.unwrap_err().to_string().contains("auth_methods"));
     let taken = fleet(0).await;
     let mut clash = DeviceSpec::cisco_ios("r2", "a", "b", "c");
     clash.port = taken.devices()[0].addr.port();
