@@ -9,10 +9,12 @@ pub mod audit;
 pub mod backends;
 pub mod message;
 pub mod provision;
+pub mod results;
 pub mod topology;
 
 pub use audit::Audit;
 pub use backends::{Backends, connect_backends};
 pub use message::{JobMessage, MessageError, headers};
 pub use provision::{Provisioned, connect, provision};
+pub use results::publish_result;
 pub use topology::Topology;

@@ -37,6 +37,11 @@ impl Topology {
         "workers".to_owned()
     }
 
+    /// The server's advisory when a job message used its last delivery.
+    pub fn max_deliveries_advisory(&self) -> String {
+        format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{}.{}", self.jobs_stream(), self.workers_consumer())
+    }
+
     /// `<prefix>.jobs.<context>.<kind>`
     pub fn job_subject(&self, context: &Context, kind: JobKind) -> String {
         format!("{}.jobs.{}.{}", self.prefix, context.as_str(), kind.as_str())

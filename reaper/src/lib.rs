@@ -1,27 +1,45 @@
-//! The naas reaper: a separate process that watches for jobs whose worker died and
-//! settles them. This first version connects, provisions the topology and reports the
-//! worker consumer's backlog each interval; lease-based orphan settling builds on it.
+//! The naas reaper: a separate process that makes sure every accepted job ends. Each
+//! interval the leader among the running reapers settles jobs whose worker died (expired
+//! leases), jobs nobody started before their queue deadline, stale per-device slots and
+//! job messages left in the work queue after their last delivery. It also acts on the
+//! server's max-deliveries advisories as they happen.
+
+mod leader;
+mod settle;
+pub mod sweep;
 
 use std::time::Duration;
 
 use anyhow::Context as _;
-use async_nats::jetstream::consumer::{Consumer, pull};
-use naas_nats::Topology;
+use futures::StreamExt;
+use naas_nats::Backends;
 use naas_shared::config::Settings;
 use tokio_util::sync::CancellationToken;
 
+use crate::leader::Leadership;
+
 pub struct Reaper {
-    interval: Duration,
-    consumer: Consumer<pull::Config>,
+    settings: Settings,
+    backends: Backends,
+    leadership: Leadership,
+    advisories: async_nats::Subscriber,
 }
 
 pub async fn build(settings: Settings) -> anyhow::Result<Reaper> {
-    let topology = Topology::new(&settings.prefix);
-    let nats = naas_nats::connect(&settings.nats, "naas-reaper").await.context("connecting to NATS")?;
-    let provisioned = naas_nats::provision(nats, &topology, &settings.nats, settings.result_ttl())
+    let id = format!("reaper-{}", uuid::Uuid::new_v4().simple());
+    let backends = naas_nats::connect_backends(&settings, &format!("naas-reaper {id}")).await?;
+    let advisories = backends
+        .nats
+        .subscribe(backends.topology.max_deliveries_advisory())
         .await
-        .context("provisioning NATS streams")?;
-    Ok(Reaper { interval: Duration::from_secs(settings.reaper.interval_secs.max(1)), consumer: provisioned.workers })
+        .context("subscribing to max-deliveries advisories")?;
+    let interval = interval(&settings);
+    let leadership = Leadership::new(backends.store.connection(), &settings.prefix, id, interval * 3);
+    Ok(Reaper { settings, backends, leadership, advisories })
+}
+
+fn interval(settings: &Settings) -> Duration {
+    Duration::from_secs(settings.reaper.interval_secs.max(1))
 }
 
 impl naas_shared::service::Service for Reaper {
@@ -32,26 +50,25 @@ impl naas_shared::service::Service for Reaper {
 
 impl Reaper {
     pub async fn run_until_stopped(mut self, token: CancellationToken) -> anyhow::Result<()> {
-        let mut tick = tokio::time::interval(self.interval);
+        let mut tick = tokio::time::interval(interval(&self.settings));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let reaper = settle::Settler::new(&self.settings, &self.backends);
+        tracing::info!(interval_secs = self.settings.reaper.interval_secs, "reaper running");
         loop {
             tokio::select! {
                 _ = token.cancelled() => break,
-                _ = tick.tick() => self.sweep().await,
+                _ = tick.tick() => match self.leadership.lead().await {
+                    Ok(true) => reaper.sweep().await,
+                    Ok(false) => tracing::debug!("another reaper leads this interval"),
+                    Err(error) => tracing::warn!(%error, "cannot take the reaper lease; skipping this sweep"),
+                },
+                advisory = self.advisories.next() => match advisory {
+                    Some(advisory) => reaper.max_deliveries(&advisory.payload).await,
+                    None => anyhow::bail!("the advisory subscription ended"),
+                },
             }
         }
         tracing::info!("reaper stopped");
         Ok(())
-    }
-
-    async fn sweep(&mut self) {
-        match self.consumer.info().await {
-            Ok(info) => tracing::debug!(
-                pending = info.num_pending,
-                ack_pending = info.num_ack_pending,
-                redelivered = info.num_redelivered,
-                "sweep: worker consumer state"
-            ),
-            Err(error) => tracing::warn!(%error, "sweep: cannot read the worker consumer"),
-        }
     }
 }

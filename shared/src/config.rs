@@ -29,6 +29,9 @@ const COMPAT_ENV: &[(&str, &str)] = &[
     ("RATE_LIMIT_PER_CALLER_DEVICE", "NAAS_RATE_LIMIT__PER_CALLER_DEVICE"),
     ("RATE_LIMIT_WINDOW", "NAAS_RATE_LIMIT__WINDOW_SECS"),
     ("RATE_LIMIT_EXEMPT_ROLES", "NAAS_RATE_LIMIT__EXEMPT_ROLES"),
+    ("CIRCUIT_BREAKER_ENABLED", "NAAS_CIRCUIT_BREAKER__ENABLED"),
+    ("CIRCUIT_BREAKER_THRESHOLD", "NAAS_CIRCUIT_BREAKER__THRESHOLD"),
+    ("CIRCUIT_BREAKER_TIMEOUT", "NAAS_CIRCUIT_BREAKER__TIMEOUT_SECS"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -52,6 +55,7 @@ pub struct Settings {
     pub tls: TlsSettings,
     pub worker: WorkerSettings,
     pub reaper: ReaperSettings,
+    pub circuit_breaker: CircuitBreakerSettings,
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub lockout: LockoutSettings,
@@ -109,6 +113,11 @@ pub struct JobSettings {
     /// Seal result documents on the result subjects with the key ring (consumers need the
     /// key); off: plain JSON, protected at rest by the JetStream store cipher.
     pub seal_results: bool,
+    /// Runs a read-only job may get (worker deaths and connection failures); config jobs
+    /// always get one.
+    pub max_attempts: u32,
+    /// A job nobody started within this many seconds of its submission fails.
+    pub queue_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -223,6 +232,17 @@ pub struct ReaperSettings {
     pub interval_secs: u64,
 }
 
+/// The per-device circuit breaker, shared by the fleet through Redis.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreakerSettings {
+    pub enabled: bool,
+    /// Consecutive connection failures that open the circuit.
+    pub threshold: u32,
+    /// Seconds the circuit stays open before one trial job may try the device.
+    pub timeout_secs: u64,
+}
+
 /// Every configuration problem found, reported together.
 #[derive(Debug)]
 pub struct ConfigErrors(pub Vec<String>);
@@ -300,6 +320,7 @@ impl Settings {
         let tls = section(&cfg, "tls", &mut errors);
         let worker = section(&cfg, "worker", &mut errors);
         let reaper = section(&cfg, "reaper", &mut errors);
+        let circuit_breaker = section(&cfg, "circuit_breaker", &mut errors);
         let jump_hosts = section(&cfg, "jump_hosts", &mut errors);
         let auth = section(&cfg, "auth", &mut errors);
         let rate_limit = section(&cfg, "rate_limit", &mut errors);
@@ -315,11 +336,28 @@ impl Settings {
             Some(tls),
             Some(worker),
             Some(reaper),
+            Some(circuit_breaker),
             Some(jump_hosts),
             Some(auth),
             Some(rate_limit),
             Some(lockout),
-        ) = (mode, prefix, log, nats, redis, jobs, api, tls, worker, reaper, jump_hosts, auth, rate_limit, lockout)
+        ) = (
+            mode,
+            prefix,
+            log,
+            nats,
+            redis,
+            jobs,
+            api,
+            tls,
+            worker,
+            reaper,
+            circuit_breaker,
+            jump_hosts,
+            auth,
+            rate_limit,
+            lockout,
+        )
         else {
             return Err(ConfigErrors(errors));
         };
@@ -336,6 +374,7 @@ impl Settings {
             tls,
             worker,
             reaper,
+            circuit_breaker,
             auth,
             rate_limit,
             lockout,
@@ -378,6 +417,12 @@ impl Settings {
         }
         if self.nats.max_deliver < 1 {
             p.push("nats.max_deliver: must be at least 1".into());
+        }
+        if self.jobs.max_attempts == 0 || i64::from(self.jobs.max_attempts) > self.nats.max_deliver {
+            p.push("jobs.max_attempts: must be between 1 and nats.max_deliver".into());
+        }
+        if self.circuit_breaker.threshold == 0 {
+            p.push("circuit_breaker.threshold: must be at least 1".into());
         }
         let j = &self.jobs;
         if j.default_read_timeout_secs == 0 || j.default_read_timeout_secs > j.max_read_timeout_secs {

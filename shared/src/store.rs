@@ -25,18 +25,46 @@ pub enum StoreError {
     Malformed(#[from] serde_json::Error),
 }
 
-/// KEYS: record. ARGV: new value, TTL s, allowed current statuses (comma-separated).
+/// The one way a job's status moves. KEYS: record, leases (zset job → expiry ms), lease
+/// holders (hash job → `attempt|worker`), queue deadlines (zset job → deadline ms).
+/// ARGV: new value, TTL s, allowed current states (comma-separated `status` or
+/// `status:attempts`), job id, lease holder and expiry ms (when moving to `started`),
+/// queue deadline ms (when moving back to `queued`; may be empty).
 const TRANSITION: &str = r#"
 local current = redis.call('GET', KEYS[1])
-local status = 'queued'
-if current then status = string.match(current, '^([a-z]+)|') or '' end
-for allowed in string.gmatch(ARGV[3], '[^,]+') do
-  if allowed == status then
-    redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-    return 1
-  end
+local status, attempts = 'queued', '0'
+if current then
+  status, attempts = string.match(current, '^([a-z]+):?(%d*)|')
+  status = status or ''
+  if attempts == nil or attempts == '' then attempts = '0' end
 end
-return 0
+local allowed_now = false
+for allowed in string.gmatch(ARGV[3], '[^,]+') do
+  if allowed == status or allowed == status .. ':' .. attempts then allowed_now = true end
+end
+if not allowed_now then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+local job, new = ARGV[4], string.match(ARGV[1], '^([a-z]+)')
+if new == 'started' then
+  redis.call('ZADD', KEYS[2], ARGV[6], job)
+  redis.call('HSET', KEYS[3], job, ARGV[5])
+else
+  redis.call('ZREM', KEYS[2], job)
+  redis.call('HDEL', KEYS[3], job)
+end
+if new == 'queued' then
+  if ARGV[7] ~= '' then redis.call('ZADD', KEYS[4], ARGV[7], job) end
+else
+  redis.call('ZREM', KEYS[4], job)
+end
+return 1
+"#;
+
+/// Extends a lease its holder still holds. KEYS: leases, holders. ARGV: job, holder, expiry ms.
+const RENEW: &str = r#"
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1
 "#;
 
 fn status_name(status: JobStatus) -> &'static str {
@@ -47,6 +75,43 @@ fn status_name(status: JobStatus) -> &'static str {
         JobStatus::Failed => "failed",
         JobStatus::Canceled => "canceled",
     }
+}
+
+/// A state a transition may start from: a status, or a status at one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FromState {
+    Any(JobStatus),
+    Attempt(JobStatus, u32),
+}
+
+impl FromState {
+    fn spelled(self) -> String {
+        match self {
+            Self::Any(status) => status_name(status).to_owned(),
+            Self::Attempt(status, attempt) => format!("{}:{attempt}", status_name(status)),
+        }
+    }
+}
+
+/// Who runs a started job and until when (unless renewed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub job_id: JobId,
+    pub attempt: u32,
+    pub worker: String,
+    /// Unix milliseconds.
+    pub expires_ms: u64,
+}
+
+impl Lease {
+    fn holder(&self) -> String {
+        format!("{}|{}", self.attempt, self.worker)
+    }
+}
+
+/// Unix milliseconds of `at`.
+pub fn unix_ms(at: time::OffsetDateTime) -> u64 {
+    (at.unix_timestamp_nanos() / 1_000_000).max(0) as u64
 }
 
 #[derive(Clone)]
@@ -73,36 +138,165 @@ impl JobStore {
         format!("{}:job:{id}", self.prefix)
     }
 
-    /// `<status>|<sealed record>`: the status is not secret and stays readable, so a script
-    /// can compare-and-set on it.
+    fn leases_key(&self) -> String {
+        format!("{}:leases", self.prefix)
+    }
+
+    fn holders_key(&self) -> String {
+        format!("{}:lease-holders", self.prefix)
+    }
+
+    fn deadlines_key(&self) -> String {
+        format!("{}:queue-deadlines", self.prefix)
+    }
+
+    /// `<status>:<attempts>|<sealed record>`: status and attempt count are not secret and
+    /// stay readable, so a script can compare-and-set on them.
     fn encode(&self, record: &JobRecord) -> Result<String, StoreError> {
         let plain = serde_json::to_vec(record)?;
         let sealed = self.sealer.seal_string(&plain, record.doc.job_id.to_string().as_bytes());
-        Ok(format!("{}|{sealed}", status_name(record.doc.status)))
+        Ok(format!("{}:{}|{sealed}", status_name(record.doc.status), record.doc.attempts))
     }
 
-    pub async fn put(&self, record: &JobRecord) -> Result<(), StoreError> {
+    /// Records a newly submitted job; it fails if no worker starts it by `deadline`.
+    pub async fn enqueue(&self, record: &JobRecord, deadline: time::OffsetDateTime) -> Result<(), StoreError> {
         let value = self.encode(record)?;
+        let id = record.doc.job_id;
         let mut conn = self.conn.clone();
-        let _: () = conn.set_ex(self.key(record.doc.job_id), value, self.ttl.as_secs().max(1)).await?;
+        let _: () = redis::pipe()
+            .atomic()
+            .set_ex(self.key(id), value, self.ttl.as_secs().max(1))
+            .ignore()
+            .zadd(self.deadlines_key(), id.to_string(), unix_ms(deadline))
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
         Ok(())
     }
 
-    /// Writes `record` only if the stored status is one of `from` (or no record is
-    /// stored and `from` includes `Queued`): the one way status moves, so a cancellation and
-    /// a worker can never overwrite each other. Returns whether it wrote.
-    pub async fn transition(&self, record: &JobRecord, from: &[JobStatus]) -> Result<bool, StoreError> {
+    /// Writes `record` only if the stored state is one of `from` (no record counts as
+    /// `queued` at attempt 0): the one way status moves, so a cancellation, a worker and the
+    /// reaper can never overwrite each other. Leaving `started` ends the job's lease.
+    /// Returns whether it wrote.
+    pub async fn transition(&self, record: &JobRecord, from: &[FromState]) -> Result<bool, StoreError> {
+        self.write(record, from, None, None).await
+    }
+
+    /// Moves a queued job (still at `record.attempts - 1`) to `started` under `lease`.
+    pub async fn start(&self, record: &JobRecord, lease: &Lease) -> Result<bool, StoreError> {
+        let from = FromState::Attempt(JobStatus::Queued, record.doc.attempts.saturating_sub(1));
+        self.write(record, &[from], Some(lease), None).await
+    }
+
+    /// Puts a started job back in the queue (another attempt will run it) from `attempt`.
+    pub async fn requeue(
+        &self,
+        record: &JobRecord,
+        attempt: u32,
+        deadline: time::OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.write(record, &[FromState::Attempt(JobStatus::Started, attempt)], None, Some(deadline)).await
+    }
+
+    async fn write(
+        &self,
+        record: &JobRecord,
+        from: &[FromState],
+        lease: Option<&Lease>,
+        deadline: Option<time::OffsetDateTime>,
+    ) -> Result<bool, StoreError> {
         let value = self.encode(record)?;
-        let allowed: Vec<&str> = from.iter().map(|s| status_name(*s)).collect();
+        let allowed: Vec<String> = from.iter().map(|f| f.spelled()).collect();
         let mut conn = self.conn.clone();
         let written: i64 = redis::Script::new(TRANSITION)
             .key(self.key(record.doc.job_id))
+            .key(self.leases_key())
+            .key(self.holders_key())
+            .key(self.deadlines_key())
             .arg(value)
             .arg(self.ttl.as_secs().max(1))
             .arg(allowed.join(","))
+            .arg(record.doc.job_id.to_string())
+            .arg(lease.map(Lease::holder).unwrap_or_default())
+            .arg(lease.map_or(0, |l| l.expires_ms))
+            .arg(deadline.map(|d| unix_ms(d).to_string()).unwrap_or_default())
             .invoke_async(&mut conn)
             .await?;
         Ok(written == 1)
+    }
+
+    /// Extends `lease` to its new `expires_ms`; false if it is no longer held (the job
+    /// ended, or the reaper settled it).
+    pub async fn renew(&self, lease: &Lease) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let renewed: i64 = redis::Script::new(RENEW)
+            .key(self.leases_key())
+            .key(self.holders_key())
+            .arg(lease.job_id.to_string())
+            .arg(lease.holder())
+            .arg(lease.expires_ms)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(renewed == 1)
+    }
+
+    /// When the lease of a started job expires (Unix ms), if it has one.
+    pub async fn lease_expiry(&self, id: JobId) -> Result<Option<u64>, StoreError> {
+        let mut conn = self.conn.clone();
+        let score: Option<f64> = conn.zscore(self.leases_key(), id.to_string()).await?;
+        Ok(score.map(|s| s as u64))
+    }
+
+    /// Leases that expired by `now_ms`, oldest first, at most `limit`.
+    pub async fn expired_leases(&self, now_ms: u64, limit: usize) -> Result<Vec<Lease>, StoreError> {
+        let mut conn = self.conn.clone();
+        let expired: Vec<(String, f64)> =
+            conn.zrangebyscore_limit_withscores(self.leases_key(), "-inf", now_ms, 0, limit as isize).await?;
+        let mut leases = Vec::with_capacity(expired.len());
+        for (job, expires) in expired {
+            let holder: Option<String> = conn.hget(self.holders_key(), &job).await?;
+            let (attempt, worker) = holder.as_deref().and_then(|h| h.split_once('|')).unwrap_or(("0", ""));
+            match JobId::parse(&job) {
+                Ok(job_id) => leases.push(Lease {
+                    job_id,
+                    attempt: attempt.parse().unwrap_or(0),
+                    worker: worker.to_owned(),
+                    expires_ms: expires as u64,
+                }),
+                Err(_) => self.forget(&job).await?,
+            }
+        }
+        Ok(leases)
+    }
+
+    /// Jobs in the queue-deadline index whose deadline (Unix ms) passed by `now_ms`.
+    pub async fn queue_expired(&self, now_ms: u64, limit: usize) -> Result<Vec<(JobId, u64)>, StoreError> {
+        let mut conn = self.conn.clone();
+        let expired: Vec<(String, f64)> =
+            conn.zrangebyscore_limit_withscores(self.deadlines_key(), "-inf", now_ms, 0, limit as isize).await?;
+        let mut found = Vec::with_capacity(expired.len());
+        for (job, deadline) in expired {
+            match JobId::parse(&job) {
+                Ok(id) => found.push((id, deadline as u64)),
+                Err(_) => self.forget(&job).await?,
+            }
+        }
+        Ok(found)
+    }
+
+    /// Drops a job from the lease and deadline indexes (its record is gone or settled).
+    pub async fn forget(&self, job: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: () = redis::pipe()
+            .zrem(self.leases_key(), job)
+            .ignore()
+            .hdel(self.holders_key(), job)
+            .ignore()
+            .zrem(self.deadlines_key(), job)
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
     }
 
     pub async fn get(&self, id: JobId) -> Result<Option<JobRecord>, StoreError> {
@@ -117,7 +311,7 @@ impl JobStore {
     pub async fn delete(&self, id: JobId) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         let _: () = conn.del(self.key(id)).await?;
-        Ok(())
+        self.forget(&id.to_string()).await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

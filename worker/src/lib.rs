@@ -2,13 +2,17 @@
 //! over an SSH shell, stores the outcome in Redis, publishes it on the result subject, and
 //! only then acks. Stateless: run as many as the load needs.
 //!
-//! Flow control: a job is pulled only when a concurrency permit is free, and the permit
-//! travels with the job's task, so a worker never holds more jobs than it can run (plus
-//! one prefetch batch).
+//! Flow control: a worker holds at most four times its concurrency in jobs (running, or
+//! waiting for a busy device), and runs at most its concurrency at once. Every held job's
+//! message gets progress acks from the moment it is pulled, so a job waiting here is never
+//! redelivered to another worker meanwhile.
 
 pub mod ack;
+pub mod breaker;
 mod cancel;
+mod device_access;
 pub mod device_slots;
+mod execute;
 mod job;
 pub mod session;
 
@@ -26,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::ack::{Disposition, disposition};
+use crate::breaker::Breaker;
 use crate::device_slots::DeviceSlots;
 use crate::job::{JobContext, RunSlot};
 use crate::session::host_keys::HostKeys;
@@ -62,6 +67,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         .then(|| Arc::new(SessionPool::new(worker.session_pool_max, Duration::from_secs(worker.session_idle_secs))));
     let stats = Arc::new(WorkerStats::default());
     let slots = DeviceSlots::new(backends.store.connection(), &settings.prefix, settings.jobs.device_concurrency);
+    let breaker = Breaker::new(backends.store.connection(), &settings.prefix, &settings.circuit_breaker);
     let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
     let cancels = cancel::Cancels::default();
     let cancel_subscription = backends
@@ -73,6 +79,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         cancels,
         lockouts,
         slots,
+        breaker,
         host_keys,
         pool,
         stats: stats.clone(),
@@ -118,7 +125,7 @@ impl Worker {
         let mut messages = self
             .consumer
             .stream()
-            .max_messages_per_batch(concurrency)
+            .max_messages_per_batch(concurrency.min(16))
             .heartbeat(Duration::from_secs(5))
             .expires(Duration::from_secs(10))
             .messages()
@@ -139,15 +146,11 @@ impl Worker {
                 }
             });
         }
+        let mut ended = false;
         loop {
-            let permits_now = async {
-                let hold = held.clone().acquire_owned().await.expect("the semaphore is never closed");
-                let run = permits.clone().acquire_owned().await.expect("the semaphore is never closed");
-                (hold, run)
-            };
-            let (hold, permit) = tokio::select! {
+            let hold = tokio::select! {
                 _ = token.cancelled() => break,
-                pair = permits_now => pair,
+                hold = held.clone().acquire_owned() => hold.expect("the semaphore is never closed"),
             };
             let next = tokio::select! {
                 _ = token.cancelled() => break,
@@ -159,16 +162,19 @@ impl Worker {
                     tracing::warn!(%error, "pulling jobs failed; continuing");
                     continue;
                 }
-                None => anyhow::bail!("the jobs consumer stream ended"),
+                None => {
+                    ended = true;
+                    break;
+                }
             };
             let ctx = self.ctx.clone();
             let stats = self.stats.clone();
-            let mut slot = RunSlot { permit: Some(permit), semaphore: permits.clone() };
+            let mut slot = RunSlot { permit: None, semaphore: permits.clone() };
             tracker.spawn(async move {
                 stats.jobs_started.fetch_add(1, Ordering::SeqCst);
                 let delivery = message.info().map(|i| i.delivered as u32).unwrap_or(1);
                 let every = Duration::from_secs((ctx.settings.nats.ack_wait_secs / 3).max(1));
-                let handled = with_progress(&message, every, job::handle(&ctx, &message, delivery, &mut slot)).await;
+                let handled = with_progress(&message, every, job::handle(&ctx, &message, &mut slot)).await;
                 settle_delivery(&message, disposition(&handled, delivery)).await;
                 stats.jobs_handled.fetch_add(1, Ordering::SeqCst);
                 drop(slot);
@@ -189,6 +195,9 @@ impl Worker {
         naas_shared::shutdown::drain(&tracker, grace, "jobs").await;
         if let Some(pool) = &self.ctx.pool {
             pool.close_all().await;
+        }
+        if ended {
+            anyhow::bail!("the jobs consumer stream ended");
         }
         Ok(())
     }

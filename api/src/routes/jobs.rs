@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use naas_nats::JobMessage;
 use naas_shared::domain::JobId;
 use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobStatus};
+use naas_shared::store::FromState;
 use serde_json::{Value, json};
+use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 
 use crate::auth::{Caller, Realm, Role, authenticate};
@@ -173,7 +175,12 @@ async fn enqueue(
     };
     // Recorded before publishing, so a worker always finds the record it updates.
     let record = message.queued_record();
-    state.store.put(&record).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+    let deadline = enqueued_at + Duration::from_secs(state.settings.jobs.queue_timeout_secs);
+    state
+        .store
+        .enqueue(&record, deadline)
+        .await
+        .map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
 
     let login = match (caller.credentials, submission.login) {
         (Some(basic), _) => basic,
@@ -315,12 +322,12 @@ pub async fn cancel(
     record.doc.status = JobStatus::Canceled;
     record.doc.finished_at = Some(naas_shared::now());
     record.doc.error = Some("canceled by the caller".into());
-    if !state.store.transition(&record, &[was]).await.map_err(unavailable)? {
+    if !state.store.transition(&record, &[FromState::Any(was)]).await.map_err(unavailable)? {
         // It moved on meanwhile (started, or ended): try once more from where it is now.
         match state.store.get(job_id).await.map_err(unavailable)? {
             Some(current) if current.doc.status == JobStatus::Started => {
                 record.doc.started_at = current.doc.started_at;
-                if !state.store.transition(&record, &[JobStatus::Started]).await.map_err(unavailable)? {
+                if !state.store.transition(&record, &[FromState::Any(JobStatus::Started)]).await.map_err(unavailable)? {
                     return Err(ApiError::Conflict("the job already ended".into()));
                 }
             }

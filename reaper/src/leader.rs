@@ -1,0 +1,42 @@
+//! One reaper acts per interval: the holder of a leader lease in Redis. Any number of
+//! replicas may run; when the leader dies its lease expires and another takes over.
+
+use std::time::Duration;
+
+use redis::Script;
+use redis::aio::ConnectionManager;
+
+/// KEYS: leader key. ARGV: this reaper's id, lease ms. Returns 1 if this reaper leads.
+const LEAD: &str = r#"
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"#;
+
+pub struct Leadership {
+    redis: ConnectionManager,
+    key: String,
+    id: String,
+    lease: Duration,
+}
+
+impl Leadership {
+    pub fn new(redis: ConnectionManager, prefix: &str, id: String, lease: Duration) -> Self {
+        Self { redis, key: format!("{prefix}:reaper:leader"), id, lease }
+    }
+
+    /// Takes or renews the lease; false if another reaper holds it.
+    pub async fn lead(&self) -> redis::RedisResult<bool> {
+        let mut redis = self.redis.clone();
+        let led: i64 = Script::new(LEAD)
+            .key(&self.key)
+            .arg(&self.id)
+            .arg(self.lease.as_millis() as u64)
+            .invoke_async(&mut redis)
+            .await?;
+        Ok(led == 1)
+    }
+}

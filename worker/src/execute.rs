@@ -1,0 +1,158 @@
+//! Driving the device for one job: circuit breaker, key store, jump host, session (pooled
+//! or fresh), the commands or the config push, all within the job's deadline.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use naas_nats::JobMessage;
+use naas_shared::error::{ErrorCode, JobFailure};
+use naas_shared::job::{DeviceCredentials, JobKind, Outcome, command_results};
+use serde_json::{Value, json};
+
+use crate::breaker::{Admission, Change};
+use crate::job::JobContext;
+use crate::session::pool::SessionPool;
+use crate::session::{DeviceSession, JumpHost, Target};
+
+/// A private key from the key store, by file name (the API only lets plain names through).
+fn load_key(dir: &str, name: &str) -> Result<Arc<russh::keys::PrivateKey>, JobFailure> {
+    let missing = || JobFailure::new(ErrorCode::AuthFailure, format!("the key store has no usable key named {name:?}"));
+    if dir.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Err(missing());
+    }
+    russh::keys::load_secret_key(std::path::Path::new(dir).join(name), None).map(Arc::new).map_err(|error| {
+        tracing::warn!(%error, key = name, "cannot load a key from the key store");
+        missing()
+    })
+}
+
+/// The longest a job may take: connect, log in, reach the prompt, then every line plus
+/// entering/leaving config mode and saving, each with its own timeout.
+pub fn deadline(ctx: &JobContext, job: &JobMessage) -> Duration {
+    let conn = Duration::from_secs(job.conn_timeout_secs);
+    let prompt = Duration::from_secs(ctx.settings.worker.prompt_timeout_secs);
+    let read = Duration::from_secs(job.read_timeout_secs);
+    conn * 2 + prompt * 2 + read * (job.commands.len() as u32 + 4)
+}
+
+/// Drives the device within the job's overall deadline.
+pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredentials) -> Outcome {
+    let Some(platform) = ctx.platforms.get(&job.platform) else {
+        let message = format!("platform {:?} is not known to this worker", job.platform);
+        return Outcome::failed(JobFailure::new(ErrorCode::Internal, message));
+    };
+    let worker = &ctx.settings.worker;
+    let ssh_key = match &job.ssh_key {
+        None => None,
+        Some(name) => match load_key(&worker.ssh_key_dir, name) {
+            Ok(key) => Some(key),
+            Err(failure) => return Outcome::failed(failure),
+        },
+    };
+    let jump_spec = job.jump_host.as_ref().or_else(|| ctx.settings.jump_hosts.get(job.context.as_str()));
+    let jump = match jump_spec {
+        None => None,
+        Some(spec) => Some(JumpHost {
+            host: spec.host.as_str().to_owned(),
+            port: spec.port,
+            username: spec.username.clone(),
+            key: match spec.ssh_key.as_deref().map(|name| load_key(&worker.ssh_key_dir, name)).transpose() {
+                Ok(key) => key,
+                Err(failure) => return Outcome::failed(failure),
+            },
+        }),
+    };
+    let prompt_timeout = Duration::from_secs(worker.prompt_timeout_secs);
+    let read_timeout = Duration::from_secs(job.read_timeout_secs);
+    let target = Target {
+        host: job.host.as_str(),
+        port: job.port,
+        platform: platform.clone(),
+        conn_timeout: Duration::from_secs(job.conn_timeout_secs),
+        prompt_timeout,
+        output_limit: worker.output_limit_bytes,
+        host_keys: ctx.host_keys.clone(),
+        legacy_ssh: job.legacy_ssh || platform.file.legacy_ssh,
+        jump,
+        ssh_key,
+    };
+    let host = job.host.as_str();
+    let admission = ctx.breaker.admit(host, job.port).await;
+    if admission == Admission::Open {
+        let message = format!(
+            "the device's circuit is open after repeated connection failures; it is tried again within {} s",
+            ctx.settings.circuit_breaker.timeout_secs
+        );
+        return Outcome::failed(JobFailure::new(ErrorCode::CircuitOpen, message));
+    }
+    let deadline = deadline(ctx, job);
+    let pool_key = ctx.pool.as_ref().map(|_| SessionPool::key(&ctx.sealer, &target, credentials));
+    let work = async {
+        let pooled = match (&ctx.pool, &pool_key) {
+            (Some(pool), Some(key)) => pool.checkout(key, prompt_timeout.min(Duration::from_secs(5))).await,
+            _ => None,
+        };
+        let mut session = match pooled {
+            Some(session) => {
+                ctx.stats.sessions_reused.fetch_add(1, Ordering::Relaxed);
+                session
+            }
+            None => match DeviceSession::open(&target, credentials).await {
+                Ok(session) => {
+                    ctx.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+                    session
+                }
+                Err(failure) => return Outcome::failed(failure),
+            },
+        };
+        let outcome = match job.kind {
+            JobKind::Command => run_commands(&mut session, job, read_timeout).await.into(),
+            JobKind::Config => {
+                let comment = format!("naas job {}", job.job_id);
+                session.configure(job.commands.as_slice(), &job.config, &comment, read_timeout).await
+            }
+        };
+        match (&ctx.pool, pool_key, &outcome.failure) {
+            (Some(pool), Some(key), None) => pool.checkin(key, session).await,
+            _ => session.close().await,
+        }
+        outcome
+    };
+    let outcome = tokio::time::timeout(deadline, work).await.unwrap_or_else(|_| {
+        let message = format!("the job did not finish within its deadline of {} s", deadline.as_secs());
+        Outcome::failed(JobFailure::new(ErrorCode::ReadTimeout, message))
+    });
+    if admission == Admission::Trial {
+        tracing::info!("circuit half-open: this job was the trial");
+    }
+    match ctx.breaker.record(host, job.port, outcome.failure.as_ref().map(|f| f.code)).await {
+        Some(Change::Opened { failures }) => {
+            tracing::warn!(failure_count = failures, "circuit opened for the device");
+            let fields = json!({"host": host, "port": job.port, "failure_count": failures});
+            ctx.audit.emit("circuit.opened", Some(&job.request_id), fields).await;
+        }
+        Some(Change::Closed) => {
+            tracing::info!("circuit closed for the device");
+            ctx.audit.emit("circuit.closed", Some(&job.request_id), json!({"host": host, "port": job.port})).await;
+        }
+        None => {}
+    }
+    outcome
+}
+
+async fn run_commands(session: &mut DeviceSession, job: &JobMessage, timeout: Duration) -> Result<Value, JobFailure> {
+    let expect = match job.expect_string.as_deref().map(regex::Regex::new).transpose() {
+        Ok(expect) => expect,
+        Err(_) => return Err(JobFailure::new(ErrorCode::Internal, "expect_string is not a valid pattern")),
+    };
+    let mut outputs = Vec::with_capacity(job.commands.len());
+    for command in job.commands.as_slice() {
+        let output = match &expect {
+            Some(expect) => session.run_until(command, expect, timeout).await?,
+            None => session.run(command, timeout).await?,
+        };
+        outputs.push((command.clone(), output));
+    }
+    Ok(command_results(outputs))
+}
