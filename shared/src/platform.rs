@@ -38,6 +38,15 @@ pub struct PlatformFile {
     pub pager: Option<String>,
     pub config_enter: Option<String>,
     pub config_exit: Option<String>,
+    /// Discards the uncommitted candidate and leaves configuration mode, in order (Junos
+    /// `rollback 0` then `exit configuration-mode`, IOS-XR `abort`). Sent instead of
+    /// `config_exit` after a rejected line or commit, and when the job does not commit,
+    /// so nothing is left staged for the next session to commit by accident.
+    #[serde(default)]
+    pub config_abort: Vec<String>,
+    /// A line the device prints just above its prompt, which belongs to the prompt rather
+    /// than to the output (Junos `[edit interfaces]`).
+    pub prompt_context: Option<String>,
     pub save: Option<String>,
     /// Commit command for platforms with a candidate configuration; `{comment}` is
     /// replaced by a comment naming the job.
@@ -59,6 +68,7 @@ pub struct Platform {
     pub prompt: Regex,
     pub password_prompt: Regex,
     pub pager: Option<Regex>,
+    pub prompt_context: Option<Regex>,
     pub errors: Vec<Regex>,
 }
 
@@ -76,6 +86,7 @@ impl Platform {
             prompt,
             password_prompt: compile("password_prompt", &file.password_prompt)?,
             pager: file.pager.as_deref().map(|p| compile("pager", p)).transpose()?,
+            prompt_context: file.prompt_context.as_deref().map(|p| compile("prompt_context", p)).transpose()?,
             errors: file.error_patterns.iter().map(|p| compile("error_patterns", p)).collect::<Result<_, _>>()?,
             file,
         })
@@ -83,6 +94,30 @@ impl Platform {
 
     pub fn name(&self) -> &str {
         &self.file.name
+    }
+
+    /// Whether configuration changes are staged in a candidate until a commit.
+    pub fn has_candidate(&self) -> bool {
+        self.file.commit.is_some()
+    }
+
+    /// A command's output without the prompt's context line (and the blank lines around
+    /// it) at its end.
+    pub fn strip_prompt_context(&self, output: &str) -> String {
+        let Some(context) = &self.prompt_context else { return output.to_owned() };
+        let mut lines: Vec<&str> = output.lines().collect();
+        let blank = |lines: &[&str]| lines.last().is_some_and(|l| l.trim().is_empty());
+        while blank(&lines) {
+            lines.pop();
+        }
+        if lines.last().is_some_and(|l| context.is_match(l.trim())) {
+            lines.pop();
+            while blank(&lines) {
+                lines.pop();
+            }
+            return lines.join("\n");
+        }
+        output.to_owned()
     }
 
     /// The first line of `output` matching one of the platform's error patterns.
@@ -159,9 +194,28 @@ mod tests {
         assert!(junos.prompt.is_match("netops@vmx1# "));
         let xr = platforms.get("cisco_xr").unwrap();
         assert!(xr.prompt.is_match("RP/0/RP0/CPU0:xr1(config-if)#"));
+        for candidate in [&junos, &xr] {
+            assert!(candidate.has_candidate() && !candidate.file.config_abort.is_empty(), "{}", candidate.name());
+        }
+        assert!(!ios.has_candidate());
         let linux = platforms.get("linux").unwrap();
         assert!(linux.prompt.is_match("netops@host1:~$ "));
         assert!(linux.prompt.is_match("root@host1:/etc# "));
+    }
+
+    #[test]
+    fn the_prompt_context_line_is_not_output() {
+        let platforms = Platforms::builtin();
+        let junos = platforms.get("juniper_junos").unwrap();
+        assert_eq!(junos.strip_prompt_context("\n[edit]"), "");
+        assert_eq!(
+            junos.strip_prompt_context("   ^\nsyntax error.\n\n[edit interfaces ge-0/0/1]"),
+            "   ^\nsyntax error."
+        );
+        assert_eq!(junos.strip_prompt_context("commit complete\n\n[edit]\n"), "commit complete");
+        assert_eq!(junos.strip_prompt_context("Hostname: vmx1\n"), "Hostname: vmx1\n", "no context: untouched");
+        let ios = platforms.get("cisco_ios").unwrap();
+        assert_eq!(ios.strip_prompt_context("x\n[edit]"), "x\n[edit]");
     }
 
     #[test]

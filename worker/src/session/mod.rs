@@ -169,10 +169,9 @@ impl DeviceSession {
         let deadline = Instant::now() + timeout;
         // A prompt only ends the command once the command's echo has been seen, so a late
         // prompt left over from earlier input cannot end it early.
-        let echo = command.trim();
         let mut echoed = false;
         loop {
-            echoed = echoed || self.transcript.head(echo.len() + 512).contains(echo);
+            echoed = echoed || self.echoed(command);
             if echoed && let Some(prompt) = self.prompt_at_end() {
                 if any_host {
                     self.base_prompt = prompt.host.clone();
@@ -185,7 +184,7 @@ impl DeviceSession {
             self.read_until(deadline, "the command's output to end with the prompt", ErrorCode::ReadTimeout).await?;
         }
         let text = self.take_counted()?;
-        let output = command_output(&text, command);
+        let output = self.platform.strip_prompt_context(&command_output(&text, command));
         Ok((text, output))
     }
 
@@ -232,16 +231,22 @@ impl DeviceSession {
         }
     }
 
+    /// Sends the enable command and, when asked, the secret. The device's answer only
+    /// counts once the command's echo is back: a slow device may still be answering earlier
+    /// input (the Enter that nudged it for its first prompt), and that late prompt is not
+    /// "enable needed no secret and left us unprivileged".
     async fn enable(&mut self, credentials: &DeviceCredentials, timeout: Duration) -> Result<(), JobFailure> {
         let Some(enable) = self.platform.file.enable_command.clone() else { return Ok(()) };
         self.transcript.take();
         self.send(&format!("{enable}\n")).await?;
         let deadline = Instant::now() + timeout;
+        let mut echoed = false;
         let asked = loop {
-            if self.password_prompt_at_end() {
+            echoed = echoed || self.echoed(&enable);
+            if echoed && self.password_prompt_at_end() {
                 break true;
             }
-            if self.prompt_at_end().is_some() {
+            if echoed && self.prompt_at_end().is_some() {
                 break false;
             }
             self.read_until(deadline, "the enable password prompt", ErrorCode::PromptNotDetected).await?;
@@ -298,6 +303,12 @@ impl DeviceSession {
             )),
             Some(_) => Ok(()),
         }
+    }
+
+    /// Whether the device has echoed `command` (near the start of what it sent since).
+    fn echoed(&self, command: &str) -> bool {
+        let echo = command.trim();
+        self.transcript.head(echo.len() + 512).contains(echo)
     }
 
     fn prompt_at_end(&self) -> Option<Prompt> {
