@@ -3,8 +3,10 @@
 
 pub mod faults;
 pub mod logs;
+pub mod processes;
 pub mod servers;
 pub mod sshd;
 pub mod stack;
+pub mod wait;
 
 pub use stack::{ADMIN_SECRET, Stack, StackOptions};

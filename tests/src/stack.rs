@@ -156,6 +156,14 @@ impl Stack {
         (stats, stop, running)
     }
 
+    /// Starts a reaper (in-process) with the stack's settings, adjusted by `adjust`.
+    pub async fn add_reaper(&self, adjust: fn(&mut Settings)) {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        let reaper = naas_reaper::build(settings).await.expect("reaper builds");
+        tokio::spawn(reaper.run_until_stopped(self.token.clone()));
+    }
+
     /// Starts one more worker process-equivalent sharing the consumer.
     pub async fn add_worker(&mut self) -> Arc<WorkerStats> {
         let mut settings = self.settings.clone();

@@ -29,7 +29,7 @@ fn load_key(dir: &str, name: &str) -> Result<Arc<russh::keys::PrivateKey>, JobFa
 
 /// The longest a job may take: connect, log in, reach the prompt, then every line plus
 /// entering/leaving config mode and saving, each with its own timeout.
-pub fn deadline(ctx: &JobContext, job: &JobMessage) -> Duration {
+fn deadline(ctx: &JobContext, job: &JobMessage) -> Duration {
     let conn = Duration::from_secs(job.conn_timeout_secs);
     let prompt = Duration::from_secs(ctx.settings.worker.prompt_timeout_secs);
     let read = Duration::from_secs(job.read_timeout_secs);

@@ -135,8 +135,7 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
     };
 
     let access = if job.kind == JobKind::Config { Access::Exclusive } else { Access::Shared };
-    let slot_lease = crate::execute::deadline(ctx, &job) + Duration::from_secs(30);
-    if let Err(error) = wait_for_device(ctx, &job, access, slot_lease, slot).await {
+    if let Err(error) = wait_for_device(ctx, &job, access, ctx.lease_ttl(), slot).await {
         tracing::warn!(%error, "cannot take a device slot; will retry");
         return Handled::NotRecorded;
     }
@@ -149,7 +148,7 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
         Ok(true) => {
             tracing::info!(attempt, "job started");
             let work = ctx.cancels.run(job.job_id, execute(ctx, &job, &credentials));
-            Some(with_lease(ctx, &mut lease, work).await)
+            Some(with_lease(ctx, &mut lease, &job, access, work).await)
         }
         Ok(false) => None,
         Err(error) => {
@@ -175,8 +174,15 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
     settle(ctx, &mut record, FromState::Attempt(JobStatus::Started, attempt), outcome).await
 }
 
-/// Runs `work` while renewing the job's lease, so the reaper knows this worker is alive.
-async fn with_lease<T>(ctx: &JobContext, lease: &mut Lease, work: impl std::future::Future<Output = T>) -> T {
+/// Runs `work` while renewing the job's lease (so the reaper knows this worker is alive)
+/// and its device slot (so a dead worker's slot frees itself within one lease).
+async fn with_lease<T>(
+    ctx: &JobContext,
+    lease: &mut Lease,
+    job: &JobMessage,
+    access: Access,
+    work: impl std::future::Future<Output = T>,
+) -> T {
     tokio::pin!(work);
     let ttl = ctx.lease_ttl();
     let every = ttl / 3;
@@ -186,6 +192,10 @@ async fn with_lease<T>(ctx: &JobContext, lease: &mut Lease, work: impl std::futu
             done = &mut work => return done,
             _ = beat.tick() => {
                 lease.expires_ms = unix_ms(naas_shared::now()) + ttl.as_millis() as u64;
+                let id = job.job_id.to_string();
+                if let Err(error) = ctx.slots.try_acquire(job.host.as_str(), job.port, &id, access, ttl).await {
+                    tracing::warn!(%error, "cannot renew the device slot");
+                }
                 match ctx.store.renew(lease).await {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!("the job's lease was lost; its outcome will not be recorded by this worker"),
