@@ -14,6 +14,7 @@ mod outages;
 mod pipeline;
 mod platforms;
 mod rate_limits;
+mod reaper;
 mod reuse;
 mod secrets;
 mod tls;
