@@ -45,6 +45,8 @@ struct Case {
     leave: &'static [&'static str],
     /// The mode names the device logs configuration lines under start with this.
     config_mode: &'static str,
+    /// A command whose output is many pages long, if the platform has a pager.
+    long: Option<&'static str>,
 }
 
 async fn job(stack: &Stack, path: &str, body: Value) -> (String, Value) {
@@ -69,11 +71,33 @@ fn assert_clean(case: &Case, command: &str, output: &str) {
     }
 }
 
+/// The platform's definition as `<platform>_paged`, leaving paging on.
+fn paged_copy(platform: &str, dir: &std::path::Path) {
+    let builtin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../shared/platforms/{platform}.toml"));
+    let text = std::fs::read_to_string(builtin).unwrap();
+    let paged: Vec<String> = text
+        .lines()
+        .map(|line| match line {
+            l if l.starts_with("name =") => format!("name = \"{platform}_paged\""),
+            l if l.starts_with("on_open =") => "on_open = []".to_owned(),
+            l => l.to_owned(),
+        })
+        .collect();
+    std::fs::write(dir.join(format!("{platform}_paged.toml")), paged.join("\n")).unwrap();
+}
+
 /// The scenarios every platform passes; failures name the platform.
 async fn exercise(case: Case) {
     let p = case.platform;
     let device = DeviceSpec::new(p, case.host, USER, PASS, SECRET);
-    let stack = Stack::start(StackOptions { devices: vec![device], ..Default::default() }).await;
+    let platforms = naas_tests::servers::TempDir::new("platforms");
+    paged_copy(p, platforms.path());
+    let options = StackOptions {
+        devices: vec![device],
+        platform_dir: Some(platforms.path().to_path_buf()),
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
     let port = stack.device(case.host).addr.port();
     let body = |extra: Value| {
         let mut body = json!({"host": "127.0.0.1", "port": port, "platform": p, "enable": SECRET});
@@ -89,6 +113,22 @@ async fn exercise(case: Case) {
         let output = doc["results"][command].as_str().unwrap_or_else(|| panic!("{p}: no {command:?}: {doc}"));
         assert!(output.contains(text), "{p}: {text:?} not in the output of {command:?}: {output:?}");
         assert_clean(&case, command, output);
+    }
+
+    // With paging left on, the worker pages through and the output is the same.
+    if let Some(long) = case.long {
+        let (_, unpaged) = job(&stack, "/v2/send-command", body(json!({"commands": [long]}))).await;
+        let mut request = body(json!({"commands": [long]}));
+        request["platform"] = json!(format!("{p}_paged"));
+        let (_, paged) = job(&stack, "/v2/send-command", request).await;
+        let outputs =
+            [&unpaged, &paged].map(|doc| doc["results"][long].as_str().unwrap_or_else(|| panic!("{p}: {doc}")));
+        assert_clean(&case, long, outputs[1]);
+        assert!(outputs[0].lines().count() > 100, "{p}: {long:?} is many pages long");
+        assert_eq!(outputs[0].lines().count(), outputs[1].lines().count(), "{p}: lines lost or added by paging");
+        // Only a clock or uptime line may differ between the two runs.
+        let differing: Vec<_> = outputs[0].lines().zip(outputs[1].lines()).filter(|(a, b)| a != b).collect();
+        assert!(differing.len() <= 2, "{p}: paged output differs: {differing:?}");
     }
 
     // A rejected line: named, the push stops there and configuration mode is left.

@@ -20,14 +20,25 @@ enum Escape {
 }
 
 /// After a pager prompt is removed, the device erases it on screen (IOS: N backspaces,
-/// N spaces, N backspaces). Those bytes are swallowed, and nothing else.
+/// N spaces, N backspaces; Junos: a carriage return, spaces, a carriage return). Those
+/// bytes are swallowed, and nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Erase {
     Off,
     Back(usize),
-    Blank { width: usize, blanked: usize },
-    BackAgain { left: usize },
+    Blank {
+        width: usize,
+        blanked: usize,
+    },
+    BackAgain {
+        left: usize,
+    },
+    /// After the carriage return, this many spaces so far.
+    Line(usize),
 }
+
+/// The widest pager erase (a terminal line) swallowed.
+const MAX_ERASE: usize = 512;
 
 /// Output exceeded the configured limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +97,15 @@ impl Transcript {
     fn swallow_erase(&mut self, b: u8) -> bool {
         let (next, swallowed) = match (self.erase, b) {
             (Erase::Off, _) => return false,
+            (Erase::Back(0), b'\r') => (Erase::Line(0), true),
+            (Erase::Line(n), b' ') if n < MAX_ERASE => (Erase::Line(n + 1), true),
+            (Erase::Line(_), b'\r') => (Erase::Off, true),
+            (Erase::Line(n), _) => {
+                // Not an erase after all: the spaces were output (within the limit).
+                let room = self.limit.saturating_sub(self.text.len());
+                self.text.extend(std::iter::repeat_n(b' ', n.min(room)));
+                (Erase::Off, false)
+            }
             (Erase::Back(n), 0x08) => (Erase::Back(n + 1), true),
             (Erase::Back(n), b' ') if n > 0 => (Erase::Blank { width: n, blanked: 1 }, true),
             (Erase::Blank { width, blanked }, b' ') if blanked < width => {
@@ -133,10 +153,11 @@ impl Transcript {
             Some(m) if m.end() == tail.len() => {
                 let cut = tail_start + tail[..m.start()].len();
                 self.text.truncate(cut.min(self.text.len()));
-                // Keep the line break the pager's own line started with.
-                if m.as_str().starts_with('\n') || m.as_str().starts_with("\r\n") {
-                    self.text.push(b'\n');
-                }
+                // Keep the line breaks before the pager's own line (the one it started on
+                // and any empty lines that ended the page).
+                let matched = m.as_str();
+                let leading = &matched[..matched.len() - matched.trim_start().len()];
+                self.text.extend(std::iter::repeat_n(b'\n', leading.matches('\n').count()));
                 self.erase = Erase::Back(0);
                 true
             }
@@ -207,6 +228,31 @@ mod tests {
         assert!(t.strip_trailing(&pager));
         t.push(b"\x08\x08\x08\x08\x08\x08\x08\x08\x08         \x08\x08\x08\x08\x08\x08\x08\x08\x08 ip address 10.0.0.1\r\n").unwrap();
         assert_eq!(t.take(), "interface Gi1\n ip address 10.0.0.1\n");
+    }
+
+    #[test]
+    fn an_empty_line_at_the_end_of_a_page_is_kept() {
+        let pager = Regex::new(r"\s*--More--\s*").unwrap();
+        let mut t = Transcript::new(1024);
+        t.push(b"last of page\r\n\r\n --More-- ").unwrap();
+        assert!(t.strip_trailing(&pager));
+        t.push(b"\x08\x08\x08\x08\x08\x08\x08\x08\x08         \x08\x08\x08\x08\x08\x08\x08\x08\x08next page\r\n")
+            .unwrap();
+        assert_eq!(t.take(), "last of page\n\nnext page\n");
+    }
+
+    #[test]
+    fn a_junos_pager_erased_with_carriage_returns_leaves_nothing() {
+        let pager = Regex::new(r"\s*---\(more( \d+%)?\)---\s*").unwrap();
+        let mut t = Transcript::new(1024);
+        t.push(b"ge-0/0/1\r\n---(more 13%)---").unwrap();
+        assert!(t.strip_trailing(&pager));
+        t.push(b"\r                                        \r  description uplink;\r\n").unwrap();
+        assert_eq!(t.take(), "ge-0/0/1\n  description uplink;\n");
+        t.push(b"x\n---(more)---").unwrap();
+        assert!(t.strip_trailing(&pager));
+        t.push(b"\r   indented, not an erase\n").unwrap();
+        assert_eq!(t.take(), "x\n   indented, not an erase\n");
     }
 
     #[test]

@@ -16,6 +16,7 @@ async fn cisco_ios() {
         refusal: "% Invalid input",
         leave: &["end"],
         config_mode: "config",
+        long: Some("show tech-support"),
     })
     .await;
 }
@@ -34,6 +35,7 @@ async fn cisco_xe() {
         refusal: "% Invalid input",
         leave: &["end"],
         config_mode: "config",
+        long: Some("show tech-support"),
     })
     .await;
 }
@@ -55,6 +57,7 @@ async fn cisco_nxos() {
         refusal: "% Invalid command",
         leave: &["end"],
         config_mode: "config",
+        long: Some("show tech-support"),
     })
     .await;
 }
@@ -77,6 +80,7 @@ async fn cisco_xr() {
         refusal: "% Invalid input",
         leave: &["abort"],
         config_mode: "config",
+        long: Some("show tech-support"),
     })
     .await;
 }
@@ -95,6 +99,7 @@ async fn arista_eos() {
         refusal: "% Invalid input",
         leave: &["end"],
         config_mode: "config",
+        long: Some("show tech-support"),
     })
     .await;
 }
@@ -117,6 +122,7 @@ async fn juniper_junos() {
         refusal: "syntax error",
         leave: &["rollback 0", "exit configuration-mode"],
         config_mode: "configuration",
+        long: Some("request support information"),
     })
     .await;
 }
@@ -135,6 +141,7 @@ async fn dell_os10() {
         refusal: "% Error",
         leave: &["end"],
         config_mode: "conf",
+        long: Some("show tech-support"),
     })
     .await;
 }
@@ -155,6 +162,7 @@ async fn linux() {
         refusal: "command not found",
         leave: &[],
         config_mode: "shell",
+        long: None,
     })
     .await;
 }
