@@ -2,15 +2,17 @@
 //! its own loopback listener, realistic enough for netmiko's stock drivers.
 //!
 //! Layout: [`build`] binds the listeners and returns a [`Fleet`]; `ssh.rs` runs the SSH
-//! sessions (russh); `cli/` is the device CLI as a synchronous state machine; a platform
-//! (`platform.rs` describes one; the data lives in `ios.rs`, `nxos.rs`, `xr.rs`, `eos.rs`,
-//! `junos.rs`, `os10.rs`, `linux.rs` and their `*_text.rs`) supplies prompts, commands,
-//! rules and texts; `config_store.rs` keeps each device's configuration and `device.rs`
-//! its commits; [`CommandLog`] records every command line for tests.
+//! sessions (russh) and `auth.rs` decides logins; `cli/` is the device CLI as a synchronous
+//! state machine; a platform (`platform.rs` describes one; the data lives in `ios.rs`,
+//! `nxos.rs`, `xr.rs`, `eos.rs`, `junos.rs`, `os10.rs`, `linux.rs` and their `*_text.rs`)
+//! supplies prompts, commands, rules and texts; `config_store.rs` keeps each device's
+//! configuration and `device.rs` its commits; [`CommandLog`] records every command line for
+//! tests.
 //!
 //! SSH `exec` requests (`ssh host show version`) run that one command in privileged mode
 //! without paging, return its output with exit status 0 and close the channel.
 
+mod auth;
 mod cli;
 mod config_rules;
 mod config_store;

@@ -10,26 +10,16 @@ use std::time::Duration;
 
 use russh::keys::{Algorithm, PrivateKey};
 use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, Response, Session};
-use russh::{Channel, ChannelId, MethodKind, MethodSet, Pty, SshId};
+use russh::{Channel, ChannelId, Pty, SshId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::auth::{self, methods};
 use crate::cli::{Chunk, Cli};
 use crate::device::Device;
 use crate::settings::AuthMethod;
-
-fn methods(allowed: &[AuthMethod]) -> MethodSet {
-    let kinds: Vec<MethodKind> = allowed
-        .iter()
-        .map(|m| match m {
-            AuthMethod::Password => MethodKind::Password,
-            AuthMethod::KeyboardInteractive => MethodKind::KeyboardInteractive,
-        })
-        .collect();
-    MethodSet::from(&kinds[..])
-}
 
 /// One ed25519 host key per fleet.
 pub(crate) fn host_key() -> anyhow::Result<PrivateKey> {
@@ -38,10 +28,10 @@ pub(crate) fn host_key() -> anyhow::Result<PrivateKey> {
 
 /// Password and/or keyboard-interactive auth as the device allows; `id` is the platform's
 /// SSH identification.
-pub(crate) fn server_config(key: &PrivateKey, id: &'static str, auth: &[AuthMethod]) -> russh::server::Config {
+pub(crate) fn server_config(key: &PrivateKey, id: &'static str, allowed: &[AuthMethod]) -> russh::server::Config {
     russh::server::Config {
         server_id: SshId::Standard(Cow::Borrowed(id)),
-        methods: methods(auth),
+        methods: methods(allowed),
         auth_rejection_time: Duration::from_millis(300),
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![key.clone()],
@@ -126,10 +116,7 @@ impl russh::server::Handler for SshSession {
     type Error = russh::Error;
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        if !self.device.spec.auth_methods.contains(&AuthMethod::Password) {
-            return Ok(self.reject());
-        }
-        Ok(self.check(user, password.as_bytes()))
+        Ok(auth::verdict(&self.device, self.peer, AuthMethod::Password, user, password.as_bytes()))
     }
 
     async fn auth_keyboard_interactive<'a>(
@@ -138,20 +125,7 @@ impl russh::server::Handler for SshSession {
         _submethods: &str,
         response: Option<Response<'a>>,
     ) -> Result<Auth, Self::Error> {
-        if !self.device.spec.auth_methods.contains(&AuthMethod::KeyboardInteractive) {
-            return Ok(self.reject());
-        }
-        Ok(match response {
-            None => Auth::Partial {
-                name: Cow::Borrowed(""),
-                instructions: Cow::Borrowed(""),
-                prompts: Cow::Owned(vec![(Cow::Borrowed("Password: "), false)]),
-            },
-            Some(mut answers) => {
-                let answer = answers.next().unwrap_or_default();
-                self.check(user, &answer)
-            }
-        })
+        Ok(auth::keyboard_interactive(&self.device, self.peer, user, response))
     }
 
     async fn auth_succeeded(&mut self, _session: &mut Session) -> Result<(), Self::Error> {
@@ -251,22 +225,6 @@ impl russh::server::Handler for SshSession {
     async fn channel_close(&mut self, channel: ChannelId, _session: &mut Session) -> Result<(), Self::Error> {
         self.inputs.remove(&channel);
         Ok(())
-    }
-}
-
-impl SshSession {
-    fn check(&self, user: &str, password: &[u8]) -> Auth {
-        if self.device.accepts_login(user, password) {
-            Auth::Accept
-        } else {
-            tracing::info!(device = %self.device.spec.hostname, peer = %self.peer, "login refused");
-            self.reject()
-        }
-    }
-
-    /// Keeps offering the device's methods so clients may retry, as a real device does.
-    fn reject(&self) -> Auth {
-        Auth::Reject { proceed_with_methods: Some(methods(&self.device.spec.auth_methods)), partial_success: false }
     }
 }
 

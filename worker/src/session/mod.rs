@@ -6,6 +6,7 @@
 //! own timeout and every failure maps to exactly one contract error code here.
 
 mod configure;
+mod enable;
 pub mod host_keys;
 pub mod pool;
 mod ssh;
@@ -228,50 +229,6 @@ impl DeviceSession {
                     self.send("\n").await?;
                 }
             }
-        }
-    }
-
-    /// Sends the enable command and, when asked, the secret. The device's answer only
-    /// counts once the command's echo is back: a slow device may still be answering earlier
-    /// input (the Enter that nudged it for its first prompt), and that late prompt is not
-    /// "enable needed no secret and left us unprivileged".
-    async fn enable(&mut self, credentials: &DeviceCredentials, timeout: Duration) -> Result<(), JobFailure> {
-        let Some(enable) = self.platform.file.enable_command.clone() else { return Ok(()) };
-        self.transcript.take();
-        self.send(&format!("{enable}\n")).await?;
-        let deadline = Instant::now() + timeout;
-        let mut echoed = false;
-        let asked = loop {
-            echoed = echoed || self.echoed(&enable);
-            if echoed && self.password_prompt_at_end() {
-                break true;
-            }
-            if echoed && self.prompt_at_end().is_some() {
-                break false;
-            }
-            self.read_until(deadline, "the enable password prompt", ErrorCode::PromptNotDetected).await?;
-        };
-        if asked {
-            let secret = credentials.enable.as_ref().unwrap_or(&credentials.password);
-            self.transcript.take();
-            self.send(&format!("{}\n", secret.expose())).await?;
-            loop {
-                if self.prompt_at_end().is_some() {
-                    break;
-                }
-                if self.password_prompt_at_end() {
-                    return Err(JobFailure::new(ErrorCode::AuthFailure, "the enable secret was refused"));
-                }
-                self.read_until(deadline, "the prompt after enable", ErrorCode::PromptNotDetected).await?;
-            }
-        }
-        match self.prompt_at_end() {
-            Some(p) if p.sigil == self.platform.file.privileged_sigil => {
-                self.transcript.take();
-                self.last_prompt = Some(p);
-                Ok(())
-            }
-            _ => Err(JobFailure::new(ErrorCode::AuthFailure, "the enable secret was refused")),
         }
     }
 
