@@ -111,7 +111,7 @@ async fn juniper_junos() {
         host: "vmx1",
         prompt: "netops@vmx1",
         shows: [("show version", "Junos: 23.2R1"), ("show interfaces terse", "ge-0/0/0")],
-        config: &["set interfaces ge-0/0/3 description naas-applied", "set system ntp server 192.0.2.1"],
+        config: &["set system ntp server 192.0.2.1", "edit interfaces ge-0/0/3", "set description naas-applied"],
         finish: Finish::Commit {
             list: "show system commit",
             confirmed: "commit confirmed 5 comment \"naas job {id}\"",
@@ -120,7 +120,7 @@ async fn juniper_junos() {
         running: Some("show configuration | display set"),
         rejected: ["set snmp location naas-discarded", "set bogus thing", "set snmp contact never-sent"],
         refusal: "syntax error",
-        leave: &["rollback 0", "exit configuration-mode"],
+        leave: &["top", "rollback 0", "exit configuration-mode"],
         config_mode: "configuration",
         long: Some("request support information"),
     })
