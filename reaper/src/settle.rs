@@ -149,16 +149,23 @@ impl Settler {
         if !self.store.transition(&record, &[from]).await? {
             return Ok(None);
         }
-        if let Err(error) =
-            naas_nats::publish_result(&self.jetstream, &self.topology, &record, self.sealer.as_deref()).await
-        {
-            // The job is settled in Redis; its message's next delivery re-publishes it.
-            tracing::warn!(error, job.id = %job_id, "cannot publish the settled job's result");
-        }
+        // If this fails, the message's next delivery (or the leftover sweep) re-publishes it.
+        self.publish(&record).await;
         let fields =
             json!({"job_id": job_id.to_string(), "status": record.doc.status, "duration_ms": record.doc.duration_ms});
         self.audit.emit("job.completed", Some(&record.request_id), fields).await;
         Ok(Some(record))
+    }
+
+    /// Publishes a settled job's result; false if the stream did not take it.
+    async fn publish(&self, record: &JobRecord) -> bool {
+        match naas_nats::publish_result(&self.jetstream, &self.topology, record, self.sealer.as_deref()).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(error, job.id = %record.doc.job_id, "cannot publish the settled job's result");
+                false
+            }
+        }
     }
 
     async fn orphaned(&self, record: &JobRecord, worker: &str, attempt: u32, action: &str) {
@@ -186,6 +193,14 @@ impl Settler {
             Err(error) => return tracing::warn!(%error, "cannot read a max-delivered job"),
         };
         if let Some(record) = &record
+            && record.doc.status.is_terminal()
+        {
+            // Settled, but perhaps never published: make sure before the message goes.
+            if !self.publish(record).await {
+                return;
+            }
+        }
+        if let Some(record) = &record
             && !record.doc.status.is_terminal()
         {
             let live = match self.store.lease_expiry(job_id).await {
@@ -199,8 +214,14 @@ impl Settler {
             let message = "the job's message was delivered the maximum number of times without being settled";
             let failure = JobFailure::new(ErrorCode::MaxDeliveries, message);
             match self.fail(job_id, FromState::Attempt(status, attempts), failure).await {
-                Ok(Some(_)) => tracing::warn!(job.id = %job_id, "job failed after its last delivery"),
-                Ok(None) => {}
+                Ok(Some(record)) => {
+                    tracing::warn!(job.id = %job_id, "job failed after its last delivery");
+                    if !self.publish(&record).await {
+                        return;
+                    }
+                }
+                // Settled meanwhile by someone else; the leftover sweep publishes and removes it.
+                Ok(None) => return,
                 Err(error) => return tracing::warn!(%error, "cannot settle a max-delivered job"),
             }
         }
@@ -235,7 +256,9 @@ impl Settler {
                 continue;
             };
             let ended = match self.store.get(job_id).await {
-                Ok(record) => record.is_none_or(|r| r.doc.status.is_terminal()),
+                Ok(None) => true,
+                // Its result may never have been published (e.g. NATS trouble when it settled).
+                Ok(Some(record)) => record.doc.status.is_terminal() && self.publish(&record).await,
                 Err(_) => return,
             };
             if ended && stream.delete_message(message.sequence).await.is_ok() {

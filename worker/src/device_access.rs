@@ -34,7 +34,7 @@ pub async fn wait_for_device(
         slot.permit = None;
         loop {
             tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(500));
+            pause = (pause * 2).min(Duration::from_millis(200));
             if ctx.slots.try_acquire(host, port, &id, access, lease).await? {
                 break;
             }

@@ -7,6 +7,7 @@ mod cancel;
 mod config;
 mod device_limits;
 mod failures;
+mod kills;
 mod linux;
 mod lockouts;
 mod logins;
