@@ -61,7 +61,7 @@ wait_for() { # description, command...
 }
 
 start nats .tools/venv/bin/nats-server -c "$run/nats.conf"
-start redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no --dir "$run/redis"
+start redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly yes --appendfsync everysec --dir "$run/redis"
 wait_for "nats-server" bash -c "exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT"
 wait_for "redis-server" redis-cli -p "$REDIS_PORT" ping
 

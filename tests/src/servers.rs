@@ -256,7 +256,9 @@ impl RedisServer {
                     .iter()
                     .map(|a| a.to_string())
                     .collect();
-            args.extend(["--save", "", "--appendonly", "no"].map(String::from));
+            // Persistent like a production Redis (append-only file, every write synced), so a
+            // restart keeps job records and leases.
+            args.extend(["--save", "", "--appendonly", "yes", "--appendfsync", "always"].map(String::from));
             args.extend(extra.iter().cloned());
             args.extend(["--logfile", "", "--daemonize", "no", "--dir"].map(String::from));
             args.push(dir.path().display().to_string());
@@ -277,7 +279,7 @@ impl RedisServer {
         Supervised::spawn(command, "Ready to accept connections", false).map(|(process, _)| process)
     }
 
-    /// Kills the server (an outage); `resume` starts it again on the same port, empty.
+    /// Kills the server (an outage); `resume` starts it again on the same port and data.
     pub fn kill(&mut self) {
         self.process = None;
     }

@@ -1,5 +1,5 @@
-//! Redis going away: submissions and /readyz answer 503 (never 500, never a 202 for a job
-//! that was not recorded), and everything recovers when it returns, without restarts.
+//! NATS or Redis going away: submissions and /readyz answer 503 (never 500, never a 202 for
+//! a job that was not recorded), and everything recovers when they return, without restarts.
 
 use std::time::Duration;
 
@@ -86,4 +86,73 @@ async fn a_full_queue_answers_503() {
     let topology = naas_nats::Topology::new(&stack.settings.prefix);
     let mut jobs = stack.jetstream().get_stream(topology.jobs_stream()).await.unwrap();
     assert_eq!(jobs.info().await.unwrap().state.messages, 3);
+}
+
+/// Jobs in flight while nats-server and then redis-server restart (same store, same data):
+/// submissions during each outage get 503, every accepted job still finishes, and the API,
+/// workers and reaper recover without being restarted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn restarts_of_nats_and_redis_mid_load_lose_no_accepted_job() {
+    let devices = (1..=4)
+        .map(|i| {
+            let mut device = naas_sim::DeviceSpec::cisco_ios(&format!("o{i}"), "netops", "s3cret-pw", "s3cret-pw");
+            device.latency_ms = 20;
+            device
+        })
+        .collect();
+    let mut stack = Stack::start(StackOptions {
+        workers: 2,
+        devices,
+        settings: |s| {
+            s.nats.ack_wait_secs = 3;
+            s.reaper.interval_secs = 1;
+            s.rate_limit.enabled = false;
+        },
+        ..Default::default()
+    })
+    .await;
+    stack.add_reaper(|_| {}).await;
+    let ports: Vec<u16> = stack.devices.iter().map(|d| d.addr.port()).collect();
+    let body = |i: usize| json!({"host": "127.0.0.1", "port": ports[i % ports.len()], "commands": ["show version", "show clock"]});
+    let mut accepted = Vec::new();
+
+    for outage in ["nats", "redis", "none"] {
+        let batch: Vec<String> =
+            futures::future::join_all((0..100).map(|i| {
+                let stack = &stack;
+                let body = body(i);
+                async move {
+                    stack.submit_command("netops", "s3cret-pw", &body).await["job_id"].as_str().unwrap().to_owned()
+                }
+            }))
+            .await;
+        accepted.extend(batch);
+        match outage {
+            "nats" => stack.nats.kill(),
+            "redis" => stack.redis.kill(),
+            _ => break,
+        }
+        let refused = stack.post("/v2/send-command", "netops", "s3cret-pw", &body(0)).await;
+        assert_eq!(refused.status(), 503, "{outage} down");
+        assert_eq!(stack.http.get(stack.url("/readyz")).send().await.unwrap().status(), 503);
+        match outage {
+            "nats" => stack.nats.resume(),
+            _ => stack.redis.resume(),
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let response = stack.post("/v2/send-command", "netops", "s3cret-pw", &body(1)).await;
+            if response.status() == 202 {
+                accepted.push(response.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned());
+                break;
+            }
+            assert_eq!(response.status(), 503, "only 503 while {outage} comes back");
+            assert!(tokio::time::Instant::now() < deadline, "the API never recovered from the {outage} restart");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    for id in &accepted {
+        let doc = stack.result_of(id).await;
+        assert_eq!(doc["status"], "finished", "{doc}");
+    }
 }
