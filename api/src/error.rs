@@ -30,8 +30,8 @@ pub enum ApiError {
     Forbidden { code: &'static str, message: String },
     #[error("not found")]
     NotFound,
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error("method not allowed on this path")]
     MethodNotAllowed,
     #[error("request body is larger than {0} bytes")]
@@ -58,6 +58,11 @@ struct Body<'a> {
 }
 
 impl ApiError {
+    /// 409 for acting on a job that already ended.
+    pub fn ended(message: impl Into<String>) -> Self {
+        Self::Conflict { code: "JOB_ALREADY_ENDED", message: message.into() }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "AUTH_REQUIRED"),
@@ -65,7 +70,7 @@ impl ApiError {
             Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
             Self::NotFound => (StatusCode::NOT_FOUND, "NOT_FOUND"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "JOB_ALREADY_ENDED"),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
             Self::MalformedJson(_) => (StatusCode::UNPROCESSABLE_ENTITY, "MALFORMED_JSON"),

@@ -40,19 +40,23 @@ impl KeyStore {
         format!("{}:apikeys", self.prefix)
     }
 
-    pub async fn put(&self, key: &ApiKey) -> redis::RedisResult<()> {
+    /// Stores `key`: a new one (`replace` false), or a new token for one that still exists
+    /// (`replace` true: a key revoked meanwhile stays revoked). False if nothing was stored.
+    pub async fn put(&self, key: &ApiKey, replace: bool) -> redis::RedisResult<bool> {
         let mut redis = self.redis.clone();
         let record = serde_json::to_string(key).expect("API keys serialise");
-        redis::pipe()
+        let (stored, _): (Option<String>, i64) = redis::pipe()
             .atomic()
-            .set(self.key(&key.key_id), record)
-            .ignore()
-            .expire_at(self.key(&key.key_id), key.expires_at)
-            .ignore()
+            .cmd("SET")
+            .arg(self.key(&key.key_id))
+            .arg(record)
+            .arg("EXAT")
+            .arg(key.expires_at)
+            .arg(if replace { "XX" } else { "NX" })
             .sadd(self.index(), &key.key_id)
-            .ignore()
-            .query_async::<()>(&mut redis)
-            .await
+            .query_async(&mut redis)
+            .await?;
+        Ok(stored.is_some())
     }
 
     pub async fn get(&self, key_id: &str) -> redis::RedisResult<Option<ApiKey>> {

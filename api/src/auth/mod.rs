@@ -135,18 +135,14 @@ pub async fn authenticate(
     caller
 }
 
-/// The API identity a request claims: the Basic user on key administration, or the
-/// (unverified) `sub` of a Bearer token. Basic on job endpoints is a device login.
+/// The API identity a request claims with a guessable secret: the Basic user on key
+/// administration (the bootstrap admin). Basic on job endpoints is a device login, and
+/// Bearer tokens are signed random secrets that cannot be guessed; counting failures against
+/// a token's unverified `sub` would only let anyone lock a real key out.
 fn claimed_user(scheme: &str, credentials: &str, realm: Realm) -> Option<String> {
     if scheme.eq_ignore_ascii_case("basic") && realm == Realm::KeyAdmin {
         let decoded = String::from_utf8(B64.decode(credentials).ok()?).ok()?;
         return decoded.split_once(':').map(|(user, _)| format!("basic:{user}"));
-    }
-    if scheme.eq_ignore_ascii_case("bearer") {
-        let payload = credentials.split('.').nth(1)?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
-        let sub = serde_json::from_slice::<serde_json::Value>(&bytes).ok()?.get("sub")?.as_str()?.to_owned();
-        return (sub.len() <= 64 && sub.bytes().all(|b| b.is_ascii_alphanumeric())).then(|| format!("key:{sub}"));
     }
     None
 }

@@ -41,12 +41,21 @@ fn describe(key: &ApiKey) -> Value {
     })
 }
 
-/// Issues a token for `key` (with a fresh `jti`), stores the record, answers 201.
-async fn issue(state: &AppState, mut key: ApiKey, request_id: &str, created_by: &str) -> Result<Response, ApiError> {
+/// Issues a token for `key` (with a fresh `jti`), stores the record (replacing the existing
+/// one when rotating), answers 201; 404 if a rotated key was revoked meanwhile.
+async fn issue(
+    state: &AppState,
+    mut key: ApiKey,
+    rotating: bool,
+    request_id: &str,
+    created_by: &str,
+) -> Result<Response, ApiError> {
     key.jti = uuid::Uuid::new_v4().simple().to_string();
     let now = naas_shared::now().unix_timestamp();
     let token = state.tokens.issue(&key.key_id, key.role, &key.contexts, now, key.expires_at, &key.jti);
-    state.keys.put(&key).await.map_err(redis_down)?;
+    if !state.keys.put(&key, rotating).await.map_err(redis_down)? {
+        return Err(ApiError::NotFound);
+    }
     let fields = json!({"key_id": key.key_id, "role": key.role, "contexts": key.contexts, "name": key.name, "created_by": created_by});
     state.audit.emit("apikey.created", Some(request_id), fields).await;
     let body = json!({
@@ -116,7 +125,7 @@ pub async fn create(
         expires_at: now + ttl as i64,
         jti: String::new(),
     };
-    issue(&state, key, &request_id, &caller.owner).await
+    issue(&state, key, false, &request_id, &caller.owner).await
 }
 
 pub async fn list(
@@ -152,7 +161,8 @@ pub async fn rotate(
 ) -> Result<Response, ApiError> {
     let caller = admin(&state, &headers, &request_id).await?;
     let key = state.keys.get(&key_id).await.map_err(redis_down)?.ok_or(ApiError::NotFound)?;
+    let issued = issue(&state, key, true, &request_id, &caller.owner).await?;
     let fields = json!({"key_id": key_id, "revoked_by": caller.owner, "reason": "rotated"});
     state.audit.emit("apikey.revoked", Some(&request_id), fields).await;
-    issue(&state, key, &request_id, &caller.owner).await
+    Ok(issued)
 }

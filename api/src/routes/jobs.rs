@@ -105,10 +105,11 @@ async fn submit(
     };
     let mut response = match enqueue(&state, caller, submission, kind, request_id, job_id).await {
         Ok(response) => response,
-        Err(error) => {
+        Err(Refused::NotQueued(error)) => {
             release(&state, idempotency.as_deref()).await;
             return Err(error);
         }
+        Err(Refused::Unconfirmed(error)) => return Err(error),
     };
     if let Some(verdict) = verdict {
         verdict.headers(response.headers_mut());
@@ -146,7 +147,7 @@ async fn enqueue(
     kind: JobKind,
     request_id: String,
     job_id: JobId,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refused> {
     let enqueued_at = naas_shared::now();
     let command_count = submission.commands.len();
     let timeout = submission.conn_timeout_secs
@@ -180,7 +181,7 @@ async fn enqueue(
         .store
         .enqueue(&record, deadline)
         .await
-        .map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+        .map_err(|e| Refused::NotQueued(ApiError::Unavailable { what: "Redis", cause: e.to_string() }))?;
 
     let login = match (caller.credentials, submission.login) {
         (Some(basic), _) => basic,
@@ -191,15 +192,25 @@ async fn enqueue(
     let key_id = message.seal_credentials(&state.sealer, &credentials);
     let (headers, payload) = message.encode(&key_id);
     let subject = state.topology.job_subject(&message.context, kind);
-    let published = match state.jetstream.publish_with_headers(subject, headers, payload).await {
-        Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    if let Err(cause) = published {
-        if let Err(error) = state.store.delete(job_id).await {
-            tracing::warn!(job.id = %job_id, %error, "could not remove the record of an unpublished job");
+    match state.jetstream.publish_with_headers(subject, headers, payload).await {
+        Ok(ack) => {
+            if let Err(error) = ack.await {
+                // Sent, but the stream's answer was lost: the job may be queued. Its record
+                // and idempotency key stay, so a retry with the key finds this job instead of
+                // making a second one; if the message was lost, the job expires in the queue.
+                tracing::warn!(job.id = %job_id, %error, "job publish unconfirmed; keeping its record");
+                return Err(Refused::Unconfirmed(ApiError::Unavailable {
+                    what: "NATS JetStream",
+                    cause: error.to_string(),
+                }));
+            }
         }
-        return Err(ApiError::Unavailable { what: "NATS JetStream", cause });
+        Err(error) => {
+            if let Err(error) = state.store.delete(job_id).await {
+                tracing::warn!(job.id = %job_id, %error, "could not remove the record of an unpublished job");
+            }
+            return Err(Refused::NotQueued(ApiError::Unavailable { what: "NATS JetStream", cause: error.to_string() }));
+        }
     }
     tracing::info!(job.id = %job_id, device.host = %message.host, platform = message.platform.as_str(), "job queued");
     state
@@ -270,16 +281,26 @@ async fn release(state: &AppState, slot: Option<&str>) {
     }
 }
 
-/// The answer for a repeated idempotency key: the original job, as it stands.
+/// Why a submission was not accepted: for sure not queued, or perhaps queued.
+enum Refused {
+    NotQueued(ApiError),
+    Unconfirmed(ApiError),
+}
+
+/// The answer for a repeated idempotency key: the original job, as it stands; 409 while
+/// the original submission is still being recorded (or its record is gone).
 async fn replay(state: &AppState, original: JobId) -> Result<Response, ApiError> {
     let record =
         state.store.get(original).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
-    let (status, enqueued_at) = match &record {
-        Some(record) => (serde_json::to_value(record.doc.status).ok(), record.doc.enqueued_at),
-        None => (None, naas_shared::now()),
+    let Some(record) = record else {
+        return Err(ApiError::Conflict {
+            code: "IDEMPOTENCY_KEY_IN_USE",
+            message: "a submission with this idempotency key is still being processed; retry shortly".into(),
+        });
     };
+    let status = serde_json::to_value(record.doc.status).ok();
     let status = status.as_ref().and_then(|s| s.as_str()).unwrap_or("queued").to_owned();
-    Ok(accepted(original, &status, enqueued_at, None, true))
+    Ok(accepted(original, &status, record.doc.enqueued_at, None, true))
 }
 
 /// A job the caller may not see is indistinguishable from one that does not exist.
@@ -316,7 +337,7 @@ pub async fn cancel(
         _ => return Err(ApiError::NotFound),
     };
     if record.doc.status.is_terminal() {
-        return Err(ApiError::Conflict(format!("the job already ended ({:?})", record.doc.status).to_lowercase()));
+        return Err(ApiError::ended(format!("the job already ended ({:?})", record.doc.status).to_lowercase()));
     }
     let was = record.doc.status;
     record.doc.status = JobStatus::Canceled;
@@ -328,10 +349,10 @@ pub async fn cancel(
             Some(current) if current.doc.status == JobStatus::Started => {
                 record.doc.started_at = current.doc.started_at;
                 if !state.store.transition(&record, &[FromState::Any(JobStatus::Started)]).await.map_err(unavailable)? {
-                    return Err(ApiError::Conflict("the job already ended".into()));
+                    return Err(ApiError::ended("the job already ended"));
                 }
             }
-            _ => return Err(ApiError::Conflict("the job already ended".into())),
+            _ => return Err(ApiError::ended("the job already ended")),
         }
     }
     if let Err(error) = state.nats.publish(state.topology.cancel_subject(job_id), bytes::Bytes::new()).await {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use base64::Engine as _;
 use futures::StreamExt;
 use naas_tests::{ADMIN_SECRET, Stack, StackOptions};
 use serde_json::{Value, json};
@@ -76,4 +77,29 @@ async fn an_api_user_is_locked_out_after_failed_logins_then_released() {
     let released =
         eventually(200, || async { stack.get("/v2/api-keys", "admin", ADMIN_SECRET).await.status().as_u16() });
     assert!(released.await, "the user lock expires");
+}
+
+/// Forged tokens naming a real key (an unverified `sub`) never lock that key out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forged_tokens_cannot_lock_out_a_real_key() {
+    let options = StackOptions {
+        workers: 0,
+        settings: |s| {
+            s.lockout.user_failures = 2;
+        },
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
+    let (key_id, token) = stack.api_key("viewer", &["default"]).await;
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"{key_id}"}}"#));
+    let forged = format!("{header}.{claims}.c2lnbmF0dXJl");
+    for _ in 0..4 {
+        let response =
+            stack.bearer(reqwest::Method::GET, "/v2/jobs/00000000-0000-0000-0000-000000000000", &forged, None).await;
+        assert_eq!(response.status(), 401);
+    }
+    let response =
+        stack.bearer(reqwest::Method::GET, "/v2/jobs/00000000-0000-0000-0000-000000000000", &token, None).await;
+    assert_eq!(response.status(), 404, "the real key still works");
 }

@@ -108,4 +108,12 @@ async fn idempotency_keys_return_the_original_job() {
     let mut jobs = stack.jetstream().get_stream(topology.jobs_stream()).await.unwrap();
     assert_eq!(jobs.info().await.unwrap().state.messages, 2, "a replay queues nothing");
     assert_eq!(send("netops", "bad key with spaces").await.unwrap().status(), 422);
+
+    // A key whose job has no record (still being recorded, or gone) is never a 202 for it.
+    let mut redis = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
+    let record = format!("{}:job:{}", stack.settings.prefix, first["job_id"].as_str().unwrap());
+    let _: () = redis::cmd("DEL").arg(record).query_async(&mut redis).await.unwrap();
+    let in_use = send("netops", "change-42").await.unwrap();
+    assert_eq!(in_use.status(), 409);
+    assert_eq!(in_use.json::<Value>().await.unwrap()["code"], "IDEMPOTENCY_KEY_IN_USE");
 }
