@@ -64,6 +64,13 @@ pub struct JobDocument {
     pub attempts: u32,
 }
 
+/// The longest a job may take once started: connect and log in (twice the connect timeout,
+/// for a jump host), reach the prompt (twice: enable), then every command or line plus
+/// entering/leaving config mode, committing and saving, each with its own read timeout.
+pub fn job_deadline(conn_timeout_secs: u64, prompt_timeout_secs: u64, read_timeout_secs: u64, commands: usize) -> u64 {
+    conn_timeout_secs * 2 + prompt_timeout_secs * 2 + read_timeout_secs * (commands as u64 + 4)
+}
+
 impl JobDocument {
     pub fn mark_started(&mut self, now: OffsetDateTime, attempt: u32) {
         self.status = JobStatus::Started;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use naas_nats::JobMessage;
 use naas_shared::error::{ErrorCode, JobFailure};
-use naas_shared::job::{DeviceCredentials, JobKind, Outcome, command_results};
+use naas_shared::job::{DeviceCredentials, JobKind, Outcome, command_results, job_deadline};
 use serde_json::{Value, json};
 
 use crate::breaker::{Admission, Change};
@@ -27,13 +27,10 @@ fn load_key(dir: &str, name: &str) -> Result<Arc<russh::keys::PrivateKey>, JobFa
     })
 }
 
-/// The longest a job may take: connect, log in, reach the prompt, then every line plus
-/// entering/leaving config mode and saving, each with its own timeout.
+/// The longest the job may take (the same figure the API announced as its `timeout`).
 fn deadline(ctx: &JobContext, job: &JobMessage) -> Duration {
-    let conn = Duration::from_secs(job.conn_timeout_secs);
-    let prompt = Duration::from_secs(ctx.settings.worker.prompt_timeout_secs);
-    let read = Duration::from_secs(job.read_timeout_secs);
-    conn * 2 + prompt * 2 + read * (job.commands.len() as u32 + 4)
+    let prompt = ctx.settings.worker.prompt_timeout_secs;
+    Duration::from_secs(job_deadline(job.conn_timeout_secs, prompt, job.read_timeout_secs, job.commands.len()))
 }
 
 /// Drives the device within the job's overall deadline.

@@ -126,6 +126,12 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
     }
     let credentials = match job.open_credentials(&ctx.sealer, message.headers.as_ref()) {
         Ok(credentials) => credentials,
+        // Sealed with a key this worker does not have yet (a key ring rolling out): another
+        // worker, or this one after its update, can open it.
+        Err(naas_nats::MessageError::Credentials(naas_shared::seal::SealError::UnknownKey(kid))) => {
+            tracing::warn!(key_id = kid.as_str(), "job sealed with a key this worker does not hold; handing it back");
+            return Handled::Retry(Duration::from_secs(5));
+        }
         Err(error) => {
             tracing::error!(%error, "job credentials cannot be opened");
             let failure =

@@ -150,9 +150,12 @@ async fn enqueue(
 ) -> Result<Response, Refused> {
     let enqueued_at = naas_shared::now();
     let command_count = submission.commands.len();
-    let timeout = submission.conn_timeout_secs
-        + state.settings.worker.prompt_timeout_secs
-        + submission.read_timeout_secs * command_count as u64;
+    let timeout = naas_shared::job::job_deadline(
+        submission.conn_timeout_secs,
+        state.settings.worker.prompt_timeout_secs,
+        submission.read_timeout_secs,
+        command_count,
+    );
     let mut message = JobMessage {
         job_id,
         kind,

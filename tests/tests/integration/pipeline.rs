@@ -158,3 +158,30 @@ async fn the_pipeline_runs_over_tls_with_credentials_to_nats_and_redis() {
     no_password.url = naas_shared::secret::Secret::new(no_password.url.expose().replace("redis-pw-for-tests", "wrong"));
     assert!(naas_shared::store::connect(&no_password).await.is_err(), "a wrong Redis password is refused");
 }
+
+/// A worker without the key a job was sealed with (a key ring rolling out) hands the job
+/// back instead of failing it; a worker holding the key runs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_without_the_jobs_key_hands_it_back() {
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let mut outdated = stack.settings.clone();
+    outdated.encryption_key = Some(naas_shared::seal::Sealer::generate_ring());
+    outdated.worker.name = "outdated".into();
+    let worker = naas_worker::build(outdated).await.unwrap();
+    let outdated_stats = worker.stats();
+    let stop = stack.token.child_token();
+    tokio::spawn(worker.run_until_stopped(stop.clone()));
+
+    let accepted = stack.submit_command(USER, PASS, &show_version(&stack, "r1")).await;
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+    naas_tests::wait::until("the outdated worker to see the job", Duration::from_secs(10), || async {
+        (outdated_stats.jobs_handled.load(std::sync::atomic::Ordering::SeqCst) >= 1).then_some(())
+    })
+    .await;
+    let doc: Value = stack.get(&format!("/v2/jobs/{job_id}"), USER, PASS).await.json().await.unwrap();
+    assert_eq!(doc["status"], "queued", "handed back, not failed: {doc}");
+    stop.cancel();
+    stack.add_worker().await;
+    let doc = stack.result_of(&job_id).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+}
