@@ -1,0 +1,205 @@
+//! The scenarios, in order: ingest; then for each device latency the direct-SSH limit,
+//! naas with fresh sessions, naas with reused sessions and the netmiko baseline; then the
+//! fan-out at the highest latency. One nats-server and one redis-server serve the whole
+//! run; each naas scenario has its own prefix, API and worker process.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Context, bail, ensure};
+use naas_shared::config::Settings;
+use tokio_util::sync::CancellationToken;
+
+use crate::args::Args;
+use crate::report::{Memory, Row, Scenario};
+use crate::results::Results;
+use crate::system::{ApiHandle, Backends, Fleet, RATE_LIMIT_PER_CALLER, WorkerProcess};
+use crate::{client, direct, ingest, monitor, netmiko, pipeline};
+
+/// Callers submitting the fan-out's jobs.
+const FANOUT_SUBMITTERS: usize = 64;
+
+pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
+    preflight(args)?;
+    let backends = Backends::start();
+    let mut rows = Vec::new();
+
+    say("1 ingest");
+    rows.extend(ingest_rows(&backends, args).await?);
+
+    for &latency in &args.latencies_ms {
+        let fleet = Fleet::start(args.fleet_size(), latency).await.context("starting simulated devices")?;
+        let devices = fleet.addrs(args.devices);
+
+        say(&format!("6 limit, direct SSH, latency {latency} ms"));
+        let logins = fleet.logins();
+        let sample = direct::run(&devices, args.concurrency, args.jobs).await;
+        let note = format!("russh client, no API/NATS/Redis; {} logins", fleet.logins() - logins);
+        rows.push(Row::new(Scenario::Direct, "direct SSH", Some(latency), args.concurrency, &sample).note(note));
+
+        for reuse in [false, true] {
+            say(&format!("{} naas, latency {latency} ms", if reuse { "3 reused" } else { "2 fresh" }));
+            rows.push(naas_closed_loop(&backends, args, &fleet, &devices, latency, reuse).await?);
+        }
+
+        if args.netmiko_jobs > 0 {
+            say(&format!("5 baseline, netmiko, latency {latency} ms"));
+            let logins = fleet.logins();
+            let (sample, version) = netmiko::run(&args.python, &devices, args.concurrency, args.netmiko_jobs).await?;
+            let note = format!("thread pool, connection per job; {} logins", fleet.logins() - logins);
+            let system = format!("netmiko {version}");
+            rows.push(Row::new(Scenario::Netmiko, &system, Some(latency), args.concurrency, &sample).note(note));
+        }
+
+        if args.fanout_jobs > 0 && Some(&latency) == args.latencies_ms.iter().max() {
+            say(&format!("4 fan-out, latency {latency} ms"));
+            rows.push(fanout(&backends, args, &fleet, latency).await?);
+        }
+    }
+    Ok(rows)
+}
+
+fn say(what: &str) {
+    eprintln!("naas-bench: {what}");
+}
+
+fn preflight(args: &Args) -> anyhow::Result<()> {
+    ensure!(
+        args.worker_bin.is_file(),
+        "no worker binary at {} (cargo build -p naas-worker, or --worker-bin)",
+        args.worker_bin.display()
+    );
+    if args.netmiko_jobs > 0 {
+        ensure!(
+            args.python.is_file(),
+            "no Python at {} (scripts/bootstrap.sh installs netmiko)",
+            args.python.display()
+        );
+    }
+    // Listeners, simulator sessions and the clients' sockets, plus the servers' margin.
+    let needed = (args.fleet_size() * 3 + 1024) as u64;
+    if let Some(limit) = crate::system::open_files_limit()
+        && limit < needed
+    {
+        bail!("the open files limit is {limit}, the run needs about {needed}: raise it (ulimit -n {needed})");
+    }
+    Ok(())
+}
+
+/// Addresses that nothing serves: ingest jobs are only queued, never run.
+fn unserved_devices(n: usize) -> Vec<SocketAddr> {
+    (0..n.max(1)).map(|i| SocketAddr::from(([127, 0, 0, 1], 20_000 + (i % 40_000) as u16))).collect()
+}
+
+async fn ingest_rows(backends: &Backends, args: &Args) -> anyhow::Result<Vec<Row>> {
+    let settings = backends.scenario("in", |_| {});
+    let api = ApiHandle::start(&settings).await?;
+    let devices = unserved_devices(args.devices);
+    let mut rows = Vec::new();
+    for &concurrency in &args.ingest_concurrency {
+        let sample = ingest::run(&api.url, &devices, concurrency, args.ingest_requests).await;
+        let note = format!(
+            "202 after JetStream ack; rate limit on ({RATE_LIMIT_PER_CALLER}/min per caller), one Basic caller, no worker"
+        );
+        rows.push(Row::new(Scenario::Ingest, "naas API", None, concurrency, &sample).note(note));
+    }
+    Ok(rows)
+}
+
+/// A scenario's API, results subscription and worker process, ready for jobs.
+struct Naas {
+    api: ApiHandle,
+    results: Results,
+    _nats: async_nats::Client,
+    worker: WorkerProcess,
+}
+
+impl Naas {
+    async fn start(args: &Args, settings: &Settings, first_device: SocketAddr) -> anyhow::Result<Self> {
+        let api = ApiHandle::start(settings).await?;
+        let (results, nats) = Results::subscribe(settings).await?;
+        let worker = WorkerProcess::spawn(&args.worker_bin, settings, "bench-worker")?;
+        let naas = Self { api, results, _nats: nats, worker };
+        // One job through the whole path: the worker is up and pulling.
+        let http = client::http();
+        let job_id = client::submit(&http, &naas.api.url, first_device).await.map_err(anyhow::Error::msg)?;
+        let arrival = naas.results.wait(&job_id, Duration::from_secs(60)).await.context("warm-up job")?;
+        ensure!(arrival.finished, "the warm-up job failed: {:?}", arrival.error);
+        Ok(naas)
+    }
+
+    fn check_worker(&mut self) -> anyhow::Result<()> {
+        ensure!(self.worker.running(), "the worker process exited during the scenario");
+        Ok(())
+    }
+}
+
+async fn naas_closed_loop(
+    backends: &Backends,
+    args: &Args,
+    fleet: &Fleet,
+    devices: &[SocketAddr],
+    latency: u64,
+    reuse: bool,
+) -> anyhow::Result<Row> {
+    let settings = backends.scenario(if reuse { "re" } else { "fr" }, |s| {
+        s.worker.concurrency = args.concurrency;
+        s.worker.session_reuse = reuse;
+        s.worker.session_pool_max = s.worker.session_pool_max.max(args.devices);
+    });
+    let mut naas = Naas::start(args, &settings, devices[0]).await?;
+    let logins = fleet.logins();
+    let sample = pipeline::closed_loop(&naas.api.url, &naas.results, devices, args.concurrency, args.jobs).await;
+    naas.check_worker()?;
+    let (scenario, system) = if reuse { (Scenario::Reused, "naas") } else { (Scenario::Fresh, "naas") };
+    let note = format!(
+        "HTTPS submit -> result on NATS; 1 worker process; session reuse {}; {} logins",
+        if reuse { "on" } else { "off" },
+        fleet.logins() - logins
+    );
+    Ok(Row::new(scenario, system, Some(latency), args.concurrency, &sample).note(note))
+}
+
+async fn fanout(backends: &Backends, args: &Args, fleet: &Fleet, latency: u64) -> anyhow::Result<Row> {
+    let settings = backends.scenario("fo", |s| {
+        s.worker.concurrency = args.fanout_concurrency;
+        s.worker.session_reuse = true;
+        s.worker.session_pool_max = args.fanout_devices;
+    });
+    let devices = fleet.addrs(args.fanout_devices);
+    let mut naas = Naas::start(args, &settings, devices[0]).await?;
+    let pid = naas.worker.pid();
+    let idle = monitor::read(pid).context("reading the worker's memory")?;
+    let token = CancellationToken::new();
+    let peak = monitor::watch(pid, Duration::from_millis(100), token.clone());
+    let sample = pipeline::open_loop(&naas.api.url, &naas.results, &devices, FANOUT_SUBMITTERS, args.fanout_jobs).await;
+    let last = monitor::read(pid).context("reading the worker's memory")?;
+    token.cancel();
+    naas.check_worker()?;
+    let peak = *peak.lock().expect("not poisoned");
+    let busiest = peak.at_most_sockets;
+    let sessions = busiest.sockets.saturating_sub(idle.sockets);
+    let memory = Memory {
+        peak_rss_mib: last.hwm_kib as f64 / 1024.0,
+        idle_rss_mib: idle.rss_kib as f64 / 1024.0,
+        sessions_at_peak: sessions,
+        kib_per_session: if sessions > 0 {
+            busiest.rss_kib.saturating_sub(idle.rss_kib) as f64 / sessions as f64
+        } else {
+            0.0
+        },
+        completion_s: sample.wall.as_secs_f64(),
+    };
+    let note = format!(
+        "{} devices, open loop; done in {:.1} s; worker peak RSS {:.0} MiB (idle {:.0}); {:.0} KiB per open session ({} open)",
+        args.fanout_devices,
+        memory.completion_s,
+        memory.peak_rss_mib,
+        memory.idle_rss_mib,
+        memory.kib_per_session,
+        memory.sessions_at_peak
+    );
+    let mut row = Row::new(Scenario::Fanout, "naas", Some(latency), args.fanout_concurrency, &sample).note(note);
+    row.memory = Some(memory);
+    Ok(row)
+}
