@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make up` and `make test` (see README.md).
-.PHONY: up test tools build fmt lint
+.PHONY: up test tools build fmt lint bench bench-smoke
 
 up:
 	scripts/up.sh
@@ -18,3 +18,10 @@ fmt:
 
 lint:
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# naas against netmiko and bare SSH in one run (release build); see docs/performance.md.
+bench:
+	scripts/bench.sh
+
+bench-smoke:
+	scripts/bench.sh --smoke

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: tools, formatting, lints, unit and integration tests
-# (real nats-server, redis-server and SSH, all on loopback).
+# (real nats-server, redis-server and SSH, all on loopback); before the tests, the benchmark
+# at smoke size (seconds, no thresholds: it checks that every scenario still runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 export NAAS_NATS_SERVER="$PWD/.tools/venv/bin/nats-server"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+scripts/bench.sh --smoke
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast --failure-output final
 else
