@@ -1,6 +1,7 @@
 //! The integration-test harness: real nats-server and redis-server processes, the naas
 //! services built through their library entry points, simulated devices, and log capture.
 
+pub mod cluster;
 pub mod faults;
 pub mod logs;
 pub mod processes;

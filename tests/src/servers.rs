@@ -166,7 +166,7 @@ impl NatsServer {
         (server, cert)
     }
 
-    fn start_with(dir: TempDir, extra: &str) -> Self {
+    pub(crate) fn start_with(dir: TempDir, extra: &str) -> Self {
         let store = dir.path().join("jetstream");
         let key = uuid::Uuid::new_v4().simple().to_string();
         let config = format!(

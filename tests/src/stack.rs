@@ -22,6 +22,8 @@ pub const ADMIN_SECRET: &str = "admin-secret-for-tests";
 
 pub struct Stack {
     pub nats: NatsServer,
+    /// The other nodes when the stack runs a NATS cluster (`nats` is the first).
+    pub nats_peers: Vec<NatsServer>,
     pub redis: RedisServer,
     pub settings: Settings,
     pub api_url: String,
@@ -43,6 +45,8 @@ pub struct StackOptions {
     pub platform_dir: Option<std::path::PathBuf>,
     /// Run NATS with TLS and user/password authentication.
     pub nats_tls: bool,
+    /// Run a three-node NATS cluster with every stream replicated three times.
+    pub nats_cluster: bool,
     /// Run Redis with TLS only and a password.
     pub redis_tls: bool,
 }
@@ -56,6 +60,7 @@ impl Default for StackOptions {
             settings: |_| {},
             platform_dir: None,
             nats_tls: false,
+            nats_cluster: false,
             redis_tls: false,
         }
     }
@@ -66,7 +71,14 @@ impl Stack {
         crate::logs::install();
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let mut settings = Settings::defaults();
-        let nats = if options.nats_tls {
+        let mut nats_peers = Vec::new();
+        let nats = if options.nats_cluster {
+            let mut cluster = crate::cluster::NatsCluster::start(3).await;
+            settings.nats.url = cluster.urls();
+            settings.nats.replicas = 3;
+            nats_peers = cluster.nodes.split_off(1);
+            cluster.nodes.remove(0)
+        } else if options.nats_tls {
             let (nats, ca) = NatsServer::start_tls("naas", "nats-pw-for-tests");
             settings.nats.ca_file = ca.display().to_string();
             settings.nats.user = "naas".into();
@@ -83,7 +95,9 @@ impl Stack {
             RedisServer::start()
         };
         settings.prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        settings.nats.url = nats.url.clone();
+        if !options.nats_cluster {
+            settings.nats.url = nats.url.clone();
+        }
         settings.redis.url = Secret::new(redis.url.clone());
         settings.api.listen = "127.0.0.1:0".parse().unwrap();
         settings.encryption_key = Some(naas_shared::seal::Sealer::generate_ring());
@@ -117,6 +131,7 @@ impl Stack {
             .expect("HTTPS client");
         let mut stack = Self {
             nats,
+            nats_peers,
             redis,
             settings,
             api_url,
