@@ -11,6 +11,7 @@ mod kills;
 mod linux;
 mod lockouts;
 mod logins;
+mod nats_cluster;
 mod netmiko;
 mod outages;
 mod pipeline;
