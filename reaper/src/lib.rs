@@ -4,7 +4,7 @@
 //! job messages left in the work queue after their last delivery. It also acts on the
 //! server's max-deliveries advisories as they happen.
 
-mod leader;
+pub mod leader;
 mod settle;
 pub mod sweep;
 
@@ -45,6 +45,13 @@ fn interval(settings: &Settings) -> Duration {
 impl naas_shared::service::Service for Reaper {
     async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         Reaper::run_until_stopped(self, token).await
+    }
+
+    /// NATS and Redis answer with the configured settings (the reaper has no listener).
+    async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+        let nats = naas_nats::connect(&settings.nats, "naas-reaper healthcheck").await.context("connecting to NATS")?;
+        nats.flush().await.context("NATS round trip")?;
+        naas_shared::healthcheck::redis(&settings.redis).await
     }
 }
 

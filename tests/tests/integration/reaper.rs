@@ -190,3 +190,29 @@ async fn job_store(stack: &Stack) -> JobStore {
     .await
     .unwrap()
 }
+
+/// Any number of reapers may run; one leads at a time, and another takes over once the
+/// leader stops renewing its lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_reaper_leads_and_another_takes_over_when_it_stops() {
+    use naas_reaper::leader::Leadership;
+    let redis = naas_tests::servers::RedisServer::start();
+    let settings = naas_shared::config::RedisSettings {
+        url: naas_shared::secret::Secret::new(redis.url.clone()),
+        ca_file: String::new(),
+    };
+    let connection = naas_shared::store::connect(&settings).await.unwrap();
+    let lease = Duration::from_millis(600);
+    let first = Leadership::new(connection.clone(), "t", "reaper-a".into(), lease);
+    let second = Leadership::new(connection, "t", "reaper-b".into(), lease);
+    assert!(first.lead().await.unwrap());
+    assert!(!second.lead().await.unwrap(), "only one leads");
+    assert!(first.lead().await.unwrap(), "the leader renews");
+    assert!(!second.lead().await.unwrap());
+    // The leader stops (it no longer renews): the other takes over once the lease lapses.
+    wait::until("the second reaper to take over", Duration::from_secs(5), || async {
+        second.lead().await.unwrap().then_some(())
+    })
+    .await;
+    assert!(!first.lead().await.unwrap(), "the old leader does not act any more");
+}
