@@ -185,3 +185,36 @@ async fn a_worker_without_the_jobs_key_hands_it_back() {
     let doc = stack.result_of(&job_id).await;
     assert_eq!(doc["status"], "finished", "{doc}");
 }
+
+/// A job message nobody can read is terminated (never redelivered) and its job fails
+/// `INTERNAL` instead of staying queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unreadable_job_message_fails_its_job_and_is_not_redelivered() {
+    let mut stack =
+        Stack::start(StackOptions { workers: 0, settings: |s| s.nats.duplicate_window_secs = 1, ..Default::default() })
+            .await;
+    let accepted = stack.submit_command(USER, PASS, &show_version(&stack, "r1")).await;
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let jetstream = stack.jetstream();
+    jetstream.get_stream(topology.jobs_stream()).await.unwrap().purge().await.unwrap();
+    // The same job id again (once the de-duplication window has passed), with a body no
+    // worker can decode.
+    let subject = format!("{}.jobs.default.command", stack.settings.prefix);
+    naas_tests::wait::until("a non-duplicate publish", Duration::from_secs(10), || async {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", job_id.as_str());
+        let ack = jetstream.publish_with_headers(subject.clone(), headers, "{not json".into()).await.unwrap();
+        (!ack.await.unwrap().duplicate).then_some(())
+    })
+    .await;
+    stack.add_worker().await;
+    let doc = stack.result_of(&job_id).await;
+    assert_eq!((doc["status"].as_str(), doc["error_code"].as_str()), (Some("failed"), Some("INTERNAL")), "{doc}");
+    naas_tests::wait::until("the message to be terminated", Duration::from_secs(10), || async {
+        let mut stream = jetstream.get_stream(topology.jobs_stream()).await.unwrap();
+        (stream.info().await.unwrap().state.messages == 0).then_some(())
+    })
+    .await;
+    assert!(stack.command_log.entries().is_empty());
+}
