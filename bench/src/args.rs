@@ -24,7 +24,12 @@ scenario, prints one table and the ratios, and writes <out>/latest.json and late
   --fanout-concurrency N     the fan-out worker's concurrency (default 256)
   --out DIR                  where latest.json and latest.svg go (default bench/results)
   --worker-bin PATH          the naas-worker binary (default: next to this binary)
-  --python PATH              Python with netmiko (default .tools/venv/bin/python)";
+  --python PATH              Python with netmiko (default .tools/venv/bin/python)
+  --only LIST                run only these scenarios: ingest, direct, fresh, reused,
+                             netmiko, fanout (default all; for profiling one of them)";
+
+/// Scenario names `--only` accepts.
+pub const SCENARIOS: [&str; 6] = ["ingest", "direct", "fresh", "reused", "netmiko", "fanout"];
 
 #[derive(Debug, Clone)]
 pub struct Args {
@@ -42,6 +47,7 @@ pub struct Args {
     pub out: PathBuf,
     pub worker_bin: PathBuf,
     pub python: PathBuf,
+    pub only: Vec<String>,
 }
 
 /// The workspace root (the bench runs from a source checkout).
@@ -70,6 +76,7 @@ impl Args {
             out: workspace_root().join("bench/results"),
             worker_bin,
             python: workspace_root().join(".tools/venv/bin/python"),
+            only: SCENARIOS.map(str::to_owned).to_vec(),
         }
     }
 
@@ -125,6 +132,7 @@ impl Args {
                 "--out" => parsed.out = PathBuf::from(value()?),
                 "--worker-bin" => parsed.worker_bin = PathBuf::from(value()?),
                 "--python" => parsed.python = PathBuf::from(value()?),
+                "--only" => parsed.only = value()?.split(',').map(|s| s.trim().to_owned()).collect(),
                 other => bail!("unknown argument {other:?}"),
             }
         }
@@ -133,21 +141,24 @@ impl Args {
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        let mut problems = Vec::new();
+        let mut problems: Vec<String> = Vec::new();
         if self.latencies_ms.is_empty() {
-            problems.push("--latency-ms needs at least one value");
+            problems.push("--latency-ms needs at least one value".into());
         }
         if self.concurrency == 0 || self.devices == 0 || self.jobs == 0 {
-            problems.push("--concurrency, --devices and --jobs must be at least 1");
+            problems.push("--concurrency, --devices and --jobs must be at least 1".into());
         }
         if self.ingest_concurrency.contains(&0) {
-            problems.push("--ingest-concurrency values must be at least 1");
+            problems.push("--ingest-concurrency values must be at least 1".into());
         }
         if self.fanout_jobs > 0 && (self.fanout_devices == 0 || self.fanout_concurrency == 0) {
-            problems.push("--fanout-devices and --fanout-concurrency must be at least 1");
+            problems.push("--fanout-devices and --fanout-concurrency must be at least 1".into());
         }
         if self.devices.max(self.fanout_devices) > 60_000 {
-            problems.push("at most 60000 devices (one loopback port each)");
+            problems.push("at most 60000 devices (one loopback port each)".into());
+        }
+        if let Some(unknown) = self.only.iter().find(|s| !SCENARIOS.contains(&s.as_str())) {
+            problems.push(format!("--only: unknown scenario {unknown:?}"));
         }
         if !problems.is_empty() {
             bail!("{}", problems.join("; "));
@@ -155,9 +166,20 @@ impl Args {
         Ok(())
     }
 
+    /// Whether scenario `name` runs (it is selected and its size is not 0).
+    pub fn runs(&self, name: &str) -> bool {
+        let size = match name {
+            "ingest" => self.ingest_requests,
+            "netmiko" => self.netmiko_jobs,
+            "fanout" => self.fanout_jobs,
+            _ => self.jobs,
+        };
+        size > 0 && self.only.iter().any(|s| s == name)
+    }
+
     /// Devices the fleet of one latency needs: enough for end-to-end and fan-out.
     pub fn fleet_size(&self) -> usize {
-        if self.fanout_jobs > 0 { self.devices.max(self.fanout_devices) } else { self.devices }
+        if self.runs("fanout") { self.devices.max(self.fanout_devices) } else { self.devices }
     }
 }
 
@@ -193,5 +215,8 @@ mod tests {
         assert!(parse(&["--jobs"]).is_err());
         assert!(parse(&["--concurrency", "0"]).is_err());
         assert!(parse(&["--frobnicate"]).is_err());
+        assert!(parse(&["--only", "ingest,nope"]).is_err());
+        let only = parse(&["--only", "fresh", "--netmiko-jobs", "0"]).unwrap().unwrap();
+        assert!(only.runs("fresh") && !only.runs("netmiko") && !only.runs("ingest"));
     }
 }

@@ -222,6 +222,9 @@ fn ratios(rows: &[Row]) -> Vec<Ratio> {
                 push(&format!("p99 netmiko / naas {what} (x faster)"), Some(base.p99_ms / ours.p99_ms));
             }
         }
+        if let (Some(direct), Some(base)) = (direct, netmiko) {
+            push("ceiling: direct SSH / netmiko (x)", Some(direct.per_s / base.per_s));
+        }
         if let (Some(fresh), Some(direct)) = (fresh, direct) {
             push("pipeline efficiency: naas fresh / direct SSH", Some(fresh.per_s / direct.per_s));
         }

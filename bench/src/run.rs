@@ -21,28 +21,33 @@ const FANOUT_SUBMITTERS: usize = 64;
 
 pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
     preflight(args)?;
-    let backends = Backends::start();
+    let backends = Backends::start().await?;
     let mut rows = Vec::new();
 
-    say("1 ingest");
-    rows.extend(ingest_rows(&backends, args).await?);
+    if args.runs("ingest") {
+        say("1 ingest");
+        rows.extend(ingest_rows(&backends, args).await?);
+    }
+    let devices_needed = ["direct", "fresh", "reused", "netmiko", "fanout"].iter().any(|s| args.runs(s));
 
-    for &latency in &args.latencies_ms {
+    for &latency in args.latencies_ms.iter().filter(|_| devices_needed) {
         let fleet = Fleet::start(args.fleet_size(), latency).await.context("starting simulated devices")?;
         let devices = fleet.addrs(args.devices);
 
-        say(&format!("6 limit, direct SSH, latency {latency} ms"));
-        let logins = fleet.logins();
-        let sample = direct::run(&devices, args.concurrency, args.jobs).await;
-        let note = format!("russh client, no API/NATS/Redis; {} logins", fleet.logins() - logins);
-        rows.push(Row::new(Scenario::Direct, "direct SSH", Some(latency), args.concurrency, &sample).note(note));
+        if args.runs("direct") {
+            say(&format!("6 limit, direct SSH, latency {latency} ms"));
+            let logins = fleet.logins();
+            let sample = direct::run(&devices, args.concurrency, args.jobs).await;
+            let note = format!("russh client, no API/NATS/Redis; {} logins", fleet.logins() - logins);
+            rows.push(Row::new(Scenario::Direct, "direct SSH", Some(latency), args.concurrency, &sample).note(note));
+        }
 
-        for reuse in [false, true] {
+        for reuse in [false, true].into_iter().filter(|reuse| args.runs(if *reuse { "reused" } else { "fresh" })) {
             say(&format!("{} naas, latency {latency} ms", if reuse { "3 reused" } else { "2 fresh" }));
             rows.push(naas_closed_loop(&backends, args, &fleet, &devices, latency, reuse).await?);
         }
 
-        if args.netmiko_jobs > 0 {
+        if args.runs("netmiko") {
             say(&format!("5 baseline, netmiko, latency {latency} ms"));
             let logins = fleet.logins();
             let (sample, version) = netmiko::run(&args.python, &devices, args.concurrency, args.netmiko_jobs).await?;
@@ -51,7 +56,7 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
             rows.push(Row::new(Scenario::Netmiko, &system, Some(latency), args.concurrency, &sample).note(note));
         }
 
-        if args.fanout_jobs > 0 && Some(&latency) == args.latencies_ms.iter().max() {
+        if args.runs("fanout") && Some(&latency) == args.latencies_ms.iter().max() {
             say(&format!("4 fan-out, latency {latency} ms"));
             rows.push(fanout(&backends, args, &fleet, latency).await?);
         }
@@ -149,13 +154,16 @@ async fn naas_closed_loop(
     });
     let mut naas = Naas::start(args, &settings, devices[0]).await?;
     let logins = fleet.logins();
+    let calls = backends.redis_calls().await?;
     let sample = pipeline::closed_loop(&naas.api.url, &naas.results, devices, args.concurrency, args.jobs).await;
+    let calls = backends.redis_calls().await? - calls;
     naas.check_worker()?;
     let (scenario, system) = if reuse { (Scenario::Reused, "naas") } else { (Scenario::Fresh, "naas") };
     let note = format!(
-        "HTTPS submit -> result on NATS; 1 worker process; session reuse {}; {} logins",
+        "HTTPS submit -> result on NATS; 1 worker process; session reuse {}; {} logins; {:.1} Redis calls/job",
         if reuse { "on" } else { "off" },
-        fleet.logins() - logins
+        fleet.logins() - logins,
+        calls as f64 / args.jobs as f64
     );
     Ok(Row::new(scenario, system, Some(latency), args.concurrency, &sample).note(note))
 }

@@ -32,7 +32,9 @@ pub struct Backends {
 }
 
 impl Backends {
-    pub fn start() -> Self {
+    /// Starts the servers; Redis then syncs its append-only file once a second, as `make
+    /// up` runs it (the test harness syncs every write, for its outage tests).
+    pub async fn start() -> anyhow::Result<Self> {
         let nats = NatsServer::start();
         let redis = RedisServer::start();
         let mut base = Settings::defaults();
@@ -47,7 +49,25 @@ impl Backends {
         base.worker.shutdown_grace_secs = 5;
         base.api.shutdown_grace_secs = 2;
         base.log.filter = "error".into();
-        Self { _nats: nats, _redis: redis, base }
+        let backends = Self { _nats: nats, _redis: redis, base };
+        let mut redis = backends.redis().await?;
+        let _: () = redis::cmd("CONFIG").arg("SET").arg("appendfsync").arg("everysec").query_async(&mut redis).await?;
+        Ok(backends)
+    }
+
+    async fn redis(&self) -> anyhow::Result<redis::aio::ConnectionManager> {
+        naas_shared::store::connect(&self.base.redis).await.context("connecting to Redis")
+    }
+
+    /// Commands Redis has executed so far (all clients), from INFO commandstats.
+    pub async fn redis_calls(&self) -> anyhow::Result<u64> {
+        let mut redis = self.redis().await?;
+        let info: String = redis::cmd("INFO").arg("commandstats").query_async(&mut redis).await?;
+        Ok(info
+            .lines()
+            .filter_map(|l| l.split("calls=").nth(1))
+            .filter_map(|rest| rest.split(',').next()?.parse::<u64>().ok())
+            .sum())
     }
 
     /// Settings for one scenario: a fresh prefix (its own streams, consumer and keys).
