@@ -42,7 +42,7 @@ pub fn svg(report: &Report) -> String {
             .collect()
     };
     let mut body = String::new();
-    let mut y = 56.0;
+    let mut y = 74.0;
     let panels: [Panel; 2] = [
         ("Throughput, jobs/s (log scale, higher is better)", |r| r.per_s, "/s"),
         ("Latency p50, submit to result, ms (log scale, lower is better)", |r| r.p50_ms, " ms"),

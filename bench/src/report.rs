@@ -113,8 +113,11 @@ pub struct Report {
 
 impl Report {
     pub fn new(smoke: bool, settings: serde_json::Value, rows: Vec<Row>) -> Self {
-        let generated_at =
-            time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let generated_at = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|now| now.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_default();
         let ratios = ratios(&rows);
         let targets = targets(&rows, &ratios);
         Self { generated_at, smoke, machine: Machine::this(), settings, rows, ratios, targets }
