@@ -100,7 +100,7 @@ const EXEC: &[ExecCommand] = &[
     cmd(&["request", "support", "information"], false, Args::None, Action::Show(Show::TechSupport)),
     cmd(&["configure"], false, Args::None, Action::ConfigureTerminal),
     cmd(&["configure", "private"], false, Args::None, Action::ConfigureTerminal),
-    cmd(&["configure", "exclusive"], false, Args::None, Action::ConfigureTerminal),
+    cmd(&["configure", "exclusive"], false, Args::None, Action::ConfigureExclusive),
     cmd(&["ping"], false, Args::Rest, Action::Ping),
 ];
 

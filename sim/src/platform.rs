@@ -144,6 +144,9 @@ pub(crate) enum Action {
     /// Asks where to configure from (IOS `configure`).
     Configure,
     ConfigureTerminal,
+    /// Junos `configure exclusive`: the candidate is locked to this session, and its
+    /// uncommitted changes are discarded when the session leaves configuration mode or ends.
+    ConfigureExclusive,
     TerminalLength,
     TerminalWidth,
     Show(Show),

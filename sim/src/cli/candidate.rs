@@ -124,6 +124,9 @@ impl Cli {
 
     fn exit_config(&mut self) -> Vec<String> {
         self.mode = Mode::Exec;
+        if std::mem::take(&mut self.exclusive) {
+            self.device.state().candidate.clear();
+        }
         owned(self.device.platform.config.leave)
     }
 

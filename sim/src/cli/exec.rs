@@ -112,6 +112,12 @@ impl Cli {
             Action::Exit => return Outcome::then(owned(text.logout), Next::Close),
             Action::Configure => Next::Ask(Question::ConfigureFrom),
             Action::ConfigureTerminal => return self.enter_config(),
+            Action::ConfigureExclusive => {
+                self.exclusive = true;
+                let mut outcome = self.enter_config();
+                outcome.lines.insert(0, "warning: uncommitted changes will be discarded on exit".to_owned());
+                return outcome;
+            }
             Action::TerminalLength | Action::TerminalWidth => {
                 let n = number.unwrap_or_default();
                 let said = if action == Action::TerminalLength {

@@ -71,9 +71,21 @@ pub(crate) struct Cli {
     closed: bool,
     /// This session's uncommitted changes (a per-session candidate, IOS-XR).
     staged: Vec<Edit>,
+    /// In Junos `configure exclusive`: the shared candidate's changes die with this session.
+    exclusive: bool,
 }
 
 const ERASE_CHAR: &[u8] = b"\x08 \x08";
+
+impl Drop for Cli {
+    /// A session in `configure exclusive` that ends (closed, or the connection dropped)
+    /// takes its uncommitted changes with it, as Junos does.
+    fn drop(&mut self) {
+        if self.exclusive {
+            self.device.state().candidate.clear();
+        }
+    }
+}
 
 impl Cli {
     pub fn new(device: Arc<Device>) -> Self {
@@ -90,6 +102,7 @@ impl Cli {
             bad_secrets: 0,
             closed: false,
             staged: Vec::new(),
+            exclusive: false,
             device,
         }
     }

@@ -127,3 +127,26 @@ fn paging_with_more_percent_and_support_information_size() {
     let out = run(&mut cli, "request support information\r");
     assert_eq!(body_len(&out, "request support information", "netops@vmx1> "), 7_000);
 }
+
+#[test]
+fn an_exclusive_sessions_uncommitted_changes_die_with_it() {
+    let mut shared = configuring();
+    let device = shared.device.clone();
+    let out = run(&mut shared, "exit configuration-mode\r");
+    assert!(out.ends_with("netops@vmx1> "), "{out}");
+    let mut cli = Cli::new(device.clone());
+    cli.start();
+    let out = run(&mut cli, "configure exclusive\r");
+    assert!(out.contains("warning: uncommitted changes will be discarded on exit\r\nEntering configuration mode"), "{out}");
+    run(&mut cli, "set system host-name vmx7\r");
+    assert_eq!(device.state().candidate.len(), 1, "staged in the candidate");
+    drop(cli);
+    assert!(device.state().candidate.is_empty(), "the connection dropped: its changes are gone");
+    // Leaving configuration mode discards them too.
+    let mut cli = Cli::new(device.clone());
+    cli.start();
+    run(&mut cli, "configure exclusive\r");
+    run(&mut cli, "set system host-name vmx8\r");
+    run(&mut cli, "exit configuration-mode\r");
+    assert!(device.state().candidate.is_empty());
+}
