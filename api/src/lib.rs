@@ -68,6 +68,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
         sealer: backends.sealer,
         platforms,
         audit: backends.audit,
+        events: backends.events,
     }));
     Ok(Api { listener, addr, tls, state })
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_nats::jetstream;
-use naas_nats::{Audit, Topology};
+use naas_nats::{Audit, Events, Topology};
 
 use crate::auth::keys::KeyStore;
 use crate::auth::tokens::Tokens;
@@ -26,6 +26,7 @@ pub struct Inner {
     pub sealer: Arc<Sealer>,
     pub platforms: Platforms,
     pub audit: Audit,
+    pub events: Events,
     pub tokens: Tokens,
     pub keys: KeyStore,
     /// Submission limits; `None` when rate limiting is off.

@@ -10,7 +10,7 @@ use naas_shared::config::Settings;
 use naas_shared::seal::Sealer;
 use naas_shared::store::JobStore;
 
-use crate::{Audit, Topology};
+use crate::{Audit, Events, Topology};
 
 pub struct Backends {
     pub nats: async_nats::Client,
@@ -20,6 +20,7 @@ pub struct Backends {
     pub store: JobStore,
     pub sealer: Arc<Sealer>,
     pub audit: Audit,
+    pub events: Events,
 }
 
 /// Connects to NATS (provisioning the topology) and Redis; fails fast if either is down.
@@ -27,14 +28,13 @@ pub async fn connect_backends(settings: &Settings, client_name: &str) -> anyhow:
     let sealer = Arc::new(settings.sealer().context("encryption key ring")?);
     let topology = Topology::new(&settings.prefix);
     let nats = crate::connect(&settings.nats, client_name).await.context("connecting to NATS")?;
-    let provisioned = crate::provision(nats.clone(), &topology, &settings.nats, settings.result_ttl())
-        .await
-        .context("provisioning NATS streams")?;
+    let provisioned = crate::provision(nats.clone(), &topology, settings).await.context("provisioning NATS streams")?;
     let store = JobStore::connect(&settings.redis, &settings.prefix, sealer.clone(), settings.result_ttl())
         .await
         .context("connecting to Redis")?;
     Ok(Backends {
         audit: Audit::new(nats.clone(), topology.clone()),
+        events: Events::new(provisioned.jetstream.clone(), topology.clone()),
         nats,
         jetstream: provisioned.jetstream,
         workers: provisioned.workers,

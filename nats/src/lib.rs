@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod backends;
+pub mod events;
 pub mod message;
 pub mod provision;
 pub mod results;
@@ -14,7 +15,8 @@ pub mod topology;
 
 pub use audit::Audit;
 pub use backends::{Backends, connect_backends};
+pub use events::{Events, JobEvent};
 pub use message::{JobMessage, MessageError, headers};
 pub use provision::{Provisioned, connect, provision};
-pub use results::publish_result;
+pub use results::{publish_result, publish_settled};
 pub use topology::Topology;

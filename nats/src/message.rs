@@ -60,6 +60,9 @@ pub struct JobMessage {
     pub request_id: String,
     /// Keyed hash of the submitter, so a worker can rebuild the job record if it expired.
     pub owner: String,
+    /// Where the terminal document is delivered when the job ends (https, checked by the API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub enqueued_at: OffsetDateTime,
     /// Sealed [`DeviceCredentials`], base64; opened only by the worker running the job.
@@ -90,6 +93,7 @@ impl JobMessage {
             owner: self.owner.clone(),
             context: self.context.clone(),
             request_id: self.request_id.clone(),
+            webhook_url: self.webhook_url.clone(),
         }
     }
 
@@ -157,14 +161,12 @@ pub fn open_result(payload: &[u8], sealer: &Sealer) -> Result<JobDocument, Messa
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use naas_shared::secret::Secret;
 
-    #[test]
-    fn credentials_are_sealed_in_the_payload() {
-        let sealer = Sealer::from_ring(&Sealer::generate_ring()).unwrap();
-        let mut msg = JobMessage {
+    pub(crate) fn sample_message() -> JobMessage {
+        JobMessage {
             job_id: JobId::new(),
             kind: JobKind::Command,
             context: Context::default(),
@@ -182,9 +184,16 @@ mod tests {
             tags: vec![],
             request_id: "req-1".into(),
             owner: "o".into(),
+            webhook_url: None,
             enqueued_at: OffsetDateTime::now_utc(),
             credentials: String::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn credentials_are_sealed_in_the_payload() {
+        let sealer = Sealer::from_ring(&Sealer::generate_ring()).unwrap();
+        let mut msg = sample_message();
         let creds = DeviceCredentials {
             username: "netops".into(),
             password: Secret::new("pw-XYZZY".into()),

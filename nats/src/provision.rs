@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
 use async_nats::jetstream::stream::{self, DiscardPolicy, RetentionPolicy, StorageType};
 use async_nats::jetstream::{self, Context};
-use naas_shared::config::NatsSettings;
+use naas_shared::config::{NatsSettings, Settings};
 
 use crate::Topology;
 
@@ -85,6 +85,39 @@ pub fn results_stream_config(topology: &Topology, settings: &NatsSettings, resul
     }
 }
 
+/// The events stream: every job's lifecycle events, kept for `events.retention_secs`.
+pub fn events_stream_config(topology: &Topology, settings: &Settings) -> stream::Config {
+    stream::Config {
+        name: topology.events_stream(),
+        subjects: vec![topology.events_wildcard()],
+        retention: RetentionPolicy::Limits,
+        storage: StorageType::File,
+        num_replicas: settings.nats.replicas,
+        max_age: Duration::from_secs(settings.events.retention_secs),
+        duplicate_window: Duration::from_secs(settings.nats.duplicate_window_secs),
+        allow_direct: true,
+        ..Default::default()
+    }
+}
+
+/// The durable consumer webhook deliveries come from: terminal events only, new ones from
+/// when it is first created. Each delivery is retried (nak with a delay) per
+/// `webhooks.retry_delays_ms`, so one message may be delivered that many times plus one.
+pub fn webhooks_consumer_config(topology: &Topology, settings: &Settings) -> pull::Config {
+    let attempt_limit = Duration::from_secs(settings.webhooks.timeout_secs);
+    pull::Config {
+        durable_name: Some(topology.webhooks_consumer()),
+        description: Some("naas webhook deliveries".into()),
+        ack_policy: AckPolicy::Explicit,
+        deliver_policy: DeliverPolicy::New,
+        ack_wait: attempt_limit * 3,
+        max_deliver: settings.webhooks.retry_delays_ms.len() as i64 + 1,
+        filter_subjects: topology.terminal_events(),
+        num_replicas: settings.nats.replicas,
+        ..Default::default()
+    }
+}
+
 /// The durable pull consumer every worker shares.
 pub fn workers_consumer_config(topology: &Topology, settings: &NatsSettings) -> pull::Config {
     pull::Config {
@@ -104,11 +137,16 @@ pub fn workers_consumer_config(topology: &Topology, settings: &NatsSettings) -> 
 pub async fn provision(
     client: async_nats::Client,
     topology: &Topology,
-    settings: &NatsSettings,
-    result_ttl: Duration,
+    all: &Settings,
 ) -> Result<Provisioned, ProvisionError> {
     let js = jetstream::new(client);
-    for config in [jobs_stream_config(topology, settings), results_stream_config(topology, settings, result_ttl)] {
+    let settings = &all.nats;
+    let streams = [
+        jobs_stream_config(topology, settings),
+        results_stream_config(topology, settings, all.result_ttl()),
+        events_stream_config(topology, all),
+    ];
+    for config in streams {
         let name = config.name.clone();
         js.create_or_update_stream(config).await.map_err(|source| ProvisionError::Stream { stream: name, source })?;
     }

@@ -1,10 +1,11 @@
-//! Publishing a terminal job document on its result subject (kept in the results stream).
+//! Publishing a terminal job: its document on the result subject (kept in the results
+//! stream), then its terminal lifecycle event.
 
 use async_nats::jetstream;
 use naas_shared::job::JobRecord;
 use naas_shared::seal::Sealer;
 
-use crate::{Topology, headers};
+use crate::{Events, Topology, headers};
 
 /// Publishes `record`'s document and waits for the stream's ack. The message id makes a
 /// re-publication of the same job's result a duplicate the stream drops.
@@ -23,4 +24,18 @@ pub async fn publish_result(
         Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Publishes a settled job: the result first, so a consumer reacting to the terminal event
+/// finds the result already there, then the event. Both are de-duplicated, so whoever meets
+/// a settled job (a redelivery, the reaper) may call this again until both are in.
+pub async fn publish_settled(
+    jetstream: &jetstream::Context,
+    topology: &Topology,
+    events: &Events,
+    record: &JobRecord,
+    sealer: Option<&Sealer>,
+) -> Result<(), String> {
+    publish_result(jetstream, topology, record, sealer).await?;
+    events.publish(record).await
 }

@@ -1,7 +1,7 @@
 //! Names: subjects, streams and consumers, all derived from the prefix.
 
-use naas_shared::domain::{Context, JobId};
-use naas_shared::job::JobKind;
+use naas_shared::domain::{Context, Host, JobId};
+use naas_shared::job::{JobKind, JobStatus};
 
 /// Every NATS name of one deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,16 @@ impl Topology {
         self.stream("RESULTS")
     }
 
+    /// Stream keeping job lifecycle events for `events.retention_secs`: `NAAS_EVENTS`.
+    pub fn events_stream(&self) -> String {
+        self.stream("EVENTS")
+    }
+
+    /// The durable consumer on the events stream from which workers deliver webhooks.
+    pub fn webhooks_consumer(&self) -> String {
+        "webhooks".to_owned()
+    }
+
     /// The durable pull consumer all workers share.
     pub fn workers_consumer(&self) -> String {
         "workers".to_owned()
@@ -60,6 +70,30 @@ impl Topology {
         format!("{}.results.>", self.prefix)
     }
 
+    /// `<prefix>.events.<context>.<host>.<job_id>.<status>`: one job's change of status.
+    /// The host is one token (see [`host_token`]), so `events.*.*.<job_id>.*` follows one
+    /// job, `events.<context>.>` a context, `events.*.<host>.>` a device.
+    pub fn event_subject(&self, context: &Context, host: &Host, job_id: JobId, status: JobStatus) -> String {
+        format!("{}.events.{}.{}.{job_id}.{}", self.prefix, context.as_str(), host_token(host), status.as_str())
+    }
+
+    /// Every event of one job.
+    pub fn job_events(&self, context: &Context, host: &Host, job_id: JobId) -> String {
+        format!("{}.events.{}.{}.{job_id}.*", self.prefix, context.as_str(), host_token(host))
+    }
+
+    /// The terminal events (`finished`, `failed`, `canceled`) of every job.
+    pub fn terminal_events(&self) -> Vec<String> {
+        [JobStatus::Finished, JobStatus::Failed, JobStatus::Canceled]
+            .iter()
+            .map(|status| format!("{}.events.*.*.*.{}", self.prefix, status.as_str()))
+            .collect()
+    }
+
+    pub fn events_wildcard(&self) -> String {
+        format!("{}.events.>", self.prefix)
+    }
+
     /// `<prefix>.cancel.<job_id>`: a running job's cancellation, for the worker running it.
     pub fn cancel_subject(&self, job_id: JobId) -> String {
         format!("{}.cancel.{job_id}", self.prefix)
@@ -73,6 +107,14 @@ impl Topology {
     pub fn audit_subject(&self, event_type: &str) -> String {
         format!("{}.audit.{event_type}", self.prefix)
     }
+}
+
+/// A device's host as one subject token: dots (names, IPv4) become `_`, which no host name
+/// or address contains, so the mapping reverses (`_` → `.`); IPv6 colons stay as they are.
+/// `10.0.0.1` → `10_0_0_1`, `core-sw1.example.net` → `core-sw1_example_net`, `2001:db8::1`
+/// unchanged.
+pub fn host_token(host: &Host) -> String {
+    host.as_str().trim_end_matches('.').replace('.', "_")
 }
 
 #[cfg(test)]
@@ -91,5 +133,23 @@ mod tests {
         assert_eq!(t.result_subject(&ctx, id), format!("naas.results.default.{id}"));
         assert_eq!(t.audit_subject("job.orphaned"), "naas.audit.job.orphaned");
         assert_eq!(Topology::new("t-9a").jobs_stream(), "T_9A_JOBS");
+        assert_eq!(t.events_stream(), "NAAS_EVENTS");
+        let host = Host::parse("core-sw1.example.net").unwrap();
+        assert_eq!(
+            t.event_subject(&ctx, &host, id, JobStatus::Started),
+            format!("naas.events.default.core-sw1_example_net.{id}.started")
+        );
+        assert_eq!(t.job_events(&ctx, &host, id), format!("naas.events.default.core-sw1_example_net.{id}.*"));
+    }
+
+    #[test]
+    fn host_tokens_are_single_tokens_and_reversible() {
+        for (host, token) in [("10.0.0.1", "10_0_0_1"), ("R1.Lab.", "r1_lab"), ("2001:db8::1", "2001:db8::1")] {
+            let host = Host::parse(host).unwrap();
+            let encoded = host_token(&host);
+            assert_eq!(encoded, token);
+            assert!(!encoded.contains(['.', '*', '>', ' ']), "{encoded}");
+            assert_eq!(encoded.replace('_', "."), host.as_str().trim_end_matches('.'));
+        }
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use naas_nats::{Audit, Backends, Topology, headers};
+use naas_nats::{Audit, Backends, Events, Topology, headers};
 use naas_shared::config::Settings;
 use naas_shared::domain::JobId;
 use naas_shared::error::{ErrorCode, JobFailure};
@@ -40,6 +40,7 @@ pub struct Settler {
     jetstream: jetstream::Context,
     topology: Topology,
     audit: Audit,
+    events: Events,
     sealer: Option<Arc<Sealer>>,
     prefix: String,
     max_attempts: u32,
@@ -58,6 +59,7 @@ impl Settler {
             jetstream: backends.jetstream.clone(),
             topology: backends.topology.clone(),
             audit: backends.audit.clone(),
+            events: backends.events.clone(),
             sealer: settings.jobs.seal_results.then(|| backends.sealer.clone()),
             prefix: settings.prefix.clone(),
             max_attempts: settings.jobs.max_attempts,
@@ -105,6 +107,7 @@ impl Settler {
                 let deadline = naas_shared::now() + self.queue_timeout;
                 if self.store.requeue(&record, *attempt, deadline).await? {
                     tracing::warn!(job.id = %job_id, worker_name = worker.as_str(), attempt, "job orphaned; requeued");
+                    self.events.emit(&record).await;
                     self.orphaned(&record, worker, *attempt, "requeued").await;
                 }
                 Ok(())
@@ -159,7 +162,8 @@ impl Settler {
 
     /// Publishes a settled job's result; false if the stream did not take it.
     async fn publish(&self, record: &JobRecord) -> bool {
-        match naas_nats::publish_result(&self.jetstream, &self.topology, record, self.sealer.as_deref()).await {
+        let sealer = self.sealer.as_deref();
+        match naas_nats::publish_settled(&self.jetstream, &self.topology, &self.events, record, sealer).await {
             Ok(()) => true,
             Err(error) => {
                 tracing::warn!(error, job.id = %record.doc.job_id, "cannot publish the settled job's result");

@@ -20,6 +20,9 @@ use crate::seal::Sealer;
 use crate::secret::Secret;
 use crate::telemetry::LogSettings;
 
+mod events;
+pub use events::{EventSettings, WebhookSettings};
+
 const DEFAULTS: &str = include_str!("../../config.default.toml");
 
 /// Environment names NAAS deployments already use, and the key each one sets.
@@ -59,6 +62,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub rate_limit: RateLimitSettings,
     pub lockout: LockoutSettings,
+    pub events: EventSettings,
+    pub webhooks: WebhookSettings,
     /// Jump hosts per context: jobs of that context reach their devices through it.
     pub jump_hosts: BTreeMap<String, JumpHostSpec>,
 }
@@ -172,6 +177,9 @@ pub struct WorkerSettings {
     pub session_idle_secs: u64,
     /// Idle sessions one worker keeps at most.
     pub session_pool_max: usize,
+    /// Plain-HTTP listener serving `/metrics` (Prometheus); unset: none.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -230,6 +238,9 @@ impl LockoutSettings {
 #[serde(deny_unknown_fields)]
 pub struct ReaperSettings {
     pub interval_secs: u64,
+    /// Plain-HTTP listener serving `/metrics` (Prometheus); unset: none.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The per-device circuit breaker, shared by the fleet through Redis.
@@ -303,6 +314,7 @@ impl Settings {
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("rate_limit.exempt_roles")
+            .with_list_parse_key("webhooks.retry_delays_ms")
             .source(Some(env.into_iter().collect()));
         let cfg = match builder.add_source(environment).build() {
             Ok(cfg) => cfg,
@@ -325,6 +337,8 @@ impl Settings {
         let auth = section(&cfg, "auth", &mut errors);
         let rate_limit = section(&cfg, "rate_limit", &mut errors);
         let lockout = section(&cfg, "lockout", &mut errors);
+        let events = section(&cfg, "events", &mut errors);
+        let webhooks = section(&cfg, "webhooks", &mut errors);
         let (
             Some(mode),
             Some(prefix),
@@ -341,6 +355,8 @@ impl Settings {
             Some(auth),
             Some(rate_limit),
             Some(lockout),
+            Some(events),
+            Some(webhooks),
         ) = (
             mode,
             prefix,
@@ -357,6 +373,8 @@ impl Settings {
             auth,
             rate_limit,
             lockout,
+            events,
+            webhooks,
         )
         else {
             return Err(ConfigErrors(errors));
@@ -378,6 +396,8 @@ impl Settings {
             auth,
             rate_limit,
             lockout,
+            events,
+            webhooks,
             jump_hosts,
         };
         errors.extend(settings.problems());
@@ -420,6 +440,10 @@ impl Settings {
         }
         if self.jobs.max_attempts == 0 || i64::from(self.jobs.max_attempts) > self.nats.max_deliver {
             p.push("jobs.max_attempts: must be between 1 and nats.max_deliver".into());
+        }
+        p.extend(self.webhooks.problems());
+        if self.events.sse_keepalive_secs == 0 {
+            p.push("events.sse_keepalive_secs: must be at least 1".into());
         }
         if self.circuit_breaker.threshold == 0 {
             p.push("circuit_breaker.threshold: must be at least 1".into());

@@ -36,6 +36,17 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// The status as callers spell it (also the last token of its event subject).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Started => "started",
+            Self::Finished => "finished",
+            Self::Failed => "failed",
+            Self::Canceled => "canceled",
+        }
+    }
+
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Finished | Self::Failed | Self::Canceled)
     }
@@ -172,6 +183,9 @@ pub struct JobRecord {
     pub owner: String,
     pub context: Context,
     pub request_id: String,
+    /// Where the terminal document is delivered (signed) when the job ends, if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
 }
 
 /// Device login material. Only ever serialised into a sealed blob.

@@ -68,13 +68,7 @@ return 1
 "#;
 
 fn status_name(status: JobStatus) -> &'static str {
-    match status {
-        JobStatus::Queued => "queued",
-        JobStatus::Started => "started",
-        JobStatus::Finished => "finished",
-        JobStatus::Failed => "failed",
-        JobStatus::Canceled => "canceled",
-    }
+    status.as_str()
 }
 
 /// A state a transition may start from: a status, or a status at one attempt.

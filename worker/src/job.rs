@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use naas_nats::{Audit, JobMessage, Topology, headers};
+use naas_nats::{Audit, Events, JobMessage, Topology, headers};
 use naas_shared::config::Settings;
 use naas_shared::domain::JobId;
 use naas_shared::error::{ErrorCode, JobFailure};
@@ -41,6 +41,7 @@ pub struct JobContext {
     pub sealer: Arc<Sealer>,
     pub platforms: Platforms,
     pub audit: Audit,
+    pub events: Events,
     pub host_keys: Arc<HostKeys>,
     /// Idle sessions for reuse; `None` when reuse is off.
     pub pool: Option<Arc<SessionPool>>,
@@ -153,6 +154,7 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
     let outcome = match started {
         Ok(true) => {
             tracing::info!(attempt, "job started");
+            ctx.events.emit(&record).await;
             let work = ctx.cancels.run(job.job_id, execute(ctx, &job, &credentials));
             Some(with_lease(ctx, &mut lease, &job, access, work).await)
         }
@@ -227,6 +229,7 @@ async fn requeue(
     match ctx.store.requeue(record, attempt, deadline).await {
         Ok(true) => {
             tracing::info!(attempt, error_code = ?code, retry_in_ms = pause.as_millis() as u64, "device unreachable; job requeued");
+            ctx.events.emit(record).await;
             Handled::Retry(pause)
         }
         Ok(false) => settled_elsewhere(ctx, record.doc.job_id).await,
@@ -315,7 +318,7 @@ async fn republish(ctx: &JobContext, record: &JobRecord) -> Handled {
 
 async fn publish(ctx: &JobContext, record: &JobRecord) -> Result<(), ()> {
     let sealer = ctx.settings.jobs.seal_results.then_some(ctx.sealer.as_ref());
-    naas_nats::publish_result(&ctx.jetstream, &ctx.topology, record, sealer)
+    naas_nats::publish_settled(&ctx.jetstream, &ctx.topology, &ctx.events, record, sealer)
         .await
         .map_err(|error| tracing::warn!(error, "cannot publish the job's result; will retry"))
 }

@@ -84,6 +84,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         pool,
         stats: stats.clone(),
         audit: backends.audit,
+        events: backends.events,
         name,
         jetstream: backends.jetstream,
         topology: backends.topology,

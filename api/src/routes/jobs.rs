@@ -9,7 +9,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use naas_nats::JobMessage;
 use naas_shared::domain::JobId;
-use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobStatus};
+use naas_shared::error::{ErrorCode, JobFailure};
+use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobStatus, Outcome};
 use naas_shared::store::FromState;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -174,6 +175,7 @@ async fn enqueue(
         tags: submission.tags,
         request_id: request_id.clone(),
         owner: caller.owner,
+        webhook_url: None,
         enqueued_at,
         credentials: String::new(),
     };
@@ -195,6 +197,8 @@ async fn enqueue(
     let key_id = message.seal_credentials(&state.sealer, &credentials);
     let (headers, payload) = message.encode(&key_id);
     let subject = state.topology.job_subject(&message.context, kind);
+    // Announced before the job message goes out, so no worker's `started` can overtake it.
+    state.events.emit(&record).await;
     match state.jetstream.publish_with_headers(subject, headers, payload).await {
         Ok(ack) => {
             if let Err(error) = ack.await {
@@ -212,6 +216,11 @@ async fn enqueue(
             if let Err(error) = state.store.delete(job_id).await {
                 tracing::warn!(job.id = %job_id, %error, "could not remove the record of an unpublished job");
             }
+            // Its `queued` event is out: close its history for event consumers.
+            let mut withdrawn = record;
+            let failure = JobFailure::new(ErrorCode::Internal, "the job could not be queued");
+            withdrawn.doc.settle(Outcome::failed(failure), naas_shared::now());
+            state.events.emit(&withdrawn).await;
             return Err(Refused::NotQueued(ApiError::Unavailable { what: "NATS JetStream", cause: error.to_string() }));
         }
     }
@@ -351,6 +360,7 @@ pub async fn cancel(
         match state.store.get(job_id).await.map_err(unavailable)? {
             Some(current) if current.doc.status == JobStatus::Started => {
                 record.doc.started_at = current.doc.started_at;
+                record.doc.attempts = current.doc.attempts;
                 if !state.store.transition(&record, &[FromState::Any(JobStatus::Started)]).await.map_err(unavailable)? {
                     return Err(ApiError::ended("the job already ended"));
                 }
@@ -358,6 +368,7 @@ pub async fn cancel(
             _ => return Err(ApiError::ended("the job already ended")),
         }
     }
+    state.events.emit(&record).await;
     if let Err(error) = state.nats.publish(state.topology.cancel_subject(job_id), bytes::Bytes::new()).await {
         tracing::warn!(%error, "cannot announce the cancellation; the job's worker will find it when it ends");
     }

@@ -6,6 +6,7 @@ mod breaker;
 mod cancel;
 mod config;
 mod device_limits;
+mod events;
 mod failures;
 mod kills;
 mod linux;
