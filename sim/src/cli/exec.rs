@@ -113,6 +113,10 @@ impl Cli {
             Action::Configure => Next::Ask(Question::ConfigureFrom),
             Action::ConfigureTerminal => return self.enter_config(),
             Action::ConfigureExclusive => {
+                if !self.device.state().candidate.is_empty() {
+                    // Someone else's uncommitted changes: exclusive mode is refused.
+                    return Outcome::prompt(vec!["error: configuration database modified".to_owned()]);
+                }
                 self.exclusive = true;
                 let mut outcome = self.enter_config();
                 outcome.lines.insert(0, "warning: uncommitted changes will be discarded on exit".to_owned());

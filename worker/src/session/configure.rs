@@ -65,7 +65,14 @@ impl DeviceSession {
         let mut push = Push::default();
         if let Some(enter) = &file.config_enter {
             match self.exchange(enter, timeout, false).await {
-                Ok((raw, _)) => push.config_set_output.push_str(&raw),
+                Ok((raw, output)) => {
+                    push.config_set_output.push_str(&raw);
+                    // E.g. Junos `configure exclusive` while someone else holds the lock.
+                    if let Some(error) = self.platform.error_in(&output) {
+                        let message = format!("entering configuration mode ({enter:?}) was refused: {error}");
+                        return push.fail(JobFailure::new(ErrorCode::ConfigRejected, message));
+                    }
+                }
                 Err(failure) => return push.fail(failure),
             }
         }

@@ -137,11 +137,24 @@ fn an_exclusive_sessions_uncommitted_changes_die_with_it() {
     let mut cli = Cli::new(device.clone());
     cli.start();
     let out = run(&mut cli, "configure exclusive\r");
-    assert!(out.contains("warning: uncommitted changes will be discarded on exit\r\nEntering configuration mode"), "{out}");
+    assert!(
+        out.contains("warning: uncommitted changes will be discarded on exit\r\nEntering configuration mode"),
+        "{out}"
+    );
     run(&mut cli, "set system host-name vmx7\r");
     assert_eq!(device.state().candidate.len(), 1, "staged in the candidate");
     drop(cli);
     assert!(device.state().candidate.is_empty(), "the connection dropped: its changes are gone");
+    // Someone else's uncommitted changes keep exclusive mode out.
+    let mut other = Cli::new(device.clone());
+    other.start();
+    run(&mut other, "configure\r");
+    run(&mut other, "set system host-name vmx6\r");
+    let mut cli = Cli::new(device.clone());
+    cli.start();
+    let out = run(&mut cli, "configure exclusive\r");
+    assert!(out.contains("\r\nerror: configuration database modified\r\n") && out.ends_with("> "), "{out}");
+    run(&mut other, "rollback 0\r");
     // Leaving configuration mode discards them too.
     let mut cli = Cli::new(device.clone());
     cli.start();
