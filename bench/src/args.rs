@@ -25,6 +25,8 @@ scenario, prints one table and the ratios, and writes <out>/latest.json and late
   --out DIR                  where latest.json and latest.svg go (default bench/results)
   --worker-bin PATH          the naas-worker binary (default: next to this binary)
   --python PATH              Python with netmiko (default .tools/venv/bin/python)
+  --redis-appendfsync POLICY Redis AOF sync: everysec (default, as make up runs it),
+                             always (as the test harness runs it) or no
   --only LIST                run only these scenarios: ingest, direct, fresh, reused,
                              netmiko, fanout (default all; for profiling one of them)";
 
@@ -48,6 +50,7 @@ pub struct Args {
     pub worker_bin: PathBuf,
     pub python: PathBuf,
     pub only: Vec<String>,
+    pub redis_appendfsync: String,
 }
 
 /// The workspace root (the bench runs from a source checkout).
@@ -77,6 +80,7 @@ impl Args {
             worker_bin,
             python: workspace_root().join(".tools/venv/bin/python"),
             only: SCENARIOS.map(str::to_owned).to_vec(),
+            redis_appendfsync: "everysec".into(),
         }
     }
 
@@ -132,6 +136,7 @@ impl Args {
                 "--out" => parsed.out = PathBuf::from(value()?),
                 "--worker-bin" => parsed.worker_bin = PathBuf::from(value()?),
                 "--python" => parsed.python = PathBuf::from(value()?),
+                "--redis-appendfsync" => parsed.redis_appendfsync = value()?,
                 "--only" => parsed.only = value()?.split(',').map(|s| s.trim().to_owned()).collect(),
                 other => bail!("unknown argument {other:?}"),
             }
@@ -159,6 +164,9 @@ impl Args {
         }
         if let Some(unknown) = self.only.iter().find(|s| !SCENARIOS.contains(&s.as_str())) {
             problems.push(format!("--only: unknown scenario {unknown:?}"));
+        }
+        if !["everysec", "always", "no"].contains(&self.redis_appendfsync.as_str()) {
+            problems.push("--redis-appendfsync: everysec, always or no".into());
         }
         if !problems.is_empty() {
             bail!("{}", problems.join("; "));

@@ -58,6 +58,7 @@ async fn bench(args: &args::Args) -> anyhow::Result<usize> {
         "jobs": args.jobs, "netmiko_jobs": args.netmiko_jobs, "ingest_requests": args.ingest_requests,
         "ingest_concurrency": args.ingest_concurrency, "fanout_jobs": args.fanout_jobs,
         "fanout_devices": args.fanout_devices, "fanout_concurrency": args.fanout_concurrency,
+        "redis_appendfsync": args.redis_appendfsync,
     });
     let report = report::Report::new(args.smoke, settings, rows);
     println!("{}", report.text());

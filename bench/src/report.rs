@@ -131,6 +131,7 @@ impl Report {
     pub fn text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "machine: {}", self.machine.describe());
+        let _ = writeln!(out, "settings: {}", self.settings);
         let header = ["scenario", "system", "lat ms", "N", "conc", "per s", "p50 ms", "p99 ms", "notes"];
         let cells: Vec<[String; 9]> = self
             .rows

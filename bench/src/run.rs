@@ -21,7 +21,7 @@ const FANOUT_SUBMITTERS: usize = 64;
 
 pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
     preflight(args)?;
-    let backends = Backends::start().await?;
+    let backends = Backends::start(&args.redis_appendfsync).await?;
     let mut rows = Vec::new();
 
     if args.runs("ingest") {

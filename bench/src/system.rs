@@ -32,9 +32,10 @@ pub struct Backends {
 }
 
 impl Backends {
-    /// Starts the servers; Redis then syncs its append-only file once a second, as `make
-    /// up` runs it (the test harness syncs every write, for its outage tests).
-    pub async fn start() -> anyhow::Result<Self> {
+    /// Starts the servers. Redis keeps its append-only file and syncs it as `appendfsync`
+    /// says: `everysec` is how `make up` runs it; the test harness starts it with `always`
+    /// (every write synced, for its outage tests).
+    pub async fn start(appendfsync: &str) -> anyhow::Result<Self> {
         let nats = NatsServer::start();
         let redis = RedisServer::start();
         let mut base = Settings::defaults();
@@ -51,7 +52,7 @@ impl Backends {
         base.log.filter = "error".into();
         let backends = Self { _nats: nats, _redis: redis, base };
         let mut redis = backends.redis().await?;
-        let _: () = redis::cmd("CONFIG").arg("SET").arg("appendfsync").arg("everysec").query_async(&mut redis).await?;
+        let _: () = redis::cmd("CONFIG").arg("SET").arg("appendfsync").arg(appendfsync).query_async(&mut redis).await?;
         Ok(backends)
     }
 
