@@ -77,6 +77,11 @@ impl naas_shared::service::Service for Api {
     async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         Api::run_until_stopped(self, token).await
     }
+
+    /// `GET /livez` over TLS on the API's own port.
+    async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+        naas_shared::healthcheck::api(settings).await
+    }
 }
 
 impl Api {

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod healthcheck;
 pub mod job;
 pub mod lockout;
 pub mod platform;

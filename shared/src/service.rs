@@ -1,9 +1,14 @@
 //! The composition root every naas binary shares: settings → logging → build → run until
 //! SIGINT/SIGTERM → exit code. Keeps each `main.rs` to a few lines, and every binary
 //! behaving the same way on bad configuration (exit 2, every error listed) and on failure.
+//!
+//! `<binary> healthcheck` loads the settings the same way, runs the service's probe
+//! ([`Service::healthcheck`], bounded by [`HEALTHCHECK_TIMEOUT`]) and exits 0 or 1: the
+//! container images have no shell and no curl, so the binary checks itself.
 
 use std::future::Future;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -12,6 +17,22 @@ use crate::config::Settings;
 /// A built process, ready to run until its token is cancelled.
 pub trait Service {
     fn run_until_stopped(self, token: CancellationToken) -> impl Future<Output = anyhow::Result<()>>;
+
+    /// Whether a process of this kind, configured with `settings`, is healthy: run by
+    /// `<binary> healthcheck` from outside the running process (container health checks).
+    fn healthcheck(settings: &Settings) -> impl Future<Output = anyhow::Result<()>>;
+}
+
+/// How long `healthcheck` may take before it counts as a failure; container health check
+/// timeouts must be longer.
+pub const HEALTHCHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs `S`'s health probe within [`HEALTHCHECK_TIMEOUT`].
+pub async fn healthcheck<S: Service>(settings: &Settings) -> anyhow::Result<()> {
+    match tokio::time::timeout(HEALTHCHECK_TIMEOUT, S::healthcheck(settings)).await {
+        Ok(outcome) => outcome,
+        Err(_) => anyhow::bail!("no answer within {} s", HEALTHCHECK_TIMEOUT.as_secs()),
+    }
 }
 
 pub async fn main<S, F, Fut>(name: &str, build: F) -> ExitCode
@@ -29,6 +50,15 @@ where
             return ExitCode::from(2);
         }
     };
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        return match healthcheck::<S>(&settings).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{name} healthcheck: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     crate::telemetry::init(&settings.log);
     let token = crate::shutdown::signal_token();
     let service = match build(settings).await {

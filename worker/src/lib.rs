@@ -106,6 +106,13 @@ impl naas_shared::service::Service for Worker {
     async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         Worker::run_until_stopped(self, token).await
     }
+
+    /// NATS and Redis answer with the configured settings (the worker has no listener).
+    async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+        let nats = naas_nats::connect(&settings.nats, "naas-worker healthcheck").await.context("connecting to NATS")?;
+        nats.flush().await.context("NATS round trip")?;
+        naas_shared::healthcheck::redis(&settings.redis).await
+    }
 }
 
 impl Worker {
