@@ -8,6 +8,9 @@ pub struct Machine {
     pub cores: usize,
     pub memory_gib: f64,
     pub kernel: String,
+    /// 1-minute load average when the report was written: other work on the machine (a
+    /// build, say) lowers every number, so a run is only comparable with a quiet one.
+    pub load_1m: f64,
 }
 
 impl Machine {
@@ -31,10 +34,14 @@ impl Machine {
             cores: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
             memory_gib: (memory_kib / 1024.0 / 1024.0 * 10.0).round() / 10.0,
             kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+            load_1m: read("/proc/loadavg").split_whitespace().next().and_then(|l| l.parse().ok()).unwrap_or(0.0),
         }
     }
 
     pub fn describe(&self) -> String {
-        format!("{} cores ({}), {} GiB, Linux {}", self.cores, self.cpu, self.memory_gib, self.kernel)
+        format!(
+            "{} cores ({}), {} GiB, Linux {}, load {:.1}",
+            self.cores, self.cpu, self.memory_gib, self.kernel, self.load_1m
+        )
     }
 }
