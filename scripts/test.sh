@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: tools, formatting, lints, unit and integration tests
 # (real nats-server, redis-server and SSH, all on loopback); before the tests, the benchmark
-# at smoke size (seconds, no thresholds: it checks that every scenario still runs).
+# at smoke size (seconds, no thresholds: it checks that every scenario still runs); after
+# them, the deployment files (scripts/validate-deploy.sh: Dockerfile, compose/, helm/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -14,3 +15,4 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+scripts/validate-deploy.sh
