@@ -8,8 +8,8 @@ pub struct Machine {
     pub cores: usize,
     pub memory_gib: f64,
     pub kernel: String,
-    /// 1-minute load average when the report was written: other work on the machine (a
-    /// build, say) lowers every number, so a run is only comparable with a quiet one.
+    /// 1-minute load average when the run started: other work on the machine (a build,
+    /// say) lowers every number, so a run is only comparable with a quiet one.
     pub load_1m: f64,
 }
 
@@ -40,7 +40,7 @@ impl Machine {
 
     pub fn describe(&self) -> String {
         format!(
-            "{} cores ({}), {} GiB, Linux {}, load {:.1}",
+            "{} cores ({}), {} GiB, Linux {}, load {:.1} at start",
             self.cores, self.cpu, self.memory_gib, self.kernel, self.load_1m
         )
     }

@@ -52,6 +52,7 @@ async fn main() -> ExitCode {
 /// Runs everything, prints the report and writes latest.json and latest.svg; returns the
 /// number of failed operations.
 async fn bench(args: &args::Args) -> anyhow::Result<usize> {
+    let machine = machine::Machine::this();
     let rows = run::scenarios(args).await?;
     let settings = serde_json::json!({
         "latencies_ms": args.latencies_ms, "concurrency": args.concurrency, "devices": args.devices,
@@ -60,7 +61,7 @@ async fn bench(args: &args::Args) -> anyhow::Result<usize> {
         "fanout_devices": args.fanout_devices, "fanout_concurrency": args.fanout_concurrency,
         "redis_appendfsync": args.redis_appendfsync,
     });
-    let report = report::Report::new(args.smoke, settings, rows);
+    let report = report::Report::new(machine, args.smoke, settings, rows);
     println!("{}", report.text());
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let json = args.out.join("latest.json");

@@ -112,7 +112,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(smoke: bool, settings: serde_json::Value, rows: Vec<Row>) -> Self {
+    pub fn new(machine: Machine, smoke: bool, settings: serde_json::Value, rows: Vec<Row>) -> Self {
         let generated_at = time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .ok()
@@ -120,7 +120,7 @@ impl Report {
             .unwrap_or_default();
         let ratios = ratios(&rows);
         let targets = targets(&rows, &ratios);
-        Self { generated_at, smoke, machine: Machine::this(), settings, rows, ratios, targets }
+        Self { generated_at, smoke, machine, settings, rows, ratios, targets }
     }
 
     pub fn errors(&self) -> usize {
