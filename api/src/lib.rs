@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod connections;
 pub mod error;
+pub mod metrics;
 pub mod rate_limit;
 pub mod request_id;
 mod routes;
@@ -69,6 +70,11 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
         platforms,
         audit: backends.audit,
         events: backends.events,
+        metrics: Arc::new(naas_shared::metrics::Metrics::new(&[
+            naas_shared::metrics::COMMON,
+            naas_shared::metrics::OUTCOMES,
+            metrics::CATALOGUE,
+        ])),
     }));
     Ok(Api { listener, addr, tls, state })
 }

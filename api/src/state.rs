@@ -32,6 +32,7 @@ pub struct Inner {
     /// Submission limits; `None` when rate limiting is off.
     pub rate_limiter: Option<RateLimiter>,
     pub lockouts: Lockouts,
+    pub metrics: Arc<naas_shared::metrics::Metrics>,
 }
 
 impl std::ops::Deref for AppState {

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod backends;
+pub mod backlog;
 pub mod events;
 pub mod message;
 pub mod provision;

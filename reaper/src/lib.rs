@@ -5,6 +5,7 @@
 //! server's max-deliveries advisories as they happen.
 
 pub mod leader;
+mod metrics;
 mod settle;
 pub mod sweep;
 
@@ -23,6 +24,9 @@ pub struct Reaper {
     backends: Backends,
     leadership: Leadership,
     advisories: async_nats::Subscriber,
+    metrics: std::sync::Arc<naas_shared::metrics::Metrics>,
+    /// The `/metrics` listener, when `reaper.metrics_listen` is set.
+    metrics_listener: Option<std::net::TcpListener>,
 }
 
 pub async fn build(settings: Settings) -> anyhow::Result<Reaper> {
@@ -35,7 +39,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Reaper> {
         .context("subscribing to max-deliveries advisories")?;
     let interval = interval(&settings);
     let leadership = Leadership::new(backends.store.connection(), &settings.prefix, id, interval * 3);
-    Ok(Reaper { settings, backends, leadership, advisories })
+    let metrics_listener = settings.reaper.metrics_listen.map(naas_shared::metrics::bind).transpose()?;
+    let catalogues = [naas_shared::metrics::COMMON, naas_shared::metrics::OUTCOMES, metrics::CATALOGUE];
+    let metrics = std::sync::Arc::new(naas_shared::metrics::Metrics::new(&catalogues));
+    Ok(Reaper { settings, backends, leadership, advisories, metrics, metrics_listener })
 }
 
 fn interval(settings: &Settings) -> Duration {
@@ -56,16 +63,35 @@ impl naas_shared::service::Service for Reaper {
 }
 
 impl Reaper {
+    /// The address `/metrics` is served on, if `reaper.metrics_listen` is set.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     pub async fn run_until_stopped(mut self, token: CancellationToken) -> anyhow::Result<()> {
+        if let Some(listener) = self.metrics_listener.take() {
+            let b = &self.backends;
+            let refresh = metrics::refresh(
+                self.metrics.clone(),
+                b.jetstream.clone(),
+                b.topology.clone(),
+                b.store.connection(),
+                self.settings.prefix.clone(),
+            );
+            tokio::spawn(naas_shared::metrics::serve(listener, self.metrics.clone(), refresh, token.clone()));
+        }
         let mut tick = tokio::time::interval(interval(&self.settings));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let reaper = settle::Settler::new(&self.settings, &self.backends);
+        let reaper = settle::Settler::new(&self.settings, &self.backends, self.metrics.clone());
         tracing::info!(interval_secs = self.settings.reaper.interval_secs, "reaper running");
         loop {
             tokio::select! {
                 _ = token.cancelled() => break,
                 _ = tick.tick() => match self.leadership.lead().await {
-                    Ok(true) => reaper.sweep().await,
+                    Ok(true) => {
+                        self.metrics.inc("naas_reaper_sweeps_total", &[]);
+                        reaper.sweep().await
+                    }
                     Ok(false) => tracing::debug!("another reaper leads this interval"),
                     Err(error) => tracing::warn!(%error, "cannot take the reaper lease; skipping this sweep"),
                 },

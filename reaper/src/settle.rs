@@ -41,6 +41,7 @@ pub struct Settler {
     topology: Topology,
     audit: Audit,
     events: Events,
+    metrics: Arc<naas_shared::metrics::Metrics>,
     sealer: Option<Arc<Sealer>>,
     prefix: String,
     max_attempts: u32,
@@ -53,8 +54,9 @@ fn view(record: &Option<JobRecord>) -> Option<JobView> {
 }
 
 impl Settler {
-    pub fn new(settings: &Settings, backends: &Backends) -> Self {
+    pub fn new(settings: &Settings, backends: &Backends, metrics: Arc<naas_shared::metrics::Metrics>) -> Self {
         Self {
+            metrics,
             store: backends.store.clone(),
             jetstream: backends.jetstream.clone(),
             topology: backends.topology.clone(),
@@ -108,6 +110,7 @@ impl Settler {
                 if self.store.requeue(&record, *attempt, deadline).await? {
                     tracing::warn!(job.id = %job_id, worker_name = worker.as_str(), attempt, "job orphaned; requeued");
                     self.events.emit(&record).await;
+                    self.acted("requeued");
                     self.orphaned(&record, worker, *attempt, "requeued").await;
                 }
                 Ok(())
@@ -120,6 +123,7 @@ impl Settler {
                 let from = FromState::Attempt(JobStatus::Started, *attempt);
                 if let Some(record) = self.fail(*job_id, from, failure).await? {
                     tracing::warn!(job.id = %job_id, worker_name = worker.as_str(), attempt, "job orphaned; failed");
+                    self.acted("orphaned");
                     self.orphaned(&record, worker, *attempt, "failed").await;
                 }
                 Ok(())
@@ -133,6 +137,7 @@ impl Settler {
                 let from = FromState::Attempt(JobStatus::Queued, *attempts);
                 if let Some(record) = self.fail(*job_id, from, failure).await? {
                     tracing::warn!(job.id = %job_id, "job expired in the queue");
+                    self.acted("expired");
                     self.orphaned(&record, "", *attempts, "expired").await;
                 }
                 Ok(())
@@ -152,6 +157,8 @@ impl Settler {
         if !self.store.transition(&record, &[from]).await? {
             return Ok(None);
         }
+        let code = record.doc.error_code.map(|c| c.as_str());
+        self.metrics.job_settled(record.doc.status.as_str(), code);
         // If this fails, the message's next delivery (or the leftover sweep) re-publishes it.
         self.publish(&record).await;
         let fields =
@@ -220,6 +227,7 @@ impl Settler {
             match self.fail(job_id, FromState::Attempt(status, attempts), failure).await {
                 Ok(Some(record)) => {
                     tracing::warn!(job.id = %job_id, "job failed after its last delivery");
+                    self.acted("max_deliveries");
                     if !self.publish(&record).await {
                         return;
                     }
@@ -267,8 +275,13 @@ impl Settler {
             };
             if ended && stream.delete_message(message.sequence).await.is_ok() {
                 tracing::info!(job.id = %job_id, "removed a settled job's leftover message");
+                self.acted("leftover_removed");
             }
         }
+    }
+
+    fn acted(&self, action: &str) {
+        self.metrics.inc("naas_reaper_actions_total", &[("action", action)]);
     }
 
     async fn prune_device_slots(&self) {
@@ -278,7 +291,10 @@ impl Settler {
             redis::Script::new(PRUNE_SLOTS).arg(pattern).invoke_async(&mut redis).await;
         match pruned {
             Ok(0) => {}
-            Ok(count) => tracing::info!(count, "removed expired device slots"),
+            Ok(count) => {
+                tracing::info!(count, "removed expired device slots");
+                self.metrics.add("naas_reaper_actions_total", &[("action", "slots_pruned")], count as f64);
+            }
             Err(error) => tracing::warn!(%error, "cannot prune device slots"),
         }
     }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod healthcheck;
 pub mod job;
 pub mod lockout;
+pub mod metrics;
 pub mod platform;
 pub mod seal;
 pub mod secret;

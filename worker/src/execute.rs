@@ -93,23 +93,28 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
         let mut session = match pooled {
             Some(session) => {
                 ctx.stats.sessions_reused.fetch_add(1, Ordering::Relaxed);
+                ctx.metrics.inc("naas_ssh_sessions_reused_total", &[]);
                 session
             }
             None => match DeviceSession::open(&target, credentials).await {
                 Ok(session) => {
                     ctx.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+                    ctx.metrics.inc("naas_ssh_sessions_opened_total", &[]);
                     session
                 }
                 Err(failure) => return Outcome::failed(failure),
             },
         };
+        let active = naas_shared::metrics::Held::new(&ctx.metrics, "naas_ssh_sessions_active");
         let outcome = match job.kind {
             JobKind::Command => run_commands(&mut session, job, read_timeout).await.into(),
             JobKind::Config => {
                 let comment = format!("naas job {}", job.job_id);
-                session.configure(job.commands.as_slice(), &job.config, &comment, read_timeout).await
+                let push = session.configure(job.commands.as_slice(), &job.config, &comment, read_timeout);
+                crate::phases::timed("config_push", push).await
             }
         };
+        drop(active);
         match (&ctx.pool, pool_key, &outcome.failure) {
             (Some(pool), Some(key), None) => pool.checkin(key, session).await,
             _ => session.close().await,
@@ -126,11 +131,13 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
     match ctx.breaker.record(host, job.port, outcome.failure.as_ref().map(|f| f.code)).await {
         Some(Change::Opened { failures }) => {
             tracing::warn!(failure_count = failures, "circuit opened for the device");
+            ctx.metrics.inc("naas_circuit_breaker_transitions_total", &[("to", "open")]);
             let fields = json!({"host": host, "port": job.port, "failure_count": failures});
             ctx.audit.emit("circuit.opened", Some(&job.request_id), fields).await;
         }
         Some(Change::Closed) => {
             tracing::info!("circuit closed for the device");
+            ctx.metrics.inc("naas_circuit_breaker_transitions_total", &[("to", "closed")]);
             ctx.audit.emit("circuit.closed", Some(&job.request_id), json!({"host": host, "port": job.port})).await;
         }
         None => {}
@@ -145,10 +152,13 @@ async fn run_commands(session: &mut DeviceSession, job: &JobMessage, timeout: Du
     };
     let mut outputs = Vec::with_capacity(job.commands.len());
     for command in job.commands.as_slice() {
-        let output = match &expect {
-            Some(expect) => session.run_until(command, expect, timeout).await?,
-            None => session.run(command, timeout).await?,
-        };
+        let output = crate::phases::timed("command", async {
+            match &expect {
+                Some(expect) => session.run_until(command, expect, timeout).await,
+                None => session.run(command, timeout).await,
+            }
+        })
+        .await?;
         outputs.push((command.clone(), output));
     }
     Ok(command_results(outputs))

@@ -50,6 +50,7 @@ pub struct JobContext {
     pub lockouts: Lockouts,
     pub cancels: Cancels,
     pub stats: Arc<WorkerStats>,
+    pub metrics: Arc<naas_shared::metrics::Metrics>,
 }
 
 impl JobContext {
@@ -89,7 +90,8 @@ pub async fn handle(ctx: &JobContext, message: &jetstream::Message, slot: &mut R
     };
     let span =
         tracing::info_span!("job", job.id = %job.job_id, request_id = job.request_id.as_str(), device.host = %job.host);
-    tracing::Instrument::instrument(run(ctx, message, job, slot), span).await
+    let job = crate::phases::recording(ctx.metrics.clone(), run(ctx, message, job, slot));
+    tracing::Instrument::instrument(job, span).await
 }
 
 async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, slot: &mut RunSlot) -> Handled {
@@ -155,6 +157,8 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
         Ok(true) => {
             tracing::info!(attempt, "job started");
             ctx.events.emit(&record).await;
+            crate::metrics::started(&ctx.metrics, &record.doc);
+            let _running = naas_shared::metrics::Held::new(&ctx.metrics, "naas_jobs_in_flight");
             let work = ctx.cancels.run(job.job_id, execute(ctx, &job, &credentials));
             Some(with_lease(ctx, &mut lease, &job, access, work).await)
         }
@@ -230,6 +234,7 @@ async fn requeue(
         Ok(true) => {
             tracing::info!(attempt, error_code = ?code, retry_in_ms = pause.as_millis() as u64, "device unreachable; job requeued");
             ctx.events.emit(record).await;
+            ctx.metrics.inc("naas_job_retries_total", &[("error_code", code.map_or("none", |c| c.as_str()))]);
             Handled::Retry(pause)
         }
         Ok(false) => settled_elsewhere(ctx, record.doc.job_id).await,
@@ -266,6 +271,7 @@ async fn settle(ctx: &JobContext, record: &mut JobRecord, from: FromState, outco
         return settled_elsewhere(ctx, record.doc.job_id).await;
     }
     log_outcome(&record.doc);
+    crate::metrics::settled(&ctx.metrics, &record.doc);
     if publish(ctx, record).await.is_err() {
         return Handled::NotRecorded;
     }

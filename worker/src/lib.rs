@@ -14,6 +14,8 @@ mod device_access;
 pub mod device_slots;
 mod execute;
 mod job;
+mod metrics;
+mod phases;
 pub mod session;
 
 use std::sync::Arc;
@@ -51,6 +53,8 @@ pub struct WorkerStats {
 
 pub struct Worker {
     ctx: Arc<JobContext>,
+    /// The `/metrics` listener, when `worker.metrics_listen` is set.
+    metrics_listener: Option<std::net::TcpListener>,
     cancel_subscription: async_nats::Subscriber,
     consumer: Consumer<pull::Config>,
     stats: Arc<WorkerStats>,
@@ -70,6 +74,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let breaker = Breaker::new(backends.store.connection(), &settings.prefix, &settings.circuit_breaker);
     let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
     let cancels = cancel::Cancels::default();
+    let metrics_listener = settings.worker.metrics_listen.map(naas_shared::metrics::bind).transpose()?;
+    let catalogues = [naas_shared::metrics::COMMON, naas_shared::metrics::OUTCOMES, metrics::CATALOGUE];
     let cancel_subscription = backends
         .nats
         .subscribe(backends.topology.cancel_wildcard())
@@ -83,6 +89,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         host_keys,
         pool,
         stats: stats.clone(),
+        metrics: Arc::new(naas_shared::metrics::Metrics::new(&catalogues)),
         audit: backends.audit,
         events: backends.events,
         name,
@@ -93,7 +100,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         platforms,
         settings,
     };
-    Ok(Worker { ctx: Arc::new(ctx), consumer: backends.workers, stats, cancel_subscription })
+    Ok(Worker { ctx: Arc::new(ctx), metrics_listener, consumer: backends.workers, stats, cancel_subscription })
 }
 
 fn default_name() -> String {
@@ -124,7 +131,28 @@ impl Worker {
         self.stats.clone()
     }
 
-    pub async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
+    /// The address `/metrics` is served on, if `worker.metrics_listen` is set.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// Serves `/metrics`, bringing the backlog and pool gauges up to date at each scrape.
+    fn serve_metrics(&mut self, token: &CancellationToken) {
+        let Some(listener) = self.metrics_listener.take() else { return };
+        let ctx = self.ctx.clone();
+        let refresh: naas_shared::metrics::Refresh = Arc::new(move || {
+            let ctx = ctx.clone();
+            Box::pin(async move {
+                naas_nats::backlog::record_backlog(&ctx.jetstream, &ctx.topology, &ctx.metrics).await;
+                let pooled = ctx.pool.as_ref().map_or(0, |pool| pool.idle_count());
+                ctx.metrics.set("naas_ssh_sessions_pooled", &[], pooled as f64);
+            })
+        });
+        tokio::spawn(naas_shared::metrics::serve(listener, self.ctx.metrics.clone(), refresh, token.clone()));
+    }
+
+    pub async fn run_until_stopped(mut self, token: CancellationToken) -> anyhow::Result<()> {
+        self.serve_metrics(&token);
         let concurrency = self.ctx.settings.worker.concurrency;
         let permits = Arc::new(Semaphore::new(concurrency));
         // Jobs held at once, running or waiting for a busy device: bounds what is pulled.

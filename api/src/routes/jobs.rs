@@ -134,6 +134,7 @@ async fn rate_limit(state: &AppState, caller: &Caller, host: &str) -> Result<Opt
         .await
         .map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
     if !verdict.allowed {
+        state.metrics.inc("naas_rate_limit_rejections_total", &[]);
         let retry_after = verdict.retry_after();
         return Err(ApiError::RateLimited { verdict, retry_after });
     }
@@ -225,6 +226,7 @@ async fn enqueue(
         }
     }
     tracing::info!(job.id = %job_id, device.host = %message.host, platform = message.platform.as_str(), "job queued");
+    state.metrics.inc("naas_jobs_submitted_total", &[("kind", kind.as_str())]);
     state
         .audit
         .emit(
@@ -369,6 +371,7 @@ pub async fn cancel(
         }
     }
     state.events.emit(&record).await;
+    state.metrics.job_settled("canceled", None);
     if let Err(error) = state.nats.publish(state.topology.cancel_subject(job_id), bytes::Bytes::new()).await {
         tracing::warn!(%error, "cannot announce the cancellation; the job's worker will find it when it ends");
     }

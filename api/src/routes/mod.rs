@@ -27,9 +27,11 @@ pub fn router(state: AppState) -> Router {
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
         .route("/healthcheck", get(health::healthcheck))
+        .route("/metrics", get(crate::metrics::scrape))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::layer))
         .layer(axum::middleware::from_fn(crate::request_id::layer))
         .with_state(state)
 }

@@ -20,6 +20,7 @@ use futures::{Stream, StreamExt};
 use naas_nats::JobEvent;
 use naas_shared::domain::JobId;
 use naas_shared::job::JobRecord;
+use naas_shared::metrics::Held;
 use naas_shared::store::JobStore;
 
 use crate::auth::{Realm, authenticate};
@@ -47,7 +48,8 @@ pub async fn follow(
     let current = state.store.get(job_id).await.map_err(redis_down)?.unwrap_or(record);
     tracing::debug!(job.id = %job_id, status = current.doc.status.as_str(), "job stream opened");
     let keep_alive = Duration::from_secs(state.settings.events.sse_keepalive_secs);
-    let events = progress(state.store.clone(), current, changes);
+    let open = Held::new(&state.metrics, "naas_job_streams_open");
+    let events = progress(state.store.clone(), open, current, changes);
     let mut response =
         Sse::new(events).keep_alive(KeepAlive::new().interval(keep_alive).text("keep-alive")).into_response();
     // Buffering proxies (nginx) would hold the events back.
@@ -74,6 +76,7 @@ enum Phase {
 
 struct Progress {
     store: JobStore,
+    _open: Held,
     phase: Phase,
     changes: Option<async_nats::Subscriber>,
 }
@@ -86,10 +89,11 @@ fn status_event(event: &JobEvent) -> Event {
 /// The events of one stream, as a state machine over [`Phase`].
 fn progress(
     store: JobStore,
+    open: Held,
     current: JobRecord,
     changes: async_nats::Subscriber,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    let start = Progress { store, phase: Phase::Current(Box::new(current)), changes: Some(changes) };
+    let start = Progress { store, _open: open, phase: Phase::Current(Box::new(current)), changes: Some(changes) };
     futures::stream::unfold(start, |mut state| async move {
         loop {
             match std::mem::replace(&mut state.phase, Phase::Done) {
@@ -109,7 +113,7 @@ fn progress(
                     return Some((Ok(Event::default().event("result").data(data)), state));
                 }
                 Phase::Live { mut changes, last } => {
-                    let Some(message) = changes.next().await else { return None };
+                    let message = changes.next().await?;
                     let Ok(event) = serde_json::from_slice::<JobEvent>(&message.payload) else {
                         state.phase = Phase::Live { changes, last };
                         continue;

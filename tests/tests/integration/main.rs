@@ -14,6 +14,7 @@ mod kills;
 mod linux;
 mod lockouts;
 mod logins;
+mod metrics;
 mod nats_cluster;
 mod netmiko;
 mod outages;

@@ -74,7 +74,8 @@ pub struct DeviceSession {
 impl DeviceSession {
     pub async fn open(target: &Target<'_>, credentials: &DeviceCredentials) -> Result<Self, JobFailure> {
         let connection = ssh::connect(target, credentials).await?;
-        let channel = ssh::shell(&connection.handle, target.conn_timeout).await?;
+        let channel = crate::phases::timed("shell", ssh::shell(&connection.handle, target.conn_timeout)).await?;
+        let prompt_from = std::time::Instant::now();
         let mut session = Self {
             handle: connection.handle,
             jump: connection.jump,
@@ -98,6 +99,7 @@ impl DeviceSession {
             session.run(&command, target.prompt_timeout).await?;
         }
         session.base_sigil = session.last_prompt.as_ref().map(|p| p.sigil.clone()).unwrap_or_default();
+        crate::phases::observe("prompt", prompt_from);
         Ok(session)
     }
 

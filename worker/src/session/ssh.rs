@@ -122,7 +122,8 @@ pub async fn connect(target: &Target<'_>, credentials: &DeviceCredentials) -> Re
 }
 
 async fn tcp(host: &str, port: u16, timeout: Duration, what: &str) -> Result<TcpStream, JobFailure> {
-    let stream = match tokio::time::timeout(timeout, TcpStream::connect((host, port))).await {
+    let connecting = tokio::time::timeout(timeout, TcpStream::connect((host, port)));
+    let stream = match crate::phases::timed("tcp_connect", connecting).await {
         Err(_) => {
             let message = format!("no TCP connection to {what} within {} s", timeout.as_secs_f32());
             return Err(JobFailure::new(ErrorCode::ConnectionTimeout, message));
@@ -155,7 +156,8 @@ async fn login(
         refused: refused.clone(),
     };
     let what = login.what;
-    let mut handle = tokio::time::timeout(timeout, client::connect_stream(config(target.legacy_ssh), stream, client))
+    let handshake = tokio::time::timeout(timeout, client::connect_stream(config(target.legacy_ssh), stream, client));
+    let mut handle = crate::phases::timed("handshake", handshake)
         .await
         .map_err(|_| {
             negotiation(format!("SSH handshake with {what} did not finish within {} s", timeout.as_secs_f32()))
@@ -164,7 +166,7 @@ async fn login(
             Some(failure) => failure,
             None => negotiation(format!("SSH handshake with {what} failed: {e}")),
         })?;
-    let authenticated = tokio::time::timeout(timeout, authenticate(&mut handle, login))
+    let authenticated = crate::phases::timed("auth", tokio::time::timeout(timeout, authenticate(&mut handle, login)))
         .await
         .map_err(|_| {
             negotiation(format!("SSH authentication with {what} did not finish within {} s", timeout.as_secs_f32()))
