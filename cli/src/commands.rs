@@ -162,6 +162,10 @@ async fn submit_and_report(
         report_one(&outcome, global, options.detach, console)?;
         return Ok(exit);
     }
+    if !global.quiet {
+        let ok = outcomes.iter().filter(|o| o.exit() == Exit::Ok).count();
+        console.err(&format!("{ok} ok, {} failed, {} devices\n", outcomes.len() - ok, outcomes.len()));
+    }
     let summary = Value::Array(outcomes.iter().map(Outcome::summary).collect());
     if structured(global.output, &summary, console)? {
         return Ok(exit);
@@ -176,11 +180,6 @@ async fn submit_and_report(
         }
     } else {
         console.out(&summary_table(&outcomes));
-    }
-    if !global.quiet {
-        let count = |pred: &dyn Fn(&Outcome) -> bool| outcomes.iter().filter(|o| pred(o)).count();
-        let ok = count(&|o| o.exit() == Exit::Ok);
-        console.err(&format!("{ok} ok, {} failed, {} devices\n", outcomes.len() - ok, outcomes.len()));
     }
     Ok(exit)
 }
@@ -321,9 +320,13 @@ async fn list_jobs(
     if !local && !entries.is_empty() {
         let credentials = settings.credentials(console, false, false)?;
         let api = Api::new(settings, credentials.api)?;
-        let api = &api;
-        let statuses: Vec<Result<Value, CliError>> = futures::stream::iter(entries.iter())
-            .map(|e| async move { api.job(&e.job_id).await })
+        let api = Arc::new(api);
+        let ids: Vec<String> = entries.iter().map(|e| e.job_id.clone()).collect();
+        let statuses: Vec<Result<Value, CliError>> = futures::stream::iter(ids)
+            .map(|id| {
+                let api = api.clone();
+                async move { api.job(&id).await }
+            })
             .buffered(8)
             .collect()
             .await;

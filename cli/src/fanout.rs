@@ -289,6 +289,10 @@ impl Progress {
         if outcome.exit() != Exit::Ok {
             state.failed += 1;
         }
+        if outcome.failure.is_some() && !Self::many(&state) {
+            // One device: the error is the command's error, reported once by the caller.
+            return;
+        }
         let mut text = match outcome.status.as_str() {
             "finished" => format!("{}: finished in {}", outcome.device.label(), duration(outcome.duration_ms)),
             "error" => format!("{}: not run: {}", outcome.device.label(), outcome.error.as_deref().unwrap_or("")),
