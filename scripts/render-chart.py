@@ -13,8 +13,11 @@ subset breaks CI instead of being rendered wrongly:
 - pipelines `a | f b`, parenthesised sub-pipelines, `.Values`, `.Release`, `.Chart` and
   field lookups on maps;
 - functions: include, toYaml, nindent, indent, quote, default, required, fail, printf
-  (%s %d %v), trunc, trimSuffix, upper, contains, replace, int, mul, dict, index, and, or, not, eq,
-  ne, sha256sum.
+  (%s %d %v), trunc, trimSuffix, upper, contains, replace, int, int64, mul, dict, index,
+  and, or, not, eq, ne, sha256sum.
+
+Numbers from values files are float64 as in Helm, and print as Go prints them
+(`{{ 4194304 }}` → `4.194304e+06`), so a template that forgets `int64` shows it here too.
 
 Values are the chart's values.yaml deep-merged with each `-f FILE` in order (like helm).
 Usage: render-chart.py CHART_DIR [-f values.yaml ...] [--name RELEASE] [--namespace NS]
@@ -23,6 +26,7 @@ Prints every rendered document (multi-document YAML) or writes one file per temp
 """
 
 import argparse
+import decimal
 import hashlib
 import pathlib
 import re
@@ -203,22 +207,47 @@ def truthy(value):
                 or (isinstance(value, (str, list, dict)) and len(value) == 0))
 
 
+def go_float(value):
+    """Go's %v of a float64 (strconv 'g', shortest): exponent form from 1e+06 on."""
+    if value == 0:
+        return "0"
+    sign, digits, exponent = decimal.Decimal(repr(value)).normalize().as_tuple()
+    digits = "".join(map(str, digits))
+    exp = len(digits) + exponent - 1
+    minus = "-" if sign else ""
+    if exp < -4 or exp >= 21 or exp >= 6:
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{minus}{mantissa}e{'+' if exp >= 0 else '-'}{abs(exp):02d}"
+    return minus + format(decimal.Decimal(repr(abs(value))).normalize(), "f")
+
+
 def go_string(value):
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return go_float(value)
     if isinstance(value, (dict, list)):
         raise TemplateError(f"cannot print a {type(value).__name__} (use toYaml): {value!r}")
     return str(value)
 
 
+def integral(value):
+    """toYaml goes through JSON, which writes integral float64 values as integers."""
+    if isinstance(value, dict):
+        return {k: integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def to_yaml(value):
     if value is None:
         return "null"
-    text = yaml.safe_dump(value, default_flow_style=False, sort_keys=True, width=10000)
+    text = yaml.safe_dump(integral(value), default_flow_style=False, sort_keys=True, width=10000)
     text = text.rstrip("\n")
     return text[:-4].rstrip("\n") if text.endswith("\n...") else text
 
@@ -301,6 +330,7 @@ FUNCTIONS = {
     "contains": lambda sub, s: go_string(sub) in go_string(s),
     "replace": lambda old, new, s: go_string(s).replace(old, new),
     "int": lambda v: int(v),
+    "int64": lambda v: int(v),
     "mul": lambda *v: __import__("math").prod(int(x) for x in v),
     "dict": dict_of,
     "index": index,
@@ -445,6 +475,17 @@ class Renderer:
 
 # -------------------------------------------------------------------------- helm
 
+def as_helm_numbers(value):
+    """Helm reads values files through JSON: every number becomes a float64."""
+    if isinstance(value, dict):
+        return {k: as_helm_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_helm_numbers(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
 def merge(base, override):
     if isinstance(base, dict) and isinstance(override, dict):
         merged = dict(base)
@@ -462,7 +503,7 @@ def render(chart_dir, value_files=(), name="naas", namespace="naas"):
     for path in value_files:
         values = merge(values, yaml.safe_load(pathlib.Path(path).read_text()) or {})
     root = {
-        "Values": values,
+        "Values": as_helm_numbers(values),
         "Release": {"Name": name, "Namespace": namespace, "Service": "Helm", "IsInstall": True,
                     "IsUpgrade": False, "Revision": 1},
         "Chart": {"Name": chart["name"], "Version": chart["version"],

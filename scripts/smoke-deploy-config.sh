@@ -2,16 +2,17 @@
 # Runs the compose deployment's configuration without Docker: nats-server with
 # compose/nats/nats.conf (TLS, encrypted store, per-service users and permissions),
 # redis-server with compose/redis/redis.conf (TLS, ACL users), secrets from
-# compose/init-secrets.sh, and the naas binaries in production mode with each service's
-# own credentials. Then it runs a job end to end, cancels one, checks every
+# compose/init-secrets.sh, and the naas binaries with each service's environment and
+# secrets from compose/compose.yaml (production mode). Then it runs a job end to end, cancels one, checks every
 # `<binary> healthcheck`, checks that the consumer user reads results but cannot submit
 # jobs, and fails on any NATS permissions violation.
 #
 # Needs the debug binaries (cargo build -p naas-api -p naas-worker -p naas-reaper -p naas-sim),
-# .tools/venv/bin/nats-server, redis-server, openssl, curl and python3. Ports: NATS 24222, Redis 26379, API 28443, device 20022.
+# .tools/venv (nats-server, and jsonschema from bootstrap --deploy), redis-server, openssl, curl
+# and python3. Ports: NATS 24222, Redis 26379, API 28443, device 20022.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${NAAS_BIN_DIR:-target/debug}
+bin=${NAAS_BIN_DIR:-${CARGO_TARGET_DIR:-target}/debug}
 nats_server=.tools/venv/bin/nats-server
 work=$(mktemp -d)
 pids=()
@@ -48,18 +49,26 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 
-export NAAS_MODE=production NAAS_LOG__FORMAT=json
-export NAAS_NATS__URL=tls://127.0.0.1:24222 NAAS_NATS__CA_FILE="$secrets/ca.crt"
-export NAAS_REDIS__CA_FILE="$secrets/ca.crt" NAAS_ENCRYPTION_KEY_FILE="$secrets/encryption_key"
-export NAAS_WORKER__HOST_KEY_POLICY=tofu NAAS_API__LISTEN=127.0.0.1:28443
-export NAAS_ADMIN_SECRET_FILE="$secrets/admin_secret" NAAS_TLS__CERT_FILE="$secrets/api.crt" NAAS_TLS__KEY_FILE="$secrets/api.key"
+# Each service runs with exactly its compose environment and secrets, except for the
+# addresses: NATS, Redis and the API listen on this machine's loopback.
 redis_url="rediss://naas:$(cat "$secrets/redis.password")@127.0.0.1:26379"
-run() { # service [args]: in the foreground
-  NAAS_CONFIG_FILE="$secrets/naas-$1.toml" NAAS_REDIS__URL="$redis_url" "$bin/naas-$1" "${@:2}"
+for service in api worker reaper; do
+  .tools/venv/bin/python scripts/validate_deploy.py compose-env compose/compose.yaml "$service" "$secrets" \
+    > "$work/$service.env" || fail "compose environment of $service"
+  cat >> "$work/$service.env" <<ENV
+NAAS_NATS__URL=tls://127.0.0.1:24222
+NAAS_REDIS__URL=$redis_url
+NAAS_API__LISTEN=127.0.0.1:28443
+ENV
+done
+run() { # service [args]: in the foreground, with the service's environment only
+  local vars=()
+  mapfile -t vars < "$work/$1.env"
+  env -i PATH="$PATH" "${vars[@]}" "$bin/naas-$1" "${@:2}"
 }
 for service in api worker reaper; do
-  NAAS_CONFIG_FILE="$secrets/naas-$service.toml" NAAS_REDIS__URL="$redis_url" "$bin/naas-$service" \
-    > "$work/$service.log" 2>&1 &
+  mapfile -t vars < "$work/$service.env"
+  env -i PATH="$PATH" "${vars[@]}" "$bin/naas-$service" > "$work/$service.log" 2>&1 &
   pids+=($!)
 done
 

@@ -72,5 +72,9 @@ if [ "${1:-}" != "--static" ]; then
   step "smoke: the compose configuration with the real binaries (scripts/smoke-deploy-config.sh)"
   cargo build --locked --quiet -p naas-api -p naas-worker -p naas-reaper -p naas-sim
   scripts/smoke-deploy-config.sh
+  step "helm: every Deployment's environment is accepted by its binary's settings loader"
+  for values in helm/naas/ci/*.yaml; do
+    $py scripts/validate_deploy.py settings "$out/$(basename "$values" .yaml)/manifests.yaml" "${CARGO_TARGET_DIR:-target}/debug"
+  done
 fi
 step "all deployment checks passed"

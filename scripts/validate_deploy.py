@@ -5,13 +5,18 @@ scripts/validate-deploy.sh, which runs the off-the-shelf ones):
   compose  COMPOSE_FILE SCHEMA  the compose file against the Compose Specification JSON
                                 schema (after `${VAR:-default}` interpolation, as compose
                                 does), and the hardening policy docs/security.md asks for
-  values   CHART [VALUES...]    values.yaml, merged with each file, against values.schema.json
+  values   CHART VALUES...      values.yaml merged with each file against values.schema.json
   manifests CHART VALUES OUT    renders the chart with VALUES into OUT/manifests.yaml and
                                 checks what kubernetes-validate cannot: the KEDA
                                 ScaledObject's shape, grace periods longer than the drain,
                                 restricted security contexts, probes, a default-deny policy
   topology CONF TOPOLOGY_RS     every stream and consumer named in nats/src/topology.rs
                                 appears in the NATS configuration's permissions
+  compose-env FILE SERVICE DIR  prints a compose service's environment (secrets mapped
+                                onto DIR), for scripts/smoke-deploy-config.sh
+  settings MANIFESTS BIN_DIR    every Deployment's environment is accepted by the settings
+                                loader of its binary (`<binary> healthcheck` exits 2 on a
+                                configuration error)
 """
 
 import importlib.util
@@ -98,9 +103,9 @@ def check_values(chart, files):
     schema = json.loads((pathlib.Path(chart) / "values.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
-    for label, values in [("values.yaml", load_values(chart, []))] + [
-        (f, load_values(chart, [f])) for f in files
-    ]:
+    # As helm does: the chart's values merged with the given file. The defaults alone are
+    # not installable on purpose (production mode without a certificate or secrets).
+    for label, values in [(f, load_values(chart, [f])) for f in files]:
         for error in validator.iter_errors(values):
             problem(label, f"{error.json_path}: {error.message}")
 
@@ -227,6 +232,69 @@ def check_topology(conf, topology_rs):
             problem(conf, f"subjects naas.{kind}.… (nats/src/topology.rs) appear in no permission")
 
 
+def compose_env(path, service, secrets_dir):
+    """Prints a compose service's environment, one KEY=VALUE a line, with its secrets'
+    /run/secrets paths mapped onto the files in `secrets_dir` (scripts/smoke-deploy-config.sh
+    runs the binaries with it)."""
+    doc = yaml.safe_load(interpolate(pathlib.Path(path).read_text()))
+    spec = doc["services"][service]
+    files = {name: pathlib.Path(s["file"]).name for name, s in doc["secrets"].items()}
+    mounted = {}
+    for entry in spec.get("secrets", []):
+        source, target = (entry, entry) if isinstance(entry, str) else (entry["source"], entry.get("target", entry["source"]))
+        mounted[f"/run/secrets/{target}"] = str(pathlib.Path(secrets_dir) / files[source])
+    for key, value in (spec.get("environment") or {}).items():
+        value = str(value).lower() if isinstance(value, bool) else str(value)
+        if value.startswith("/run/secrets/"):
+            if value not in mounted:
+                problem(f"{path}: service {service}", f"{key} names {value}, which is not mounted")
+                continue
+            value = mounted[value]
+        print(f"{key}={value}")
+
+
+# ------------------------------------------------------------------------ settings
+
+def check_settings(manifests, bin_dir):
+    """Each Deployment's environment, as the chart sets it, is accepted by its binary's
+    settings loader: `<binary> healthcheck` exits 2 on a configuration error and 0/1
+    otherwise (nothing is reachable here, so 1). Secrets become placeholders of the
+    right shape; mounted files become temporary files."""
+    import subprocess
+    import tempfile
+
+    docs = [d for d in yaml.safe_load_all(pathlib.Path(manifests).read_text()) if d]
+    config = {d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"}
+    placeholders = {
+        "NAAS_NATS__PASSWORD": "placeholder",
+        "NAAS_REDIS__URL": "redis://:placeholder@127.0.0.1:1",
+    }
+    files = {
+        "encryption-key": "k1:" + "A" * 43 + "=",
+        "admin-secret": "an-admin-secret-placeholder",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in files.items():
+            (pathlib.Path(tmp) / name).write_text(text)
+        for d in docs:
+            if d["kind"] != "Deployment":
+                continue
+            for c in d["spec"]["template"]["spec"]["containers"]:
+                env = {"PATH": "/usr/bin:/bin"}
+                for source in c.get("envFrom", []):
+                    env.update(config[source["configMapRef"]["name"]])
+                for item in c.get("env", []):
+                    env[item["name"]] = item.get("value", placeholders.get(item["name"], "placeholder"))
+                for key, value in list(env.items()):
+                    if key.endswith("_FILE") and key.startswith("NAAS_") and pathlib.Path(value).name in files:
+                        env[key] = str(pathlib.Path(tmp) / pathlib.Path(value).name)
+                binary = pathlib.Path(bin_dir) / f"naas-{c['name']}"
+                run = subprocess.run([str(binary), "healthcheck"], env=env, capture_output=True, text=True,
+                                     timeout=30)
+                if run.returncode == 2:
+                    problem(f"{manifests}: {d['metadata']['name']}", f"settings refused: {run.stderr.strip()}")
+
+
 def main():
     command, args = sys.argv[1], sys.argv[2:]
     if command == "compose":
@@ -237,6 +305,10 @@ def main():
         check_manifests(*args)
     elif command == "topology":
         check_topology(*args)
+    elif command == "settings":
+        check_settings(*args)
+    elif command == "compose-env":
+        compose_env(*args)
     else:
         raise SystemExit(f"unknown check {command}")
     for p in problems:

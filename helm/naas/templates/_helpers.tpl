@@ -85,6 +85,29 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       key: redis-url
 - name: NAAS_ENCRYPTION_KEY_FILE
   value: /etc/naas/secrets/encryption-key
+# Production mode requires the admin secret in every process, not only the API.
+- name: NAAS_ADMIN_SECRET_FILE
+  value: /etc/naas/secrets/admin-secret
+{{- if eq .service "api" }}
+{{- if .root.Values.api.tls.secretName }}
+- name: NAAS_TLS__CERT_FILE
+  value: /etc/naas/tls/tls.crt
+- name: NAAS_TLS__KEY_FILE
+  value: /etc/naas/tls/tls.key
+{{- end }}
+{{- if .root.Values.api.tls.allowSelfSigned }}
+- name: NAAS_TLS__ALLOW_SELF_SIGNED
+  value: "true"
+{{- end }}
+{{- if .root.Values.api.tls.clientCaSecretName }}
+- name: NAAS_TLS__CLIENT_CA_FILE
+  value: /etc/naas/client-ca/ca.crt
+{{- end }}
+{{- else }}
+# No listener here, but production mode asks every process for a certificate setting.
+- name: NAAS_TLS__ALLOW_SELF_SIGNED
+  value: "true"
+{{- end }}
 {{- if .root.Values.nats.ca.secretName }}
 - name: NAAS_NATS__CA_FILE
   value: /etc/naas/nats-ca/ca.crt
@@ -114,7 +137,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end -}}
 
-{{/* The key ring only; the admin secret is mounted into the API alone. */}}
+{{/* The key ring and the bootstrap admin's password. */}}
 {{- define "naas.volumes" -}}
 - name: tmp
   emptyDir:
@@ -127,6 +150,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     items:
       - key: encryption-key
         path: encryption-key
+      - key: admin-secret
+        path: admin-secret
 {{- if .Values.nats.ca.secretName }}
 - name: nats-ca
   secret:
