@@ -21,6 +21,7 @@
 #
 # For production, pin both base images by digest (RUST_IMAGE / RUNTIME_IMAGE build args).
 
+# checkov:skip=CKV_DOCKER_7: the base images are pinned in these ARGs (tag, or digest in production)
 ARG RUST_IMAGE=rust:1.95-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
 
