@@ -237,17 +237,17 @@ fn document_text(document: &Value) -> String {
             Value::Null => continue,
             other => text_of(other),
         };
-        text.push_str(&format!("{key:<12}{shown}\n"));
+        text.push_str(&format!("{key:<13}{shown}\n"));
     }
     for key in ["enqueued_at", "started_at", "finished_at"] {
         if let Some(at) = document[key].as_str() {
-            text.push_str(&format!("{key:<12}{at}\n"));
+            text.push_str(&format!("{key:<13}{at}\n"));
         }
     }
     if let Some(ms) = document["duration_ms"].as_u64() {
-        text.push_str(&format!("{:<12}{}\n", "duration", duration(Some(ms))));
+        text.push_str(&format!("{:<13}{}\n", "duration", duration(Some(ms))));
     }
-    text.push_str(&format!("{:<12}{}\n", "attempts", text_of(&document["attempts"])));
+    text.push_str(&format!("{:<13}{}\n", "attempts", text_of(&document["attempts"])));
     let results = output::job_text(document);
     if !results.is_empty() {
         text.push('\n');
@@ -315,8 +315,9 @@ async fn list_jobs(
     entries.truncate(limit);
     let mut rows: Vec<Value> = entries
         .iter()
-        .map(|e| json!({"job_id": e.job_id, "kind": e.kind, "host": e.host, "submitted_at": e.submitted_at}))
+        .map(|e| json!({"job_id": e.job_id, "kind": e.kind, "device": e.device, "submitted_at": e.submitted_at}))
         .collect();
+    let mut exit = Exit::Ok;
     if !local && !entries.is_empty() {
         let credentials = settings.credentials(console, false, false)?;
         let api = Api::new(settings, credentials.api)?;
@@ -338,23 +339,32 @@ async fn list_jobs(
                 }
                 // Expired (past the result TTL) or not visible to these credentials.
                 Err(CliError::Api(refusal)) if refusal.status == 404 => row["status"] = json!("gone"),
+                // One unreadable job does not hide the others; the exit status tells.
+                Err(CliError::Api(refusal)) => {
+                    row["status"] = json!("unknown");
+                    row["error_code"] = json!(refusal.code);
+                    exit = Exit::Unavailable;
+                }
                 Err(e) => return Err(e),
             }
         }
     }
     if structured(global.output, &Value::Array(rows.clone()), console)? {
-        return Ok(Exit::Ok);
+        return Ok(exit);
     }
     if rows.is_empty() {
         if !global.quiet {
             console.err(&format!("no jobs submitted to {url} from here yet (history: {})\n", path.display()));
         }
-        return Ok(Exit::Ok);
+        return Ok(exit);
     }
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            ["job_id", "kind", "host", "submitted_at", "status", "error_code"].iter().map(|k| text_of(&r[*k])).collect()
+            ["job_id", "kind", "device", "submitted_at", "status", "error_code"]
+                .iter()
+                .map(|k| text_of(&r[*k]))
+                .collect()
         })
         .collect();
     let header: &[&str] = if local {
@@ -370,7 +380,7 @@ async fn list_jobs(
         })
         .collect();
     console.out(&table(header, &cells));
-    Ok(Exit::Ok)
+    Ok(exit)
 }
 
 async fn keys(
@@ -437,7 +447,7 @@ async fn keys(
                 Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
                 other => text_of(other),
             };
-            text.push_str(&format!("{key:<12}{value}\n"));
+            text.push_str(&format!("{key:<13}{value}\n"));
         }
         console.out(&text);
         if !global.quiet {

@@ -143,11 +143,22 @@ fn field(data: &Value, key: &str) -> String {
     output::text_of(&data[key])
 }
 
+/// An RFC 3339 time to milliseconds: `…T10:00:03.123456789Z` → `…T10:00:03.123Z`.
+fn millis(time: &str) -> String {
+    match time.split_once('.') {
+        Some((seconds, rest)) => {
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            format!("{seconds}.{}{}", &rest[..digits.min(3)], &rest[digits..])
+        }
+        None => time.to_owned(),
+    }
+}
+
 /// `2026-11-02T10:00:03.2Z  started   r1  job 7c9e…  attempt 1  context default`
 fn event_line(data: &Value) -> String {
     let mut line = format!(
         "{}  {:<8}  {}  job {}  attempt {}  context {}",
-        field(data, "timestamp"),
+        millis(&field(data, "timestamp")),
         field(data, "status"),
         field(data, "host"),
         field(data, "job_id"),
@@ -170,7 +181,7 @@ fn result_line(data: &Value) -> String {
     }
     let mut line = format!(
         "{}  result    {}  job {}  {}",
-        field(data, "finished_at"),
+        millis(&field(data, "finished_at")),
         field(data, "host"),
         field(data, "job_id"),
         field(data, "status"),
@@ -209,5 +220,8 @@ mod tests {
         assert_eq!(event_line(&event), "T  failed    r1  job j  attempt 1  context default  AUTH_FAILURE  1.5 s\n");
         let result = json!({"finished_at": "T", "host": "r1", "job_id": "j", "status": "finished", "duration_ms": 20});
         assert_eq!(result_line(&result), "T  result    r1  job j  finished  20 ms\n");
+        assert_eq!(millis("2026-11-30T06:07:54.670062407Z"), "2026-11-30T06:07:54.670Z");
+        assert_eq!(millis("2026-11-30T06:07:54.6+01:00"), "2026-11-30T06:07:54.6+01:00");
+        assert_eq!(millis("2026-11-30T06:07:54Z"), "2026-11-30T06:07:54Z");
     }
 }

@@ -118,8 +118,12 @@ impl History {
         let entry = Entry {
             job_id: job_id.to_owned(),
             kind: kind.as_str().to_owned(),
-            host: device.label(),
-            submitted_at: naas_shared::now().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            device: device.label(),
+            submitted_at: naas_shared::now()
+                .replace_nanosecond(0)
+                .ok()
+                .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                .unwrap_or_default(),
             api: self.api.clone(),
         };
         let mut warned = self.warned.lock().expect("history lock");

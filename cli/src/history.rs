@@ -4,7 +4,7 @@
 //!
 //! The contract describes a server-side listing (`GET /v2/jobs?status=&tag=`), but the
 //! API does not serve it yet; until it does, the history is what a client can list. The
-//! file holds ids, hosts and times, never credentials or output, and is kept to the last
+//! file holds ids, devices and times, never credentials or output, and is kept to the last
 //! [`KEEP`] entries.
 
 use std::io::Write;
@@ -18,7 +18,8 @@ const KEEP: usize = 1000;
 pub struct Entry {
     pub job_id: String,
     pub kind: String,
-    pub host: String,
+    /// The device as the summary names it (inventory name, or host[:port]).
+    pub device: String,
     pub submitted_at: String,
     pub api: String,
 }
@@ -75,7 +76,7 @@ mod tests {
         Entry {
             job_id: format!("job-{n}"),
             kind: "command".into(),
-            host: "r1".into(),
+            device: "r1".into(),
             submitted_at: String::new(),
             api: api.into(),
         }

@@ -280,7 +280,7 @@ async fn api_keys_are_created_used_rotated_and_revoked_through_profiles() {
     let job_id = job_id_in(&ran.stderr);
     let ran = run(admin(&["keys", "create", "--role", "viewer", "--name", "x"])).await;
     assert_eq!(ran.code, 0, "{ran:?}");
-    assert!(ran.stdout.contains("token       ey"), "{ran:?}");
+    assert!(ran.stdout.contains("token        ey"), "{ran:?}");
     let ran = run(vec!["keys".into(), "list".into()]).await;
     assert_eq!(ran.code, 3, "an operator key may not administer keys: {ran:?}");
     assert!(ran.stderr.contains("403"), "{ran:?}");
@@ -302,7 +302,7 @@ async fn api_keys_are_created_used_rotated_and_revoked_through_profiles() {
     home.write("ops.token", &new_token);
     let ran = run(job.clone()).await;
     assert_eq!(ran.code, 0, "{ran:?}");
-    assert!(ran.stdout.contains("status      finished"), "{ran:?}");
+    assert!(ran.stdout.contains("status       finished"), "{ran:?}");
 
     let ran = run(admin(&["keys", "revoke", &key_id])).await;
     assert_eq!(ran.code, 0, "{ran:?}");
