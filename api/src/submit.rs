@@ -1,7 +1,7 @@
 //! Validation of a job submission body. Every field is checked and every problem named at
 //! once, so a caller fixes their request in one round trip.
 
-use naas_shared::config::JobSettings;
+use naas_shared::config::{JobSettings, WebhookSettings};
 use naas_shared::domain::{CommandList, Context, Host, Tag};
 use naas_shared::job::{ConfigOptions, DeviceCredentials, JobKind, JumpHostSpec};
 use naas_shared::platform::Platforms;
@@ -31,11 +31,9 @@ pub struct Submission {
     pub conn_timeout_secs: u64,
     pub context: Context,
     pub tags: Vec<Tag>,
+    /// Where the terminal document is delivered (checked against `webhooks` policy).
+    pub webhook_url: Option<String>,
 }
-
-/// Fields of the contract this server does not act on yet; sending them is an error rather
-/// than a silent no-op.
-const NOT_YET_SUPPORTED: &[&str] = &["webhook_url"];
 
 struct Fields<'a> {
     body: &'a Map<String, Value>,
@@ -145,6 +143,7 @@ pub fn parse(
     kind: JobKind,
     platforms: &Platforms,
     limits: &JobSettings,
+    webhooks: &WebhookSettings,
     credentials_in_body: bool,
 ) -> Result<Submission, Vec<FieldError>> {
     let Some(object) = body.as_object() else {
@@ -261,11 +260,13 @@ pub fn parse(
         }
         None
     };
-    for name in NOT_YET_SUPPORTED {
-        if f.present(name).is_some() {
-            f.fail(name, "is not supported by this server yet");
+    let webhook_url = f.string("webhook_url").and_then(|text| match naas_shared::webhook::check_url(text, webhooks) {
+        Ok(url) => Some(url.to_string()),
+        Err(message) => {
+            f.fail("webhook_url", message);
+            None
         }
-    }
+    });
 
     match (host, commands, context, tags) {
         (Some(host), Some(commands), Some(context), Some(tags)) if f.errors.is_empty() => Ok(Submission {
@@ -285,6 +286,7 @@ pub fn parse(
             conn_timeout_secs,
             context,
             tags,
+            webhook_url,
         }),
         _ => Err(f.errors),
     }
@@ -297,7 +299,14 @@ mod tests {
     use serde_json::json;
 
     fn check(body: Value) -> Result<Submission, Vec<FieldError>> {
-        parse(&body, JobKind::Command, &Platforms::builtin(), &Settings::defaults().jobs, false)
+        parse(
+            &body,
+            JobKind::Command,
+            &Platforms::builtin(),
+            &Settings::defaults().jobs,
+            &Settings::defaults().webhooks,
+            false,
+        )
     }
 
     fn fields(body: Value) -> Vec<String> {
@@ -343,8 +352,8 @@ mod tests {
 
     #[test]
     fn config_bodies() {
-        let limits = Settings::defaults().jobs;
-        let check = |body: Value| parse(&body, JobKind::Config, &Platforms::builtin(), &limits, false);
+        let (limits, webhooks) = (Settings::defaults().jobs, Settings::defaults().webhooks);
+        let check = |body: Value| parse(&body, JobKind::Config, &Platforms::builtin(), &limits, &webhooks, false);
         let s =
             check(json!({"host": "r1", "config": "interface Lo1\n description x\n\n", "save_config": true})).unwrap();
         assert_eq!(s.commands.as_slice(), ["interface Lo1", " description x"]);

@@ -16,6 +16,7 @@ pub mod service;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;
+pub mod webhook;
 
 /// The current time in UTC; one place so tests of time-dependent cores can inject a clock.
 pub fn now() -> time::OffsetDateTime {

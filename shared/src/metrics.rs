@@ -108,12 +108,12 @@ impl Metrics {
         kind: Kind,
         update: impl FnOnce(&mut Series),
     ) {
-        let mut families = self.families.lock().expect("not poisoned");
-        let Some(family) = families.get_mut(name) else {
-            debug_assert!(false, "metric {name} is not in the catalogue");
+        let mut families = self.families.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(family) = families.get_mut(name).filter(|f| f.def.kind == kind) else {
+            drop(families);
+            debug_assert!(false, "metric {name} is not in the catalogue as a {kind:?}");
             return;
         };
-        debug_assert_eq!(family.def.kind, kind, "metric {name} used as {kind:?}");
         let mut key: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         key.sort();
         let fresh = match kind {
@@ -166,7 +166,7 @@ impl Metrics {
 
     /// The Prometheus text exposition (format 0.0.4) of every metric.
     pub fn render(&self) -> String {
-        let families = self.families.lock().expect("not poisoned");
+        let families = self.families.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = String::new();
         for family in families.values() {
             let Def { name, kind, help } = family.def;

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod faults;
 pub mod logs;
 pub mod processes;
+pub mod receiver;
 pub mod servers;
 pub mod sshd;
 pub mod stack;

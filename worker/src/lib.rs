@@ -17,6 +17,7 @@ mod job;
 mod metrics;
 mod phases;
 pub mod session;
+mod webhooks;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +56,8 @@ pub struct Worker {
     ctx: Arc<JobContext>,
     /// The `/metrics` listener, when `worker.metrics_listen` is set.
     metrics_listener: Option<std::net::TcpListener>,
+    /// Webhook deliveries, when `webhooks.signing_secret` is set.
+    webhooks: Option<webhooks::Dispatcher>,
     cancel_subscription: async_nats::Subscriber,
     consumer: Consumer<pull::Config>,
     stats: Arc<WorkerStats>,
@@ -76,6 +79,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let cancels = cancel::Cancels::default();
     let metrics_listener = settings.worker.metrics_listen.map(naas_shared::metrics::bind).transpose()?;
     let catalogues = [naas_shared::metrics::COMMON, naas_shared::metrics::OUTCOMES, metrics::CATALOGUE];
+    let metrics = Arc::new(naas_shared::metrics::Metrics::new(&catalogues));
+    let store = backends.store.clone();
+    let webhooks = webhooks::build(&settings, &backends.jetstream, &backends.topology, store, metrics.clone()).await?;
     let cancel_subscription = backends
         .nats
         .subscribe(backends.topology.cancel_wildcard())
@@ -89,7 +95,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         host_keys,
         pool,
         stats: stats.clone(),
-        metrics: Arc::new(naas_shared::metrics::Metrics::new(&catalogues)),
+        metrics,
         audit: backends.audit,
         events: backends.events,
         name,
@@ -100,7 +106,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         platforms,
         settings,
     };
-    Ok(Worker { ctx: Arc::new(ctx), metrics_listener, consumer: backends.workers, stats, cancel_subscription })
+    Ok(Worker {
+        ctx: Arc::new(ctx),
+        metrics_listener,
+        webhooks,
+        consumer: backends.workers,
+        stats,
+        cancel_subscription,
+    })
 }
 
 fn default_name() -> String {
@@ -153,6 +166,9 @@ impl Worker {
 
     pub async fn run_until_stopped(mut self, token: CancellationToken) -> anyhow::Result<()> {
         self.serve_metrics(&token);
+        if let Some(webhooks) = self.webhooks.take() {
+            tokio::spawn(webhooks.run(token.clone()));
+        }
         let concurrency = self.ctx.settings.worker.concurrency;
         let permits = Arc::new(Semaphore::new(concurrency));
         // Jobs held at once, running or waiting for a busy device: bounds what is pulled.

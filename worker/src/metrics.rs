@@ -22,6 +22,10 @@ pub const CATALOGUE: &[Def] = &[
     counter("naas_ssh_sessions_opened_total", "SSH sessions opened afresh."),
     counter("naas_ssh_sessions_reused_total", "Jobs that ran on a pooled session."),
     counter(
+        "naas_webhook_deliveries_total",
+        "Webhook attempts, by outcome: delivered, retried, given_up, refused (target not allowed).",
+    ),
+    counter(
         "naas_circuit_breaker_transitions_total",
         "Device circuits this worker opened or closed, by state reached (open, closed).",
     ),

@@ -74,8 +74,9 @@ async fn submit(
     caller.require(Role::Operator, &state, &request_id).await?;
     let value = json_body(&headers, body, state.settings.api.max_body_bytes)?;
     let in_body = caller.credentials.is_none();
-    let submission =
-        submit::parse(&value, kind, &state.platforms, &state.settings.jobs, in_body).map_err(ApiError::Validation)?;
+    let settings = &state.settings;
+    let submission = submit::parse(&value, kind, &state.platforms, &settings.jobs, &settings.webhooks, in_body)
+        .map_err(ApiError::Validation)?;
     caller.require_context(submission.context.as_str(), &state, &request_id).await?;
     let device = format!("{}:{}", submission.host, submission.port);
     if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(redis_down)? {
@@ -176,7 +177,7 @@ async fn enqueue(
         tags: submission.tags,
         request_id: request_id.clone(),
         owner: caller.owner,
-        webhook_url: None,
+        webhook_url: submission.webhook_url,
         enqueued_at,
         credentials: String::new(),
     };

@@ -27,3 +27,4 @@ mod secrets;
 mod stream;
 mod tls;
 mod validation;
+mod webhooks;
