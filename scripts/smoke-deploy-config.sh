@@ -9,7 +9,7 @@
 #
 # Needs the debug binaries (cargo build -p naas-api -p naas-worker -p naas-reaper -p naas-sim),
 # .tools/venv (nats-server, and jsonschema from bootstrap --deploy), redis-server, openssl, curl
-# and python3. Ports: NATS 24222, Redis 26379, API 28443, device 20022.
+# and python3. Every port is a free loopback port picked at start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${NAAS_BIN_DIR:-${CARGO_TARGET_DIR:-target}/debug}
@@ -24,6 +24,12 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "smoke-deploy-config: $*" >&2; for f in "$work"/*.log; do echo "--- $f"; tail -20 "$f"; done >&2; exit 1; }
 
+read -r nats_port http_port redis_port api_port device_port slow_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(6)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
+
 cp -r compose "$work/compose"
 rm -rf "$work/compose/secrets"
 bash "$work/compose/init-secrets.sh" >/dev/null
@@ -32,17 +38,17 @@ mkdir -p "$work/nats" "$work/redis"
 
 # The compose files, with container paths and ports mapped onto this machine.
 sed -e "s#/run/secrets/#$secrets/#g" -e "s#store_dir: \"/data\"#store_dir: \"$work/nats\"#" \
-    -e "s#listen: 0.0.0.0:4222#listen: 127.0.0.1:24222#" -e "s#http: 127.0.0.1:8222#http: 127.0.0.1:28222#" \
+    -e "s#listen: 0.0.0.0:4222#listen: 127.0.0.1:$nats_port#" -e "s#http: 127.0.0.1:8222#http: 127.0.0.1:$http_port#" \
     compose/nats/nats.conf > "$work/compose/nats/nats.conf"
 cp "$secrets/nats-secrets.conf" "$work/compose/nats/secrets.conf"
-sed -e "s#/run/secrets/#$secrets/#g" -e "s#^dir /data#dir $work/redis#" -e "s#^tls-port 6379#tls-port 26379#" \
+sed -e "s#/run/secrets/#$secrets/#g" -e "s#^dir /data#dir $work/redis#" -e "s#^tls-port 6379#tls-port $redis_port#" \
     compose/redis/redis.conf > "$work/redis.conf"
 
 "$nats_server" -c "$work/compose/nats/nats.conf" > "$work/nats.log" 2>&1 & pids+=($!)
 redis-server "$work/redis.conf" > "$work/redis.log" 2>&1 & pids+=($!)
-"$bin/naas-sim" --listen 127.0.0.1 --base-port 20022 --count 1 --username netops --password netops \
+"$bin/naas-sim" --listen 127.0.0.1 --base-port "$device_port" --count 1 --username netops --password netops \
   > "$work/sim.log" 2>&1 & pids+=($!)
-"$bin/naas-sim" --listen 127.0.0.1 --base-port 20023 --count 1 --prefix slow --latency-ms 2000 \
+"$bin/naas-sim" --listen 127.0.0.1 --base-port "$slow_port" --count 1 --prefix slow --latency-ms 2000 \
   --username netops --password netops > "$work/sim-slow.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 50); do
   grep -q "Server is ready" "$work/nats.log" && grep -q "Ready to accept" "$work/redis.log" && break
@@ -51,14 +57,14 @@ done
 
 # Each service runs with exactly its compose environment and secrets, except for the
 # addresses: NATS, Redis and the API listen on this machine's loopback.
-redis_url="rediss://naas:$(cat "$secrets/redis.password")@127.0.0.1:26379"
+redis_url="rediss://naas:$(cat "$secrets/redis.password")@127.0.0.1:$redis_port"
 for service in api worker reaper; do
   .tools/venv/bin/python scripts/validate_deploy.py compose-env compose/compose.yaml "$service" "$secrets" \
     > "$work/$service.env" || fail "compose environment of $service"
   cat >> "$work/$service.env" <<ENV
-NAAS_NATS__URL=tls://127.0.0.1:24222
+NAAS_NATS__URL=tls://127.0.0.1:$nats_port
 NAAS_REDIS__URL=$redis_url
-NAAS_API__LISTEN=127.0.0.1:28443
+NAAS_API__LISTEN=127.0.0.1:$api_port
 ENV
 done
 run() { # service [args]: in the foreground, with the service's environment only
@@ -72,7 +78,7 @@ for service in api worker reaper; do
   pids+=($!)
 done
 
-api=https://127.0.0.1:28443
+api=https://127.0.0.1:$api_port
 curl_api() { curl -sS --cacert "$secrets/ca.crt" -u netops:netops "$@"; }
 for _ in $(seq 1 100); do curl_api -f "$api/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl_api -f "$api/readyz" >/dev/null || fail "the API did not become ready"
@@ -82,7 +88,7 @@ for service in api worker reaper; do
 done
 
 location=$(curl_api -H 'Content-Type: application/json' -o /dev/null -w '%header{location}' \
-  -d '{"host": "127.0.0.1", "port": 20022, "commands": ["show version"]}' "$api/v2/send-command")
+  -d '{"host": "127.0.0.1", "port": '"$device_port"', "commands": ["show version"]}' "$api/v2/send-command")
 [ -n "$location" ] || fail "submission refused"
 status=""
 for _ in $(seq 1 100); do
@@ -91,23 +97,26 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 [ "$status" = finished ] || fail "the job ended $status: $(curl_api "$api$location")"
+# Metrics: every scrape reads the consumers' backlog from JetStream.
+curl_api -f "$api/metrics" | grep -q '^naas_jetstream_consumer_pending{consumer="workers"}' \
+  || fail "no workers consumer backlog in /metrics"
 # Server-Sent Events: the API subscribes to the job's lifecycle event subject.
 curl_api --max-time 10 "$api$location/stream" | grep -q '^event: result' || fail "no result event on the stream"
 
 # A job on a slow device, cancelled while it runs: the API announces it on naas.cancel.*.
 location=$(curl_api -H 'Content-Type: application/json' -o /dev/null -w '%header{location}' \
-  -d '{"host": "127.0.0.1", "port": 20023, "commands": ["show version"]}' "$api/v2/send-command")
+  -d '{"host": "127.0.0.1", "port": '"$slow_port"', "commands": ["show version"]}' "$api/v2/send-command")
 sleep 0.5
 code=$(curl_api -o /dev/null -w '%{http_code}' -X DELETE "$api$location")
 [ "$code" = 204 ] || fail "cancel answered $code"
 
 # The consumer user reads the results stream and may not submit jobs.
-python3 - "$secrets" <<'PY' || fail "consumer permissions"
+python3 - "$secrets" "$nats_port" <<'PY' || fail "consumer permissions"
 import json, socket, ssl, sys
 secrets = sys.argv[1]
 creds = dict(line.strip().split("=", 1) for line in open(f"{secrets}/consumer.creds.txt"))
 ctx = ssl.create_default_context(cafile=f"{secrets}/ca.crt")
-raw = socket.create_connection(("127.0.0.1", 24222), timeout=5)
+raw = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5)
 raw.recv(4096)  # INFO, before the TLS upgrade
 sock = ctx.wrap_socket(raw, server_hostname="localhost")
 f = sock.makefile("rwb")
