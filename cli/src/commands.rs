@@ -256,29 +256,32 @@ fn document_text(document: &Value) -> String {
     text
 }
 
-async fn job(command: &JobCommand, global: &Global, settings: &Settings, console: &Console) -> Result<Exit, CliError> {
-    if let JobCommand::List { limit, local } = command {
-        return list_jobs(*limit, *local, global, settings, console).await;
-    }
+/// The API with the caller's credentials, for commands that submit nothing.
+fn api_of(settings: &Settings, console: &Console) -> Result<Api, CliError> {
     settings.require_url()?;
     let credentials = settings.credentials(console, false, false)?;
-    let api = Api::new(settings, credentials.api)?;
+    Api::new(settings, credentials.api)
+}
+
+async fn job(command: &JobCommand, global: &Global, settings: &Settings, console: &Console) -> Result<Exit, CliError> {
     match command {
+        JobCommand::List { limit, local } => list_jobs(*limit, *local, global, settings, console).await,
         JobCommand::Get { job_id } => {
-            let document = api.job(job_id).await?;
+            let document = api_of(settings, console)?.job(job_id).await?;
             if !structured(global.output, &document, console)? {
                 console.out(&document_text(&document));
             }
             Ok(document_exit(&document))
         }
         JobCommand::Cancel { job_id } => {
-            api.cancel(job_id).await?;
+            api_of(settings, console)?.cancel(job_id).await?;
             if !global.quiet {
                 console.err(&format!("job {job_id} canceled\n"));
             }
             Ok(Exit::Ok)
         }
         JobCommand::Watch { job_id, poll } => {
+            let api = api_of(settings, console)?;
             let mut last = String::new();
             let document = crate::follow::follow(&api, job_id, *poll, |status| {
                 if !global.quiet && status != last {
@@ -295,7 +298,6 @@ async fn job(command: &JobCommand, global: &Global, settings: &Settings, console
             report_one(&outcome, global, false, console)?;
             Ok(outcome.exit())
         }
-        JobCommand::List { .. } => unreachable!("handled above"),
     }
 }
 
@@ -319,9 +321,7 @@ async fn list_jobs(
         .collect();
     let mut exit = Exit::Ok;
     if !local && !entries.is_empty() {
-        let credentials = settings.credentials(console, false, false)?;
-        let api = Api::new(settings, credentials.api)?;
-        let api = Arc::new(api);
+        let api = Arc::new(api_of(settings, console)?);
         let ids: Vec<String> = entries.iter().map(|e| e.job_id.clone()).collect();
         let statuses: Vec<Result<Value, CliError>> = futures::stream::iter(ids)
             .map(|id| {
@@ -389,9 +389,7 @@ async fn keys(
     settings: &Settings,
     console: &Console,
 ) -> Result<Exit, CliError> {
-    settings.require_url()?;
-    let credentials = settings.credentials(console, false, false)?;
-    let api = Api::new(settings, credentials.api)?;
+    let api = api_of(settings, console)?;
     let issued = match command {
         KeysCommand::Create { role, contexts, ttl, name } => {
             let mut body = json!({"role": role.as_str(), "name": name});
