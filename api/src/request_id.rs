@@ -31,6 +31,9 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(RequestId(id.clone()));
     let span =
         tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
+    // A caller's trace continues through the job (W3C trace context).
+    let traceparent = request.headers().get("traceparent").and_then(|v| v.to_str().ok());
+    naas_shared::telemetry::traces::continue_trace(&span, traceparent);
     let mut response = next.run(request).instrument(span).await;
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -16,6 +16,8 @@ pub mod headers {
     pub const MSG_ID: &str = "Nats-Msg-Id";
     pub const KEY_ID: &str = "Naas-Key-Id";
     pub const REQUEST_ID: &str = "Naas-Request-Id";
+    /// W3C trace context of the span that published the message (when traces are exported).
+    pub const TRACEPARENT: &str = "traceparent";
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -21,7 +21,7 @@ use crate::secret::Secret;
 use crate::telemetry::LogSettings;
 
 mod events;
-pub use events::{EventSettings, WebhookSettings};
+pub use events::{EventSettings, TraceSettings, WebhookSettings};
 
 const DEFAULTS: &str = include_str!("../../config.default.toml");
 
@@ -64,6 +64,7 @@ pub struct Settings {
     pub lockout: LockoutSettings,
     pub events: EventSettings,
     pub webhooks: WebhookSettings,
+    pub tracing: TraceSettings,
     /// Jump hosts per context: jobs of that context reach their devices through it.
     pub jump_hosts: BTreeMap<String, JumpHostSpec>,
 }
@@ -339,6 +340,7 @@ impl Settings {
         let lockout = section(&cfg, "lockout", &mut errors);
         let events = section(&cfg, "events", &mut errors);
         let webhooks = section(&cfg, "webhooks", &mut errors);
+        let tracing = section(&cfg, "tracing", &mut errors);
         let (
             Some(mode),
             Some(prefix),
@@ -357,6 +359,7 @@ impl Settings {
             Some(lockout),
             Some(events),
             Some(webhooks),
+            Some(tracing),
         ) = (
             mode,
             prefix,
@@ -375,6 +378,7 @@ impl Settings {
             lockout,
             events,
             webhooks,
+            tracing,
         )
         else {
             return Err(ConfigErrors(errors));
@@ -398,6 +402,7 @@ impl Settings {
             lockout,
             events,
             webhooks,
+            tracing,
             jump_hosts,
         };
         errors.extend(settings.problems());
@@ -442,6 +447,9 @@ impl Settings {
             p.push("jobs.max_attempts: must be between 1 and nats.max_deliver".into());
         }
         p.extend(self.webhooks.problems());
+        if !(0.0..=1.0).contains(&self.tracing.sample_ratio) {
+            p.push("tracing.sample_ratio: between 0.0 and 1.0".into());
+        }
         if self.events.sse_keepalive_secs == 0 {
             p.push("events.sse_keepalive_secs: must be at least 1".into());
         }

@@ -59,7 +59,7 @@ where
             }
         };
     }
-    crate::telemetry::init(&settings.log);
+    let export = crate::telemetry::init(&settings.log, &settings.tracing, name);
     let token = crate::shutdown::signal_token();
     let service = match build(settings).await {
         Ok(service) => service,
@@ -68,11 +68,15 @@ where
             return ExitCode::FAILURE;
         }
     };
-    match service.run_until_stopped(token).await {
+    let code = match service.run_until_stopped(token).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "{name} stopped with an error");
             ExitCode::FAILURE
         }
+    };
+    if let Some(export) = export {
+        export.shutdown().await;
     }
+    code
 }

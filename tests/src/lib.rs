@@ -2,6 +2,7 @@
 //! services built through their library entry points, simulated devices, and log capture.
 
 pub mod cluster;
+pub mod collector;
 pub mod faults;
 pub mod logs;
 pub mod processes;

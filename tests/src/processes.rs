@@ -22,6 +22,10 @@ pub fn worker_env(settings: &Settings, name: &str) -> Vec<(String, String)> {
         ("NAAS_REAPER__INTERVAL_SECS", settings.reaper.interval_secs.to_string()),
         ("NAAS_LOG__FILTER", "warn".to_owned()),
     ];
+    if !settings.tracing.otlp_endpoint.is_empty() {
+        env.push(("NAAS_TRACING__OTLP_ENDPOINT", settings.tracing.otlp_endpoint.clone()));
+        env.push(("NAAS_TRACING__EXPORT_INTERVAL_MS", settings.tracing.export_interval_ms.to_string()));
+    }
     if let Some(ring) = &settings.encryption_key {
         env.push(("NAAS_ENCRYPTION_KEY", ring.expose().clone()));
     }

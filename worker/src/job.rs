@@ -20,6 +20,7 @@ use naas_shared::seal::Sealer;
 use naas_shared::store::{FromState, JobStore, Lease, unix_ms};
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tracing::Instrument as _;
 
 use crate::WorkerStats;
 use crate::ack::{self, Handled};
@@ -90,8 +91,10 @@ pub async fn handle(ctx: &JobContext, message: &jetstream::Message, slot: &mut R
     };
     let span =
         tracing::info_span!("job", job.id = %job.job_id, request_id = job.request_id.as_str(), device.host = %job.host);
+    let traceparent = message.headers.as_ref().and_then(|h| h.get(headers::TRACEPARENT)).map(|v| v.as_str());
+    naas_shared::telemetry::traces::continue_trace(&span, traceparent);
     let job = crate::phases::recording(ctx.metrics.clone(), run(ctx, message, job, slot));
-    tracing::Instrument::instrument(job, span).await
+    job.instrument(span).await
 }
 
 async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, slot: &mut RunSlot) -> Handled {
@@ -253,7 +256,7 @@ async fn settle(ctx: &JobContext, record: &mut JobRecord, from: FromState, outco
     let mut pause = Duration::from_millis(250);
     let give_up = tokio::time::Instant::now() + ctx.lease_ttl();
     let written = loop {
-        match ctx.store.transition(record, &[from]).await {
+        match ctx.store.transition(record, &[from]).instrument(tracing::info_span!("result.store")).await {
             Ok(written) => break written,
             Err(error) if tokio::time::Instant::now() + pause < give_up => {
                 tracing::warn!(%error, "cannot store the job's result yet; retrying");
@@ -325,6 +328,7 @@ async fn republish(ctx: &JobContext, record: &JobRecord) -> Handled {
 async fn publish(ctx: &JobContext, record: &JobRecord) -> Result<(), ()> {
     let sealer = ctx.settings.jobs.seal_results.then_some(ctx.sealer.as_ref());
     naas_nats::publish_settled(&ctx.jetstream, &ctx.topology, &ctx.events, record, sealer)
+        .instrument(tracing::info_span!("result.publish"))
         .await
         .map_err(|error| tracing::warn!(error, "cannot publish the job's result; will retry"))
 }

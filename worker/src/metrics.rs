@@ -31,12 +31,15 @@ pub const CATALOGUE: &[Def] = &[
     ),
 ];
 
-/// A job started: its wait in the queue, for its first attempt (a retry's wait is its
-/// backoff, not queueing).
+/// A job started: its wait in the queue (histogram, and a `queue_wait` trace span under
+/// the job's), for its first attempt (a retry's wait is its backoff, not queueing).
 pub fn started(metrics: &Metrics, doc: &JobDocument) {
     if doc.attempts == 1 {
-        let waited = (naas_shared::now() - doc.enqueued_at).try_into().unwrap_or_default();
+        let now = naas_shared::now();
+        let waited = (now - doc.enqueued_at).try_into().unwrap_or_default();
         metrics.observe("naas_job_queue_wait_seconds", &[("kind", doc.kind.as_str())], waited);
+        let span = tracing::Span::current();
+        naas_shared::telemetry::traces::past_span("queue_wait", &span, doc.enqueued_at.into(), now.into());
     }
 }
 

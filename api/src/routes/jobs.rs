@@ -13,8 +13,10 @@ use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobStatus, Outcome};
 use naas_shared::store::FromState;
 use serde_json::{Value, json};
+use std::future::IntoFuture as _;
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
+use tracing::Instrument as _;
 
 use crate::auth::{Caller, Realm, Role, authenticate};
 use crate::error::ApiError;
@@ -197,13 +199,19 @@ async fn enqueue(
     };
     let credentials = DeviceCredentials { enable: submission.enable, jump_password: submission.jump_password, ..login };
     let key_id = message.seal_credentials(&state.sealer, &credentials);
-    let (headers, payload) = message.encode(&key_id);
+    let (mut headers, payload) = message.encode(&key_id);
     let subject = state.topology.job_subject(&message.context, kind);
     // Announced before the job message goes out, so no worker's `started` can overtake it.
     state.events.emit(&record).await;
-    match state.jetstream.publish_with_headers(subject, headers, payload).await {
+    // The worker's part of the job's trace hangs under this span.
+    let publishing = tracing::info_span!("job.publish", job.id = %job_id);
+    if let Some(traceparent) = publishing.in_scope(naas_shared::telemetry::traces::traceparent) {
+        headers.insert(naas_nats::headers::TRACEPARENT, traceparent.as_str());
+    }
+    let sent = state.jetstream.publish_with_headers(subject, headers, payload).instrument(publishing.clone()).await;
+    match sent {
         Ok(ack) => {
-            if let Err(error) = ack.await {
+            if let Err(error) = ack.into_future().instrument(publishing).await {
                 // Sent, but the stream's answer was lost: the job may be queued. Its record
                 // and idempotency key stay, so a retry with the key finds this job instead of
                 // making a second one; if the message was lost, the job expires in the queue.

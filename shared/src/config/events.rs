@@ -58,3 +58,15 @@ impl WebhookSettings {
         p
     }
 }
+
+/// OpenTelemetry trace export (OTLP over HTTP, protobuf), off unless an endpoint is set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSettings {
+    /// OTLP/HTTP traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces`; empty: no export.
+    pub otlp_endpoint: String,
+    /// Fraction of new traces kept (0.0–1.0); a trace started upstream keeps its decision.
+    pub sample_ratio: f64,
+    /// How often finished spans are sent, milliseconds.
+    pub export_interval_ms: u64,
+}

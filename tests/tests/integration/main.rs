@@ -26,5 +26,6 @@ mod reuse;
 mod secrets;
 mod stream;
 mod tls;
+mod traces;
 mod validation;
 mod webhooks;

@@ -97,3 +97,29 @@ async fn api_worker_and_reaper_export_their_metrics() {
         }
     }
 }
+
+/// JSON log lines carry the request id (API) and job id (worker) of the work they describe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn json_log_lines_carry_the_request_and_job_ids() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
+    let response = stack.post("/v2/send-command", USER, PASS, &body).await;
+    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let job_id = response.json::<serde_json::Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(stack.result_of(&job_id).await["status"], "finished");
+    let lines: Vec<serde_json::Value> =
+        naas_tests::logs::captured().lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let find = |message: &str| {
+        lines
+            .iter()
+            .find(|l| l["fields"]["message"] == message && l.to_string().contains(&job_id))
+            .unwrap_or_else(|| panic!("a {message:?} line for the job"))
+            .clone()
+    };
+    let queued = find("job queued");
+    assert_eq!(queued["span"]["request_id"], request_id.as_str(), "{queued}");
+    let started = find("job started");
+    assert_eq!(started["span"]["job.id"], job_id.as_str(), "{started}");
+    assert_eq!(started["span"]["request_id"], request_id.as_str(), "{started}");
+}
