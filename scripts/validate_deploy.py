@@ -101,8 +101,9 @@ def load_values(chart, files):
 
 def check_values(chart, files):
     schema = json.loads((pathlib.Path(chart) / "values.schema.json").read_text())
-    jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    # Draft-07: what every Helm 3 release's schema validator understands.
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema)
     # As helm does: the chart's values merged with the given file. The defaults alone are
     # not installable on purpose (production mode without a certificate or secrets).
     for label, values in [(f, load_values(chart, [f])) for f in files]:
