@@ -17,10 +17,11 @@ Other settings: NAASCTL_URL, NAASCTL_CA_FILE, NAASCTL_INSECURE_SKIP_VERIFY=1,
   NAASCTL_PROFILE, NAASCTL_CONFIG (default ~/.config/naas/config.toml).
 
 Exit status:
-  0  success: every job finished
-  1  at least one job failed or was canceled
-  2  usage, configuration, inventory or credential error (nothing was sent)
-  3  the API or NATS could not be reached, or the API refused a request";
+  0    success: every job finished
+  1    at least one job failed or was canceled
+  2    usage, configuration, inventory or credential error (nothing was sent)
+  3    the API or NATS could not be reached, or the API refused a request
+  130  interrupted (Ctrl-C): queued jobs go on; the jobs left running are listed";
 
 #[derive(Debug, Parser)]
 #[command(name = "naasctl", version, about = "Command-line client of naas (network automation as a service)")]

@@ -151,7 +151,7 @@ async fn submit_and_report(
         quiet: global.quiet,
     };
     let history = Arc::new(History::new(settings.history.clone(), api.base()));
-    let mut outcomes = fanout::run(api, plan, history, console).await;
+    let mut outcomes = fanout::run(api, plan, history, console).await?;
     let exit = outcomes.iter().fold(Exit::Ok, |exit, o| exit.worst(o.exit()));
 
     if single {

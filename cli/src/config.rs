@@ -229,6 +229,9 @@ impl Settings {
             None => Ok(None),
             Some(Ok(answer)) if !answer.is_empty() => Ok(Some(Secret::new(answer))),
             Some(Ok(_)) => Err(CliError::usage("no password given")),
+            Some(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+                Err(CliError::Interrupted("interrupted: nothing was sent".into()))
+            }
             Some(Err(e)) => Err(CliError::usage(format!("reading the password from the terminal: {e}"))),
         }
     }

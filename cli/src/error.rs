@@ -18,6 +18,8 @@ pub enum Exit {
     Usage,
     /// The API or NATS could not be reached, or the API refused a request.
     Unavailable,
+    /// Stopped with Ctrl-C (128 + SIGINT, as shells report it); jobs already queued go on.
+    Interrupted,
 }
 
 impl Exit {
@@ -27,6 +29,7 @@ impl Exit {
             Exit::JobFailed => 1,
             Exit::Usage => 2,
             Exit::Unavailable => 3,
+            Exit::Interrupted => 130,
         }
     }
 
@@ -53,6 +56,9 @@ pub enum CliError {
     /// The API answered with an error body.
     #[error("{0}")]
     Api(ApiRefusal),
+    /// Ctrl-C; the text says what was left running.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CliError {
@@ -64,6 +70,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => Exit::Usage,
             CliError::Connection(_) | CliError::Api(_) => Exit::Unavailable,
+            CliError::Interrupted(_) => Exit::Interrupted,
         }
     }
 }

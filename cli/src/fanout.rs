@@ -63,6 +63,7 @@ impl Outcome {
             CliError::Api(refusal) => refusal.code.clone(),
             CliError::Connection(_) => "UNREACHABLE".to_owned(),
             CliError::Usage(_) => "USAGE".to_owned(),
+            CliError::Interrupted(_) => "INTERRUPTED".to_owned(),
         };
         Self {
             device,
@@ -145,8 +146,14 @@ pub struct Plan {
     pub quiet: bool,
 }
 
-/// Runs every job of `plan`; outcomes in the order of `plan.jobs`.
-pub async fn run(api: Arc<Api>, plan: Plan, history: Arc<History>, console: &Console) -> Vec<Outcome> {
+/// Runs every job of `plan`; outcomes in the order of `plan.jobs`. Ctrl-C stops following
+/// (the jobs go on) and names the jobs left running.
+pub async fn run(
+    api: Arc<Api>,
+    plan: Plan,
+    history: Arc<History>,
+    console: &Console,
+) -> Result<Vec<Outcome>, CliError> {
     let labels = plan.jobs.iter().map(|j| j.device.label()).collect();
     let progress = Progress::start(console.clone(), labels, plan.quiet);
     let permits = Arc::new(Semaphore::new(plan.concurrency));
@@ -162,12 +169,16 @@ pub async fn run(api: Arc<Api>, plan: Plan, history: Arc<History>, console: &Con
             outcome
         }));
     }
-    let mut outcomes = Vec::new();
-    for task in tasks {
-        outcomes.push(task.await.expect("device tasks do not panic"));
-    }
+    let all = futures::future::join_all(tasks);
+    let outcomes = tokio::select! {
+        joined = all => joined.into_iter().map(|t| t.expect("device tasks do not panic")).collect(),
+        _ = tokio::signal::ctrl_c() => {
+            progress.finish();
+            return Err(CliError::Interrupted(progress.left_running()));
+        }
+    };
     progress.finish();
-    outcomes
+    Ok(outcomes)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -205,6 +216,7 @@ async fn one(
 struct State {
     labels: Vec<String>,
     statuses: Vec<String>,
+    job_ids: Vec<Option<String>>,
     ended: usize,
     failed: usize,
     tick: usize,
@@ -226,10 +238,11 @@ const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '�
 impl Progress {
     fn start(console: Console, labels: Vec<String>, quiet: bool) -> Self {
         let statuses = vec!["pending".to_owned(); labels.len()];
+        let job_ids = vec![None; labels.len()];
         let live = !quiet && console.err_is_terminal();
         let progress = Self {
             console,
-            state: Arc::new(Mutex::new(State { labels, statuses, ..Default::default() })),
+            state: Arc::new(Mutex::new(State { labels, statuses, job_ids, ..Default::default() })),
             quiet,
             live,
             started: Instant::now(),
@@ -268,7 +281,8 @@ impl Progress {
     }
 
     fn submitted(&self, index: usize, job_id: &str) {
-        let state = self.state.lock().expect("progress lock");
+        let mut state = self.state.lock().expect("progress lock");
+        state.job_ids[index] = Some(job_id.to_owned());
         if !self.live || !Self::many(&state) {
             self.line(&state, &format!("{}: job {job_id} submitted", state.labels[index]));
         }
@@ -315,6 +329,31 @@ impl Progress {
             text = format!("[{}/{}] {text}", state.ended, state.labels.len());
         }
         self.line(&state, &text);
+    }
+
+    /// What an interruption leaves behind: the jobs still queued or running, and the
+    /// devices never submitted.
+    fn left_running(&self) -> String {
+        let state = self.state.lock().expect("progress lock");
+        let mut running = String::new();
+        let mut unsent = 0;
+        for ((label, status), job_id) in state.labels.iter().zip(&state.statuses).zip(&state.job_ids) {
+            match job_id {
+                None => unsent += 1,
+                Some(_) if crate::follow::is_terminal(status) || status == "error" => {}
+                Some(id) => running.push_str(&format!("\n  {label}  {id}")),
+            }
+        }
+        let mut text = "interrupted".to_owned();
+        if !running.is_empty() {
+            text.push_str(&format!(
+                "; these jobs go on (follow: naasctl job watch ID, stop: naasctl job cancel ID):{running}"
+            ));
+        }
+        if unsent > 0 {
+            text.push_str(&format!("\n{unsent} device(s) not submitted"));
+        }
+        text
     }
 
     fn finish(&self) {
