@@ -412,6 +412,38 @@ async fn a_missing_password_is_asked_for_on_the_terminal_and_only_there() {
     assert!(!captured.stdout().is_empty() && !captured.stderr().contains(PASS));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_api_certificate_is_verified_against_the_ca_file() {
+    use base64::Engine;
+    let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let home = Home::new();
+    // The API's self-signed development certificate, as its operator would hand it out.
+    let probe = reqwest::Client::builder().danger_accept_invalid_certs(true).tls_info(true).build().unwrap();
+    let response = probe.get(stack.url("/livez")).send().await.unwrap();
+    let der = response.extensions().get::<reqwest::tls::TlsInfo>().unwrap().peer_certificate().unwrap().to_vec();
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"));
+    let ca = home.write("api-ca.pem", &pem).display().to_string();
+
+    let mut env = user_env(&stack, &home);
+    env.retain(|(k, _)| k != "NAASCTL_INSECURE_SKIP_VERIFY");
+    let unknown_job = ["job", "get", "7c9e6679-7425-40de-944b-e07fc1f90ae7"];
+    let ran = naasctl(&env, &unknown_job).await;
+    assert_eq!(ran.code, 3, "{ran:?}");
+    assert!(ran.stderr.contains("certificate"), "the system roots do not know it: {ran:?}");
+
+    env.push(("NAASCTL_CA_FILE".into(), ca));
+    let ran = naasctl(&env, &unknown_job).await;
+    assert_eq!(ran.code, 3, "{ran:?}");
+    assert!(ran.stderr.contains("404 NOT_FOUND"), "TLS verified, then the API answered: {ran:?}");
+
+    let not_pem = home.write("not.pem", "hello\n").display().to_string();
+    let ran = naasctl(&env, &["--ca-file", &not_pem, "job", "get", "x"]).await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("no PEM certificate"), "{ran:?}");
+}
+
 #[tokio::test]
 async fn usage_and_connection_errors_exit_2_and_3() {
     let home = Home::new();
