@@ -7,6 +7,10 @@ use naas_shared::seal::Sealer;
 
 use crate::{Events, Topology, headers};
 
+/// Set on a result message whose `results` were left out because the document would not
+/// fit in one NATS message (`max_payload`); `GET /v2/jobs/{id}` has them.
+pub const RESULTS_OMITTED: &str = "Naas-Results-Omitted";
+
 /// Publishes `record`'s document and waits for the stream's ack. The message id makes a
 /// re-publication of the same job's result a duplicate the stream drops.
 pub async fn publish_result(
@@ -19,7 +23,17 @@ pub async fn publish_result(
     let mut headers = async_nats::HeaderMap::new();
     headers.insert(headers::MSG_ID, format!("{}:result", record.doc.job_id).as_str());
     headers.insert(headers::REQUEST_ID, record.request_id.as_str());
-    let payload = crate::message::result_payload(&record.doc, sealer);
+    let mut payload = crate::message::result_payload(&record.doc, sealer);
+    // Room for the subject and headers within the server's largest message.
+    let limit = jetstream.client().server_info().max_payload.saturating_sub(4096);
+    if payload.len() > limit {
+        // Output too big for one NATS message: the document goes without its results
+        // (the API still serves them), and a header says so.
+        let mut doc = record.doc.clone();
+        doc.results = None;
+        payload = crate::message::result_payload(&doc, sealer);
+        headers.insert(RESULTS_OMITTED, "too-large");
+    }
     match jetstream.publish_with_headers(subject, headers, payload.into()).await {
         Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),

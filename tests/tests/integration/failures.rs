@@ -132,3 +132,28 @@ async fn an_unknown_host_key_fails_under_strict() {
     let doc = outcome(&stack, r1(&stack, json!({}))).await;
     assert_eq!(doc["error_code"], "HOST_KEY_MISMATCH", "{doc}");
 }
+
+/// Output larger than one NATS message (the test server allows 8 MB): the job finishes,
+/// the API serves the whole output, and the result message goes without it, flagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn output_larger_than_a_nats_message_is_served_by_the_api() {
+    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
+    device.output_size = 9 * 1024 * 1024;
+    let stack = Stack::start(StackOptions { devices: vec![device], ..Default::default() }).await;
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let mut results = stack.nats_client.subscribe(topology.results_wildcard()).await.unwrap();
+    stack.nats_client.flush().await.unwrap();
+    let job = r1(&stack, json!({"commands": ["show tech-support"]}));
+    let job_id = stack.submit_command(USER, PASS, &job).await["job_id"].as_str().unwrap().to_owned();
+    let message = tokio::time::timeout(std::time::Duration::from_secs(60), futures::StreamExt::next(&mut results))
+        .await
+        .expect("a result message")
+        .unwrap();
+    let flag = message.headers.as_ref().and_then(|h| h.get(naas_nats::results::RESULTS_OMITTED)).map(|v| v.to_string());
+    assert_eq!(flag.as_deref(), Some("too-large"));
+    let published: Value = serde_json::from_slice(&message.payload).unwrap();
+    assert_eq!((published["status"].as_str(), published["results"].is_null()), (Some("finished"), true));
+    let doc: Value = stack.get(&format!("/v2/jobs/{job_id}"), USER, PASS).await.json().await.unwrap();
+    let served = doc["results"]["show tech-support"].as_str().unwrap().len();
+    assert!(served > 8 * 1024 * 1024, "the API has it all: {served} bytes");
+}
