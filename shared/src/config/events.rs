@@ -70,3 +70,50 @@ pub struct TraceSettings {
     /// How often finished spans are sent, milliseconds.
     pub export_interval_ms: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use crate::config::Settings;
+
+    #[test]
+    fn defaults_and_environment() {
+        let s = Settings::defaults();
+        assert_eq!((s.events.retention_secs, s.events.sse_keepalive_secs), (86400, 15));
+        assert_eq!(s.webhooks.retry_delays_ms, [5000, 30000, 300000, 1800000]);
+        assert!(!s.webhooks.enabled() && !s.webhooks.allow_private && !s.webhooks.allow_http);
+        assert!(s.tracing.otlp_endpoint.is_empty(), "trace export is off by default");
+        assert!(s.worker.metrics_listen.is_none() && s.reaper.metrics_listen.is_none());
+        let env: HashMap<String, String> = [
+            ("NAAS_WEBHOOKS__RETRY_DELAYS_MS", "100,200"),
+            ("NAAS_WEBHOOKS__SIGNING_SECRET", "sixteen-chars-at-least"),
+            ("NAAS_WORKER__METRICS_LISTEN", "0.0.0.0:9464"),
+            ("NAAS_TRACING__OTLP_ENDPOINT", "http://127.0.0.1:4318/v1/traces"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let s = Settings::load_from(None, env).unwrap();
+        assert_eq!(s.webhooks.retry_delays_ms, [100, 200]);
+        assert!(s.webhooks.enabled());
+        assert_eq!(s.worker.metrics_listen, Some("0.0.0.0:9464".parse().unwrap()));
+        assert_eq!(s.tracing.otlp_endpoint, "http://127.0.0.1:4318/v1/traces");
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        let env: HashMap<String, String> = [
+            ("NAAS_WEBHOOKS__SIGNING_SECRET", "short"),
+            ("NAAS_TRACING__SAMPLE_RATIO", "1.5"),
+            ("NAAS_EVENTS__SSE_KEEPALIVE_SECS", "0"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let text = Settings::load_from(None, env).unwrap_err().to_string();
+        for key in ["webhooks.signing_secret", "tracing.sample_ratio", "events.sse_keepalive_secs"] {
+            assert!(text.contains(key), "{key}: {text}");
+        }
+    }
+}
