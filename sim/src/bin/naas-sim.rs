@@ -10,7 +10,9 @@ use naas_sim::{SimSettings, USAGE};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    init(&LogSettings::default());
+    // Logs only: the simulator exports no traces.
+    let defaults = naas_shared::config::Settings::defaults();
+    init(&LogSettings::default(), &defaults.tracing, "naas-sim");
     let settings = match SimSettings::from_args(std::env::args().skip(1)) {
         Ok(Some(settings)) => settings,
         Ok(None) => {
