@@ -224,6 +224,7 @@ async fn refusal(response: Response) -> CliError {
         code: text("code").unwrap_or_else(|| "UNKNOWN".to_owned()),
         message: text("error").unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned()),
         fields,
+        context: None,
     })
 }
 

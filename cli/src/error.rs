@@ -66,6 +66,19 @@ impl CliError {
         Self::Usage(message.into())
     }
 
+    /// The same error, its message prefixed with `what` (e.g. the job it concerns).
+    pub fn context(self, what: &str) -> Self {
+        match self {
+            CliError::Usage(m) => CliError::Usage(format!("{what}: {m}")),
+            CliError::Connection(m) => CliError::Connection(format!("{what}: {m}")),
+            CliError::Interrupted(m) => CliError::Interrupted(format!("{what}: {m}")),
+            CliError::Api(mut refusal) => {
+                refusal.context = Some(what.to_owned());
+                CliError::Api(refusal)
+            }
+        }
+    }
+
     pub fn exit(&self) -> Exit {
         match self {
             CliError::Usage(_) => Exit::Usage,
@@ -83,10 +96,15 @@ pub struct ApiRefusal {
     pub code: String,
     pub message: String,
     pub fields: Vec<(String, String)>,
+    /// What the request was for, when the caller said (`following job …`).
+    pub context: Option<String>,
 }
 
 impl fmt::Display for ApiRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(context) = &self.context {
+            write!(f, "{context}: ")?;
+        }
         write!(f, "the API answered {} {}: {}", self.status, self.code, self.message)?;
         for (field, message) in &self.fields {
             write!(f, "\n  {field}: {message}")?;

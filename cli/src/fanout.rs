@@ -208,7 +208,11 @@ async fn one(
     }
     match follow(api, &job_id, poll, |status| progress.status(index, status)).await {
         Ok(document) => Outcome::of(job.device, document),
-        Err(e) => Outcome::failed(job.device, Some(job_id), e),
+        // The job exists and may still run: say which one it is.
+        Err(e) => {
+            let e = e.context(&format!("following job {job_id} (it may still run; naasctl job watch {job_id})"));
+            Outcome::failed(job.device, Some(job_id), e)
+        }
     }
 }
 
