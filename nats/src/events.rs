@@ -90,6 +90,10 @@ impl Events {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(headers::MSG_ID, event.event_id.as_str());
         headers.insert(headers::REQUEST_ID, event.request_id.as_str());
+        // Consumers can continue the job's trace (when traces are exported).
+        if let Some(traceparent) = naas_shared::telemetry::traces::traceparent() {
+            headers.insert(headers::TRACEPARENT, traceparent.as_str());
+        }
         let payload = serde_json::to_vec(&event).expect("events serialise");
         match self.jetstream.publish_with_headers(subject, headers, payload.into()).await {
             Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),

@@ -149,3 +149,25 @@ async fn a_canceled_job_ends_with_a_canceled_event_once() {
     .await;
     assert_eq!(stream.info().await.unwrap().state.messages, 2, "queued and canceled, once each");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_reaper_announces_the_jobs_it_settles() {
+    let stack = Stack::start(StackOptions {
+        workers: 0,
+        settings: |s| {
+            s.jobs.queue_timeout_secs = 1;
+            s.reaper.interval_secs = 1;
+        },
+        ..Default::default()
+    })
+    .await;
+    let mut events = stack.nats_client.subscribe(format!("{}.events.>", stack.settings.prefix)).await.unwrap();
+    stack.nats_client.flush().await.unwrap();
+    stack.add_reaper(|_| {}).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
+    let job_id = stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned();
+    let seen = until_terminal(&mut events, &job_id).await;
+    assert_eq!(statuses(&seen), ["queued:0", "failed:0"]);
+    assert_eq!(seen[1].1["error_code"], "ORPHANED", "expired in the queue: {}", seen[1].1);
+}

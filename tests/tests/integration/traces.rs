@@ -34,6 +34,9 @@ async fn a_jobs_trace_is_connected_from_the_request_to_the_worker_process() {
     let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
     stack.settings.tracing = traces;
     let _worker = WorkerProcess::spawn(WORKER_EXE, &stack.settings, "traced");
+    let subject = format!("{}.events.*.*.*.started", stack.settings.prefix);
+    let mut started = stack.nats_client.subscribe(subject).await.unwrap();
+    stack.nats_client.flush().await.unwrap();
 
     let port = stack.device("r1").addr.port();
     let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version", "show clock"]});
@@ -43,6 +46,10 @@ async fn a_jobs_trace_is_connected_from_the_request_to_the_worker_process() {
     assert_eq!(response.status(), 202);
     let job_id = response.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
     assert_eq!(stack.result_of(&job_id).await["status"], "finished");
+    let event = tokio::time::timeout(Duration::from_secs(10), futures::StreamExt::next(&mut started)).await;
+    let event = event.expect("the started event").unwrap();
+    let carried = event.headers.as_ref().and_then(|h| h.get("traceparent")).map(|v| v.to_string());
+    assert!(carried.as_deref().is_some_and(|t| t.contains(CALLER_TRACE)), "events join the trace: {carried:?}");
 
     let spans = naas_tests::wait::until("the worker's spans", Duration::from_secs(30), || {
         let spans = collector.trace(CALLER_TRACE);
