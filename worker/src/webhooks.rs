@@ -138,7 +138,10 @@ impl Dispatcher {
                         tracing::warn!(%error, "pulling webhook deliveries failed; continuing");
                         continue;
                     }
-                    None => break,
+                    None => {
+                        tracing::error!("the webhooks consumer stream ended; deliveries stop until the worker restarts");
+                        break;
+                    }
                 },
             };
             let this = this.clone();
