@@ -56,14 +56,25 @@ async fn losing_the_jobs_stream_leader_loses_no_accepted_job() {
     let info = jobs.info().await.unwrap();
     let cluster = info.cluster.as_ref().expect("a clustered stream");
     assert_eq!(info.config.num_replicas, 3);
-    let leader = cluster.leader.clone().expect("the jobs stream has a leader");
-    eprintln!("killing {leader}, the jobs stream leader, with {} jobs accepted", accepted.len());
-    match leader.as_str() {
+    let killed = cluster.leader.clone().expect("the jobs stream has a leader");
+    eprintln!("killing {killed}, the jobs stream leader, with {} jobs accepted", accepted.len());
+    match killed.as_str() {
         "n0" => stack.nats.kill(),
         name => {
             let index: usize = name.trim_start_matches('n').parse().unwrap();
             stack.nats_peers[index - 1].kill();
         }
+    }
+    // The accepted jobs must survive whatever happens next; the new leaders are awaited
+    // only so the rest of the load does not measure the election.
+    for stream in [topology.jobs_stream(), topology.results_stream(), topology.events_stream()] {
+        naas_tests::wait::until(&format!("a new leader for {stream}"), Duration::from_secs(30), || async {
+            let mut handle = stack.jetstream().get_stream(&stream).await.ok()?;
+            let info = handle.info().await.ok()?;
+            let leader = info.cluster.as_ref()?.leader.clone()?;
+            (leader != killed).then_some(())
+        })
+        .await;
     }
     for i in 150..300 {
         accepted.push(submit(&stack, &body(i)).await);
