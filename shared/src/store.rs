@@ -157,15 +157,44 @@ impl JobStore {
         let value = self.encode(record)?;
         let id = record.doc.job_id;
         let mut conn = self.conn.clone();
-        let _: () = redis::pipe()
-            .atomic()
-            .set_ex(self.key(id), value, self.ttl.as_secs().max(1))
+        let ttl = self.ttl.as_secs().max(1);
+        let enqueued = unix_ms(record.doc.enqueued_at);
+        let forgotten = enqueued.saturating_sub(ttl * 1000);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .set_ex(self.key(id), value, ttl)
             .ignore()
             .zadd(self.deadlines_key(), id.to_string(), unix_ms(deadline))
-            .ignore()
-            .query_async(&mut conn)
-            .await?;
+            .ignore();
+        // The listing indexes: the owner's jobs and everyone's, newest last, trimmed to
+        // the records still kept.
+        for index in [self.owner_index(&record.owner), self.all_index()] {
+            pipe.zadd(&index, id.to_string(), enqueued)
+                .ignore()
+                .zrembyscore(&index, "-inf", forgotten)
+                .ignore()
+                .expire(&index, ttl as i64)
+                .ignore();
+        }
+        let _: () = pipe.query_async(&mut conn).await?;
         Ok(())
+    }
+
+    fn owner_index(&self, owner: &str) -> String {
+        format!("{}:jobs-of:{owner}", self.prefix)
+    }
+
+    fn all_index(&self) -> String {
+        format!("{}:jobs", self.prefix)
+    }
+
+    /// Job ids, newest first, from `offset`: the owner's, or everyone's when `owner` is None.
+    pub async fn list_ids(&self, owner: Option<&str>, offset: usize, count: usize) -> Result<Vec<JobId>, StoreError> {
+        let index = owner.map_or_else(|| self.all_index(), |o| self.owner_index(o));
+        let mut conn = self.conn.clone();
+        let stop = (offset + count) as isize - 1;
+        let ids: Vec<String> = conn.zrevrange(index, offset as isize, stop).await?;
+        Ok(ids.iter().filter_map(|id| JobId::parse(id).ok()).collect())
     }
 
     /// Writes `record` only if the stored state is one of `from` (no record counts as

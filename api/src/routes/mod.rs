@@ -3,6 +3,7 @@
 mod api_keys;
 mod health;
 mod jobs;
+mod listing;
 mod stream;
 
 use axum::Router;
@@ -17,6 +18,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v2/send-command", post(jobs::send_command))
         .route("/v2/send-config", post(jobs::send_config))
+        .route("/v2/jobs", get(listing::list))
         .route("/v2/jobs/{job_id}", get(jobs::get).delete(jobs::cancel))
         .route("/v2/jobs/{job_id}/stream", get(stream::follow))
         .route("/v2/send-config/{job_id}", get(jobs::get))

@@ -12,6 +12,7 @@ mod failures;
 mod healthcheck;
 mod kills;
 mod linux;
+mod listing;
 mod lockouts;
 mod logins;
 mod metrics;

@@ -1,0 +1,95 @@
+//! `GET /v2/jobs?status=&tag=k:v&page=&per_page=`: the caller's own jobs (an admin's: all),
+//! newest first, filtered by status and tag, a page at a time.
+
+use std::collections::HashMap;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use naas_shared::domain::Tag;
+use naas_shared::job::JobStatus;
+use serde_json::{Value, json};
+
+use crate::auth::{Realm, Role, authenticate};
+use crate::error::{ApiError, FieldError};
+use crate::request_id::RequestId;
+use crate::state::AppState;
+
+const MAX_PER_PAGE: usize = 100;
+/// Index entries read per round trip while filling a page.
+const CHUNK: usize = 200;
+
+struct Filter {
+    status: Option<JobStatus>,
+    tag: Option<Tag>,
+    page: usize,
+    per_page: usize,
+}
+
+fn parse(query: &HashMap<String, String>) -> Result<Filter, ApiError> {
+    let mut errors = Vec::new();
+    let status = match query.get("status").map(String::as_str) {
+        None | Some("") => None,
+        Some(s) => match serde_json::from_value::<JobStatus>(json!(s)) {
+            Ok(status) => Some(status),
+            Err(_) => {
+                errors.push(FieldError::new("status", "one of queued, started, finished, failed, canceled"));
+                None
+            }
+        },
+    };
+    let tag = match query.get("tag").map(String::as_str) {
+        None | Some("") => None,
+        Some(t) => Tag::parse(t).map_err(|e| errors.push(FieldError::new("tag", e.to_string()))).ok(),
+    };
+    let mut number = |name: &str, default: usize, max: usize| match query.get(name) {
+        None => default,
+        Some(v) => v.parse::<usize>().ok().filter(|n| (1..=max).contains(n)).unwrap_or_else(|| {
+            errors.push(FieldError::new(name, format!("an integer from 1 to {max}")));
+            default
+        }),
+    };
+    let page = number("page", 1, 1_000_000);
+    let per_page = number("per_page", 20, MAX_PER_PAGE);
+    if errors.is_empty() { Ok(Filter { status, tag, page, per_page }) } else { Err(ApiError::Validation(errors)) }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
+    let filter = parse(&query)?;
+    let owner = (caller.role != Role::Admin).then_some(caller.owner.as_str());
+    let unavailable = |e: naas_shared::store::StoreError| ApiError::Unavailable { what: "Redis", cause: e.to_string() };
+    let skip = (filter.page - 1) * filter.per_page;
+    let (mut matched, mut jobs, mut offset) = (0, Vec::new(), 0);
+    let has_more = 'scan: loop {
+        let ids = state.store.list_ids(owner, offset, CHUNK).await.map_err(unavailable)?;
+        offset += ids.len();
+        for id in &ids {
+            // A record that expired or cannot be read is simply not listed.
+            let Ok(Some(record)) = state.store.get(*id).await else { continue };
+            let wanted = caller.may_see(&record)
+                && filter.status.is_none_or(|s| record.doc.status == s)
+                && filter.tag.as_ref().is_none_or(|t| record.doc.tags.contains(t));
+            if !wanted {
+                continue;
+            }
+            matched += 1;
+            if matched > skip + filter.per_page {
+                break 'scan true;
+            }
+            if matched > skip {
+                jobs.push(record.doc);
+            }
+        }
+        if ids.len() < CHUNK {
+            break false;
+        }
+    };
+    Ok(Json(json!({"jobs": jobs, "page": filter.page, "per_page": filter.per_page, "has_more": has_more})))
+}
