@@ -61,17 +61,7 @@ pub async fn run(devices: &[SocketAddr], concurrency: usize, jobs: usize) -> Sam
             sample
         }));
     }
-    barrier.wait().await;
-    let started = Instant::now();
-    let mut total = Sample::default();
-    for task in tasks {
-        match task.await {
-            Ok(sample) => total.merge(sample),
-            Err(error) => total.fail(format!("task: {error}")),
-        }
-    }
-    total.wall = started.elapsed();
-    total
+    Sample::gather(&barrier, tasks).await
 }
 
 /// One job on a new connection; returns what `show version` printed.

@@ -42,15 +42,5 @@ pub async fn run(api_url: &str, devices: &[SocketAddr], concurrency: usize, requ
             sample
         }));
     }
-    barrier.wait().await;
-    let started = Instant::now();
-    let mut total = Sample::default();
-    for task in tasks {
-        match task.await {
-            Ok(sample) => total.merge(sample),
-            Err(error) => total.fail(format!("caller task: {error}")),
-        }
-    }
-    total.wall = started.elapsed();
-    total
+    Sample::gather(&barrier, tasks).await
 }

@@ -50,17 +50,7 @@ pub async fn closed_loop(
             sample
         }));
     }
-    barrier.wait().await;
-    let started = Instant::now();
-    let mut total = Sample::default();
-    for task in tasks {
-        match task.await {
-            Ok(sample) => total.merge(sample),
-            Err(error) => total.fail(format!("caller task: {error}")),
-        }
-    }
-    total.wall = started.elapsed();
-    total
+    Sample::gather(&barrier, tasks).await
 }
 
 /// Open loop (scenario 4): `submitters` callers submit all `jobs` as fast as the API takes

@@ -13,6 +13,22 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// Releases the callers waiting on `start` together and merges what they measured;
+    /// the wall time runs from the release to the last caller's end.
+    pub async fn gather(start: &tokio::sync::Barrier, callers: Vec<tokio::task::JoinHandle<Sample>>) -> Sample {
+        start.wait().await;
+        let started = tokio::time::Instant::now();
+        let mut total = Sample::default();
+        for caller in callers {
+            match caller.await {
+                Ok(sample) => total.merge(sample),
+                Err(error) => total.fail(format!("caller task: {error}")),
+            }
+        }
+        total.wall = started.elapsed();
+        total
+    }
+
     /// Successful operations per second of wall time.
     pub fn per_second(&self) -> f64 {
         let secs = self.wall.as_secs_f64();
