@@ -58,6 +58,11 @@ struct Body<'a> {
 }
 
 impl ApiError {
+    /// 503 for a Redis failure (unreachable, or an answer that cannot be used).
+    pub fn redis(cause: impl std::fmt::Display) -> Self {
+        Self::Unavailable { what: "Redis", cause: cause.to_string() }
+    }
+
     /// 409 for acting on a job that already ended.
     pub fn ended(message: impl Into<String>) -> Self {
         Self::Conflict { code: "JOB_ALREADY_ENDED", message: message.into() }

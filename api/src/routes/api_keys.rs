@@ -26,10 +26,6 @@ async fn admin(state: &AppState, headers: &HeaderMap, request_id: &str) -> Resul
     Ok(caller)
 }
 
-fn redis_down(e: redis::RedisError) -> ApiError {
-    ApiError::Unavailable { what: "Redis", cause: e.to_string() }
-}
-
 fn rfc3339(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
@@ -53,7 +49,7 @@ async fn issue(
     key.jti = uuid::Uuid::new_v4().simple().to_string();
     let now = naas_shared::now().unix_timestamp();
     let token = state.tokens.issue(&key.key_id, key.role, &key.contexts, now, key.expires_at, &key.jti);
-    if !state.keys.put(&key, rotating).await.map_err(redis_down)? {
+    if !state.keys.put(&key, rotating).await.map_err(ApiError::redis)? {
         return Err(ApiError::NotFound);
     }
     let fields = json!({"key_id": key.key_id, "role": key.role, "contexts": key.contexts, "name": key.name, "created_by": created_by});
@@ -134,7 +130,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     admin(&state, &headers, &request_id).await?;
-    let keys = state.keys.list().await.map_err(redis_down)?;
+    let keys = state.keys.list().await.map_err(ApiError::redis)?;
     Ok(Json(json!({"api_keys": keys.iter().map(describe).collect::<Vec<_>>()})))
 }
 
@@ -145,7 +141,7 @@ pub async fn revoke(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let caller = admin(&state, &headers, &request_id).await?;
-    if !state.keys.delete(&key_id).await.map_err(redis_down)? {
+    if !state.keys.delete(&key_id).await.map_err(ApiError::redis)? {
         return Err(ApiError::NotFound);
     }
     let fields = json!({"key_id": key_id, "revoked_by": caller.owner});
@@ -160,7 +156,7 @@ pub async fn rotate(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let caller = admin(&state, &headers, &request_id).await?;
-    let key = state.keys.get(&key_id).await.map_err(redis_down)?.ok_or(ApiError::NotFound)?;
+    let key = state.keys.get(&key_id).await.map_err(ApiError::redis)?.ok_or(ApiError::NotFound)?;
     let issued = issue(&state, key, true, &request_id, &caller.owner).await?;
     let fields = json!({"key_id": key_id, "revoked_by": caller.owner, "reason": "rotated"});
     state.audit.emit("apikey.revoked", Some(&request_id), fields).await;

@@ -20,8 +20,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     }
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
         Ok(Ok(())) => Ok(Json(json!({"status": "ready"}))),
-        Ok(Err(e)) => Err(ApiError::Unavailable { what: "Redis", cause: e.to_string() }),
-        Err(_) => Err(ApiError::Unavailable { what: "Redis", cause: "ping timed out".into() }),
+        Ok(Err(e)) => Err(ApiError::redis(e)),
+        Err(_) => Err(ApiError::redis("ping timed out")),
     }
 }
 

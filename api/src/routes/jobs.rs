@@ -81,7 +81,7 @@ async fn submit(
         .map_err(ApiError::Validation)?;
     caller.require_context(submission.context.as_str(), &state, &request_id).await?;
     let device = format!("{}:{}", submission.host, submission.port);
-    if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(redis_down)? {
+    if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(ApiError::redis)? {
         let message = format!("the device is locked out for {seconds} s after repeated login failures");
         return Err(ApiError::Forbidden { code: "DEVICE_LOCKED_OUT", message });
     }
@@ -121,10 +121,6 @@ async fn submit(
     Ok(response)
 }
 
-fn redis_down(e: redis::RedisError) -> ApiError {
-    ApiError::Unavailable { what: "Redis", cause: e.to_string() }
-}
-
 /// Counts the submission against the caller's windows, unless the caller's role is exempt.
 async fn rate_limit(state: &AppState, caller: &Caller, host: &str) -> Result<Option<Verdict>, ApiError> {
     let Some(limiter) = &state.rate_limiter else { return Ok(None) };
@@ -132,10 +128,7 @@ async fn rate_limit(state: &AppState, caller: &Caller, host: &str) -> Result<Opt
     if state.settings.rate_limit.exempt_roles.iter().any(|r| role.as_ref().and_then(|v| v.as_str()) == Some(r)) {
         return Ok(None);
     }
-    let verdict = limiter
-        .check(&caller.owner, host)
-        .await
-        .map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+    let verdict = limiter.check(&caller.owner, host).await.map_err(ApiError::redis)?;
     if !verdict.allowed {
         state.metrics.inc("naas_rate_limit_rejections_total", &[]);
         let retry_after = verdict.retry_after();
@@ -186,11 +179,7 @@ async fn enqueue(
     // Recorded before publishing, so a worker always finds the record it updates.
     let record = message.queued_record();
     let deadline = enqueued_at + Duration::from_secs(state.settings.jobs.queue_timeout_secs);
-    state
-        .store
-        .enqueue(&record, deadline)
-        .await
-        .map_err(|e| Refused::NotQueued(ApiError::Unavailable { what: "Redis", cause: e.to_string() }))?;
+    state.store.enqueue(&record, deadline).await.map_err(|e| Refused::NotQueued(ApiError::redis(e)))?;
 
     let login = match (caller.credentials, submission.login) {
         (Some(basic), _) => basic,
@@ -293,7 +282,7 @@ async fn claim(state: &AppState, slot: &str, job_id: JobId) -> Result<Option<Job
         .arg(24 * 3600)
         .query_async(&mut redis)
         .await
-        .map_err(redis_down)?;
+        .map_err(ApiError::redis)?;
     Ok(set.and_then(|existing| JobId::parse(&existing).ok()))
 }
 
@@ -313,8 +302,7 @@ enum Refused {
 /// The answer for a repeated idempotency key: the original job, as it stands; 409 while
 /// the original submission is still being recorded (or its record is gone).
 async fn replay(state: &AppState, original: JobId) -> Result<Response, ApiError> {
-    let record =
-        state.store.get(original).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+    let record = state.store.get(original).await.map_err(ApiError::redis)?;
     let Some(record) = record else {
         return Err(ApiError::Conflict {
             code: "IDEMPOTENCY_KEY_IN_USE",
@@ -335,8 +323,7 @@ pub async fn get(
 ) -> Result<Json<JobDocument>, ApiError> {
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
-    let record =
-        state.store.get(job_id).await.map_err(|e| ApiError::Unavailable { what: "Redis", cause: e.to_string() })?;
+    let record = state.store.get(job_id).await.map_err(ApiError::redis)?;
     match record {
         Some(record) if caller.may_see(&record) => Ok(Json(record.doc)),
         _ => Err(ApiError::NotFound),
@@ -354,8 +341,7 @@ pub async fn cancel(
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     caller.require(Role::Operator, &state, &request_id).await?;
     let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
-    let unavailable = |e: naas_shared::store::StoreError| ApiError::Unavailable { what: "Redis", cause: e.to_string() };
-    let mut record = match state.store.get(job_id).await.map_err(unavailable)? {
+    let mut record = match state.store.get(job_id).await.map_err(ApiError::redis)? {
         Some(record) if caller.may_see(&record) => record,
         _ => return Err(ApiError::NotFound),
     };
@@ -366,13 +352,18 @@ pub async fn cancel(
     record.doc.status = JobStatus::Canceled;
     record.doc.finished_at = Some(naas_shared::now());
     record.doc.error = Some("canceled by the caller".into());
-    if !state.store.transition(&record, &[FromState::Any(was)]).await.map_err(unavailable)? {
+    if !state.store.transition(&record, &[FromState::Any(was)]).await.map_err(ApiError::redis)? {
         // It moved on meanwhile (started, or ended): try once more from where it is now.
-        match state.store.get(job_id).await.map_err(unavailable)? {
+        match state.store.get(job_id).await.map_err(ApiError::redis)? {
             Some(current) if current.doc.status == JobStatus::Started => {
                 record.doc.started_at = current.doc.started_at;
                 record.doc.attempts = current.doc.attempts;
-                if !state.store.transition(&record, &[FromState::Any(JobStatus::Started)]).await.map_err(unavailable)? {
+                if !state
+                    .store
+                    .transition(&record, &[FromState::Any(JobStatus::Started)])
+                    .await
+                    .map_err(ApiError::redis)?
+                {
                     return Err(ApiError::ended("the job already ended"));
                 }
             }

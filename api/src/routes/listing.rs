@@ -64,11 +64,10 @@ pub async fn list(
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     let filter = parse(&query)?;
     let owner = (caller.role != Role::Admin).then_some(caller.owner.as_str());
-    let unavailable = |e: naas_shared::store::StoreError| ApiError::Unavailable { what: "Redis", cause: e.to_string() };
     let skip = (filter.page - 1) * filter.per_page;
     let (mut matched, mut jobs, mut offset) = (0, Vec::new(), 0);
     let has_more = 'scan: loop {
-        let ids = state.store.list_ids(owner, offset, CHUNK).await.map_err(unavailable)?;
+        let ids = state.store.list_ids(owner, offset, CHUNK).await.map_err(ApiError::redis)?;
         offset += ids.len();
         for id in &ids {
             // A record that expired or cannot be read is simply not listed.
