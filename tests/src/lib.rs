@@ -12,4 +12,4 @@ pub mod sshd;
 pub mod stack;
 pub mod wait;
 
-pub use stack::{ADMIN_SECRET, Stack, StackOptions};
+pub use stack::{ADMIN_SECRET, Stack, StackOptions, fast_recovery, ios_fleet};

@@ -51,6 +51,26 @@ pub struct StackOptions {
     pub redis_tls: bool,
 }
 
+/// `count` simulated Cisco IOS devices named `<name>1`, `<name>2`, … with the stack's
+/// default login (`netops` / `s3cret-pw`, the same enable secret) and `latency_ms`.
+pub fn ios_fleet(name: &str, count: usize, latency_ms: u64) -> Vec<DeviceSpec> {
+    (1..=count)
+        .map(|i| {
+            let mut device = DeviceSpec::cisco_ios(&format!("{name}{i}"), "netops", "s3cret-pw", "s3cret-pw");
+            device.latency_ms = latency_ms;
+            device
+        })
+        .collect()
+}
+
+/// Settings for fault tests: a 3 s ack wait (a dead worker's jobs come back quickly), a
+/// reaper sweeping every second, no rate limit in the way of the load.
+pub fn fast_recovery(settings: &mut Settings) {
+    settings.nats.ack_wait_secs = 3;
+    settings.reaper.interval_secs = 1;
+    settings.rate_limit.enabled = false;
+}
+
 impl Default for StackOptions {
     fn default() -> Self {
         Self {

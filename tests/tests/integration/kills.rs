@@ -6,9 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures::StreamExt;
-use naas_sim::DeviceSpec;
 use naas_tests::processes::WorkerProcess;
-use naas_tests::{Stack, StackOptions};
+use naas_tests::{Stack, StackOptions, fast_recovery, ios_fleet};
 use serde_json::{Value, json};
 
 use crate::reaper::WORKER_EXE;
@@ -19,20 +18,12 @@ const DEVICES: usize = 8;
 const KILLS: usize = 3;
 
 async fn fleet_stack() -> Stack {
-    let devices = (1..=DEVICES)
-        .map(|i| {
-            let mut device = DeviceSpec::cisco_ios(&format!("k{i}"), USER, PASS, PASS);
-            device.latency_ms = 15;
-            device
-        })
-        .collect();
+    let devices = ios_fleet("k", DEVICES, 15);
     Stack::start(StackOptions {
         workers: 0,
         devices,
         settings: |s| {
-            s.nats.ack_wait_secs = 3;
-            s.reaper.interval_secs = 1;
-            s.rate_limit.enabled = false;
+            fast_recovery(s);
             s.worker.concurrency = 16;
         },
         ..Default::default()

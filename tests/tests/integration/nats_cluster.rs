@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use naas_sim::DeviceSpec;
 use naas_tests::{Stack, StackOptions};
 use serde_json::{Value, json};
 
@@ -24,22 +23,12 @@ async fn submit(stack: &Stack, body: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn losing_the_jobs_stream_leader_loses_no_accepted_job() {
-    let devices = (1..=4)
-        .map(|i| {
-            let mut device = DeviceSpec::cisco_ios(&format!("c{i}"), "netops", "s3cret-pw", "s3cret-pw");
-            device.latency_ms = 10;
-            device
-        })
-        .collect();
+    let devices = naas_tests::ios_fleet("c", 4, 10);
     let mut stack = Stack::start(StackOptions {
         workers: 2,
         devices,
         nats_cluster: true,
-        settings: |s| {
-            s.nats.ack_wait_secs = 3;
-            s.reaper.interval_secs = 1;
-            s.rate_limit.enabled = false;
-        },
+        settings: naas_tests::fast_recovery,
         ..Default::default()
     })
     .await;

@@ -93,24 +93,10 @@ async fn a_full_queue_answers_503() {
 /// workers and reaper recover without being restarted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn restarts_of_nats_and_redis_mid_load_lose_no_accepted_job() {
-    let devices = (1..=4)
-        .map(|i| {
-            let mut device = naas_sim::DeviceSpec::cisco_ios(&format!("o{i}"), "netops", "s3cret-pw", "s3cret-pw");
-            device.latency_ms = 20;
-            device
-        })
-        .collect();
-    let mut stack = Stack::start(StackOptions {
-        workers: 2,
-        devices,
-        settings: |s| {
-            s.nats.ack_wait_secs = 3;
-            s.reaper.interval_secs = 1;
-            s.rate_limit.enabled = false;
-        },
-        ..Default::default()
-    })
-    .await;
+    let devices = naas_tests::ios_fleet("o", 4, 20);
+    let mut stack =
+        Stack::start(StackOptions { workers: 2, devices, settings: naas_tests::fast_recovery, ..Default::default() })
+            .await;
     stack.add_reaper(|_| {}).await;
     let ports: Vec<u16> = stack.devices.iter().map(|d| d.addr.port()).collect();
     let body = |i: usize| json!({"host": "127.0.0.1", "port": ports[i % ports.len()], "commands": ["show version", "show clock"]});

@@ -16,16 +16,16 @@ const USER: &str = "netops";
 const PASS: &str = "s3cret-pw";
 pub const WORKER_EXE: &str = env!("CARGO_BIN_EXE_naas-test-worker");
 
-fn quick(settings: &mut naas_shared::config::Settings) {
-    settings.nats.ack_wait_secs = 3;
-    settings.reaper.interval_secs = 1;
-    settings.rate_limit.enabled = false;
-}
-
 async fn slow_device_stack() -> Stack {
     let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
     device.latency_ms = 250;
-    Stack::start(StackOptions { workers: 0, devices: vec![device], settings: quick, ..Default::default() }).await
+    Stack::start(StackOptions {
+        workers: 0,
+        devices: vec![device],
+        settings: naas_tests::fast_recovery,
+        ..Default::default()
+    })
+    .await
 }
 
 async fn audit(stack: &Stack, event: &str) -> async_nats::Subscriber {
@@ -117,7 +117,7 @@ async fn a_job_nobody_starts_expires_and_its_message_is_removed() {
     let stack = Stack::start(StackOptions {
         workers: 0,
         settings: |s| {
-            quick(s);
+            naas_tests::fast_recovery(s);
             s.jobs.queue_timeout_secs = 1;
         },
         ..Default::default()
@@ -147,7 +147,7 @@ async fn a_message_out_of_deliveries_fails_its_job() {
     let mut stack = Stack::start(StackOptions {
         workers: 0,
         settings: |s| {
-            quick(s);
+            naas_tests::fast_recovery(s);
             s.nats.max_deliver = 2;
             s.jobs.max_attempts = 1;
         },
