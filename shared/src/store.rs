@@ -67,10 +67,6 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
 "#;
 
-fn status_name(status: JobStatus) -> &'static str {
-    status.as_str()
-}
-
 /// A state a transition may start from: a status, or a status at one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FromState {
@@ -81,8 +77,8 @@ pub enum FromState {
 impl FromState {
     fn spelled(self) -> String {
         match self {
-            Self::Any(status) => status_name(status).to_owned(),
-            Self::Attempt(status, attempt) => format!("{}:{attempt}", status_name(status)),
+            Self::Any(status) => status.as_str().to_owned(),
+            Self::Attempt(status, attempt) => format!("{}:{attempt}", status.as_str()),
         }
     }
 }
@@ -149,7 +145,7 @@ impl JobStore {
     fn encode(&self, record: &JobRecord) -> Result<String, StoreError> {
         let plain = serde_json::to_vec(record)?;
         let sealed = self.sealer.seal_string(&plain, record.doc.job_id.to_string().as_bytes());
-        Ok(format!("{}:{}|{sealed}", status_name(record.doc.status), record.doc.attempts))
+        Ok(format!("{}:{}|{sealed}", record.doc.status.as_str(), record.doc.attempts))
     }
 
     /// Records a newly submitted job; it fails if no worker starts it by `deadline`.
