@@ -1,12 +1,14 @@
 //! Sliding-window rate limits on submissions, per caller and per caller+device, kept in
 //! Redis so every API replica shares them. One Lua script checks both windows and records
-//! the request only if both have room, so a refused request costs nothing.
+//! the request only if both have room, so a refused request costs nothing. Both windows
+//! carry the caller as hash tag, so on a Redis Cluster the script runs on one node and
+//! callers spread over the nodes.
 
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue};
+use naas_shared::redis_conn::RedisConn;
 use redis::Script;
-use redis::aio::ConnectionManager;
 
 /// KEYS: caller window, caller+device window. ARGV: window ms, caller limit, device limit,
 /// a unique member. Returns {allowed, caller remaining, device remaining, reset (Unix ms),
@@ -66,7 +68,7 @@ impl Verdict {
 }
 
 pub struct RateLimiter {
-    redis: ConnectionManager,
+    redis: RedisConn,
     prefix: String,
     window: Duration,
     per_caller: u64,
@@ -75,13 +77,7 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    pub fn new(
-        redis: ConnectionManager,
-        prefix: &str,
-        window: Duration,
-        per_caller: u64,
-        per_caller_device: u64,
-    ) -> Self {
+    pub fn new(redis: RedisConn, prefix: &str, window: Duration, per_caller: u64, per_caller_device: u64) -> Self {
         Self { redis, prefix: prefix.to_owned(), window, per_caller, per_caller_device, script: Script::new(CHECK) }
     }
 
@@ -90,8 +86,8 @@ impl RateLimiter {
         let member = uuid::Uuid::new_v4().simple().to_string();
         let (allowed, caller_left, device_left, reset, reset_in): (i64, i64, i64, i64, i64) = self
             .script
-            .key(format!("{}:ratelimit:{owner}", self.prefix))
-            .key(format!("{}:ratelimit:{owner}:{host}", self.prefix))
+            .key(format!("{}:ratelimit:{{{owner}}}", self.prefix))
+            .key(format!("{}:ratelimit:{{{owner}}}:{host}", self.prefix))
             .arg(self.window.as_millis() as u64)
             .arg(self.per_caller)
             .arg(self.per_caller_device)

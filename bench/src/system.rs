@@ -56,7 +56,7 @@ impl Backends {
         Ok(backends)
     }
 
-    async fn redis(&self) -> anyhow::Result<redis::aio::ConnectionManager> {
+    async fn redis(&self) -> anyhow::Result<naas_shared::redis_conn::RedisConn> {
         naas_shared::store::connect(&self.base.redis).await.context("connecting to Redis")
     }
 

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use naas_shared::redis_conn::RedisConn;
 use redis::Script;
-use redis::aio::ConnectionManager;
 
 /// KEYS: leader key. ARGV: this reaper's id, lease ms. Returns 1 if this reaper leads.
 const LEAD: &str = r#"
@@ -17,14 +17,14 @@ return 0
 "#;
 
 pub struct Leadership {
-    redis: ConnectionManager,
+    redis: RedisConn,
     key: String,
     id: String,
     lease: Duration,
 }
 
 impl Leadership {
-    pub fn new(redis: ConnectionManager, prefix: &str, id: String, lease: Duration) -> Self {
+    pub fn new(redis: RedisConn, prefix: &str, id: String, lease: Duration) -> Self {
         Self { redis, key: format!("{prefix}:reaper:leader"), id, lease }
     }
 

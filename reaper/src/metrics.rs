@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use naas_nats::Topology;
 use naas_shared::metrics::{Def, Metrics, Refresh, counter, gauge};
-use redis::aio::ConnectionManager;
+use naas_shared::redis_conn::RedisConn;
 
 pub const CATALOGUE: &[Def] = &[
     counter("naas_reaper_sweeps_total", "Sweeps this reaper ran as the leader."),
@@ -22,16 +22,16 @@ pub fn refresh(
     metrics: Arc<Metrics>,
     jetstream: async_nats::jetstream::Context,
     topology: Topology,
-    redis: ConnectionManager,
+    redis: RedisConn,
     prefix: String,
 ) -> Refresh {
     Arc::new(move || {
-        let (metrics, jetstream, topology, mut redis) =
+        let (metrics, jetstream, topology, redis) =
             (metrics.clone(), jetstream.clone(), topology.clone(), redis.clone());
         let pattern = format!("{prefix}:circuit:*");
         Box::pin(async move {
             naas_nats::backlog::record_backlog(&jetstream, &topology, &metrics).await;
-            match circuit_states(&mut redis, &pattern).await {
+            match circuit_states(&redis, &pattern).await {
                 Ok([closed, open, half_open]) => {
                     for (state, count) in [("closed", closed), ("open", open), ("half-open", half_open)] {
                         metrics.set("naas_circuit_breakers", &[("state", state)], count as f64);
@@ -43,24 +43,18 @@ pub fn refresh(
     })
 }
 
-/// Counts circuits per state, scanning in batches (never one long blocking command).
-async fn circuit_states(redis: &mut ConnectionManager, pattern: &str) -> redis::RedisResult<[u64; 3]> {
+/// Counts circuits per state, scanning in batches (never one long blocking command) on
+/// every node that holds keys.
+async fn circuit_states(redis: &RedisConn, pattern: &str) -> redis::RedisResult<[u64; 3]> {
     let mut counts = [0; 3];
-    let mut cursor = 0u64;
-    loop {
-        let (next, keys): (u64, Vec<String>) =
-            redis::cmd("SCAN").arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(500).query_async(redis).await?;
-        for key in keys {
-            let state: Option<String> = redis::cmd("HGET").arg(&key).arg("state").query_async(redis).await?;
-            match state.as_deref().unwrap_or("closed") {
-                "open" => counts[1] += 1,
-                "half-open" => counts[2] += 1,
-                _ => counts[0] += 1,
-            }
+    let mut conn = redis.clone();
+    for key in redis.scan_match(pattern).await? {
+        let state: Option<String> = redis::cmd("HGET").arg(&key).arg("state").query_async(&mut conn).await?;
+        match state.as_deref().unwrap_or("closed") {
+            "open" => counts[1] += 1,
+            "half-open" => counts[2] += 1,
+            _ => counts[0] += 1,
         }
-        if next == 0 {
-            return Ok(counts);
-        }
-        cursor = next;
     }
+    Ok(counts)
 }

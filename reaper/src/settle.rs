@@ -20,19 +20,12 @@ const BATCH: usize = 500;
 /// Oldest job messages checked per sweep for ones left behind.
 const WALK: usize = 32;
 
-/// KEYS: none. ARGV: device-slot key pattern. Drops expired holders from every slot set.
+/// KEYS: one device's slot set. Drops its holders whose lease expired (by Redis's clock,
+/// the one the workers' leases are scored by).
 const PRUNE_SLOTS: &str = r#"
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local cursor, pruned = '0', 0
-repeat
-  local found = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 500)
-  cursor = found[1]
-  for _, key in ipairs(found[2]) do
-    pruned = pruned + redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms)
-  end
-until cursor == '0'
-return pruned
+return redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
 "#;
 
 pub struct Settler {
@@ -285,10 +278,7 @@ impl Settler {
     }
 
     async fn prune_device_slots(&self) {
-        let mut redis = self.store.connection();
-        let pattern = format!("{}:device:*:slots", self.prefix);
-        let pruned: redis::RedisResult<i64> =
-            redis::Script::new(PRUNE_SLOTS).arg(pattern).invoke_async(&mut redis).await;
+        let pruned = self.prune_device_slots_once().await;
         match pruned {
             Ok(0) => {}
             Ok(count) => {
@@ -297,5 +287,19 @@ impl Settler {
             }
             Err(error) => tracing::warn!(%error, "cannot prune device slots"),
         }
+    }
+
+    /// Prunes every device's slot set, one script per set (each set is its own key, on
+    /// whichever node of a cluster holds it); returns how many holders were dropped.
+    async fn prune_device_slots_once(&self) -> redis::RedisResult<i64> {
+        let redis = self.store.connection();
+        let script = redis::Script::new(PRUNE_SLOTS);
+        let mut pruned = 0;
+        for key in redis.scan_match(&format!("{}:device:*:slots", self.prefix)).await? {
+            let mut conn = redis.clone();
+            let dropped: i64 = script.key(key).invoke_async(&mut conn).await?;
+            pruned += dropped;
+        }
+        Ok(pruned)
     }
 }

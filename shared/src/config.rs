@@ -97,11 +97,27 @@ pub struct NatsSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisSettings {
-    /// `redis://[:password@]host:port` or `rediss://…` for TLS.
+    /// `redis://[:password@]host:port` or `rediss://…` for TLS; several comma-separated
+    /// URLs are seed nodes of a Redis Cluster.
     pub url: Secret<String>,
     /// PEM CA bundle verifying the server's certificate (`rediss://`); empty: system roots.
     #[serde(default)]
     pub ca_file: String,
+    /// The URL is a seed node of a Redis Cluster (implied by several URLs).
+    #[serde(default)]
+    pub cluster: bool,
+}
+
+impl RedisSettings {
+    /// The URLs in `url`, trimmed, empty entries dropped.
+    pub fn urls(&self) -> Vec<&str> {
+        self.url.expose().split(',').map(str::trim).filter(|u| !u.is_empty()).collect()
+    }
+
+    /// Whether to talk to a Redis Cluster rather than one server.
+    pub fn is_cluster(&self) -> bool {
+        self.cluster || self.urls().len() > 1
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,6 +1,7 @@
 //! Code every naas process shares: typed configuration, logging, the shutdown token,
 //! the error policy and error codes, domain types that parse on construction, platform
-//! definitions, the sealing of credentials and results, and the Redis job store.
+//! definitions, the sealing of credentials and results, the Redis connection (one server
+//! or a cluster) and the Redis job store.
 
 pub mod config;
 pub mod domain;
@@ -10,6 +11,7 @@ pub mod job;
 pub mod lockout;
 pub mod metrics;
 pub mod platform;
+pub mod redis_conn;
 pub mod seal;
 pub mod secret;
 pub mod service;

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use redis::Script;
-use redis::aio::ConnectionManager;
+
+use crate::redis_conn::RedisConn;
 
 /// KEYS: failure log, lock. ARGV: window ms, threshold, lock ms, member.
 /// Returns the failure count when this failure set the lock, else 0.
@@ -34,17 +35,22 @@ pub struct Policy {
 
 #[derive(Clone)]
 pub struct Lockouts {
-    redis: ConnectionManager,
+    redis: RedisConn,
     prefix: String,
 }
 
 impl Lockouts {
-    pub fn new(redis: ConnectionManager, prefix: &str) -> Self {
+    pub fn new(redis: RedisConn, prefix: &str) -> Self {
         Self { redis, prefix: prefix.to_owned() }
     }
 
+    /// The failure log and the lock of one subject, hash-tagged alike so the script that
+    /// touches both runs on one node of a Redis Cluster (subjects spread over the nodes).
     fn keys(&self, kind: &str, subject: &str) -> (String, String) {
-        (format!("{}:failures:{kind}:{subject}", self.prefix), format!("{}:lockout:{kind}:{subject}", self.prefix))
+        (
+            format!("{}:failures:{{{kind}:{subject}}}", self.prefix),
+            format!("{}:lockout:{{{kind}:{subject}}}", self.prefix),
+        )
     }
 
     /// Seconds the subject stays locked, if it is.

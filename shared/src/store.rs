@@ -1,18 +1,23 @@
 //! The Redis job store: one sealed record per job, expiring with the result TTL.
 //!
 //! Records are sealed with the key ring before they reach Redis (they hold command
-//! output), bound to their job id so records cannot be swapped between keys. Keys are
-//! `<prefix>:job:<job_id>`.
+//! output), bound to their job id so records cannot be swapped between keys.
+//!
+//! Every key of the job state (records, leases, lease holders, queue deadlines, listing
+//! indexes) carries the hash tag `{<prefix>}`: one Lua script moves a record and its
+//! index entries together, which a Redis Cluster allows only within one hash slot. So on a
+//! cluster the job state lives on one shard; the per-caller and per-device keys (limits,
+//! breaker, lockouts, slots) spread over the others.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::config::RedisSettings;
 use crate::domain::JobId;
 use crate::job::{JobRecord, JobStatus};
+pub use crate::redis_conn::{RedisConn, connect};
 use crate::seal::{SealError, Sealer};
 
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +111,7 @@ pub fn unix_ms(at: time::OffsetDateTime) -> u64 {
 
 #[derive(Clone)]
 pub struct JobStore {
-    conn: ConnectionManager,
+    conn: RedisConn,
     prefix: Arc<str>,
     sealer: Arc<Sealer>,
     ttl: Duration,
@@ -125,19 +130,19 @@ impl JobStore {
     }
 
     fn key(&self, id: JobId) -> String {
-        format!("{}:job:{id}", self.prefix)
+        job_key(&self.prefix, id)
     }
 
     fn leases_key(&self) -> String {
-        format!("{}:leases", self.prefix)
+        format!("{{{}}}:leases", self.prefix)
     }
 
     fn holders_key(&self) -> String {
-        format!("{}:lease-holders", self.prefix)
+        lease_holders_key(&self.prefix)
     }
 
     fn deadlines_key(&self) -> String {
-        format!("{}:queue-deadlines", self.prefix)
+        format!("{{{}}}:queue-deadlines", self.prefix)
     }
 
     /// `<status>:<attempts>|<sealed record>`: status and attempt count are not secret and
@@ -177,11 +182,11 @@ impl JobStore {
     }
 
     fn owner_index(&self, owner: &str) -> String {
-        format!("{}:jobs-of:{owner}", self.prefix)
+        format!("{{{}}}:jobs-of:{owner}", self.prefix)
     }
 
     fn all_index(&self) -> String {
-        format!("{}:jobs", self.prefix)
+        format!("{{{}}}:jobs", self.prefix)
     }
 
     /// Job ids, newest first, from `offset`: the owner's, or everyone's when `owner` is None.
@@ -339,27 +344,18 @@ impl JobStore {
         Ok(())
     }
 
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> RedisConn {
         self.conn.clone()
     }
 }
 
-/// A reconnecting Redis connection with bounded connect and response times, so a dead
-/// Redis turns into a prompt error (and a 503) rather than a hung request. `rediss://` URLs
-/// use TLS, verified against `ca_file` when one is configured.
-pub async fn connect(settings: &RedisSettings) -> Result<ConnectionManager, redis::RedisError> {
-    let url = settings.url.expose().as_str();
-    let client = if settings.ca_file.is_empty() {
-        redis::Client::open(url)?
-    } else {
-        let root = std::fs::read(&settings.ca_file)
-            .map_err(|e| redis::RedisError::from((redis::ErrorKind::Io, "cannot read redis.ca_file", e.to_string())))?;
-        redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(root) })?
-    };
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(3)))
-        .set_response_timeout(Some(Duration::from_secs(3)))
-        .set_number_of_retries(2)
-        .set_max_delay(Duration::from_secs(1));
-    ConnectionManager::new_with_config(client, config).await
+/// The key of a job's record: `{<prefix>}:job:<job_id>` (the hash tag keeps it in the slot
+/// of the indexes a transition updates with it).
+pub fn job_key(prefix: &str, id: JobId) -> String {
+    format!("{{{prefix}}}:job:{id}")
+}
+
+/// The hash of lease holders (job → `attempt|worker`).
+pub fn lease_holders_key(prefix: &str) -> String {
+    format!("{{{prefix}}}:lease-holders")
 }

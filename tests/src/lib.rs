@@ -7,6 +7,7 @@ pub mod faults;
 pub mod logs;
 pub mod processes;
 pub mod receiver;
+pub mod redis_cluster;
 pub mod servers;
 pub mod sshd;
 pub mod stack;

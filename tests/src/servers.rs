@@ -245,7 +245,7 @@ impl RedisServer {
         (server, cert)
     }
 
-    fn start_with(extra: &[String], scheme: &str) -> Self {
+    pub(crate) fn start_with(extra: &[String], scheme: &str) -> Self {
         let dir = TempDir::new("redis");
         let mut last_error = String::new();
         for _ in 0..5 {

@@ -25,6 +25,8 @@ pub struct Stack {
     /// The other nodes when the stack runs a NATS cluster (`nats` is the first).
     pub nats_peers: Vec<NatsServer>,
     pub redis: RedisServer,
+    /// The other nodes when the stack runs a Redis Cluster (`redis` is the first).
+    pub redis_peers: Vec<RedisServer>,
     pub settings: Settings,
     pub api_url: String,
     pub devices: Vec<RunningDevice>,
@@ -49,6 +51,8 @@ pub struct StackOptions {
     pub nats_cluster: bool,
     /// Run Redis with TLS only and a password.
     pub redis_tls: bool,
+    /// Run a three-primary Redis Cluster; every service gets all three URLs.
+    pub redis_cluster: bool,
 }
 
 /// `count` simulated Cisco IOS devices named `<name>1`, `<name>2`, … with the stack's
@@ -82,6 +86,7 @@ impl Default for StackOptions {
             nats_tls: false,
             nats_cluster: false,
             redis_tls: false,
+            redis_cluster: false,
         }
     }
 }
@@ -107,7 +112,14 @@ impl Stack {
         } else {
             NatsServer::start()
         };
-        let redis = if options.redis_tls {
+        let mut redis_peers = Vec::new();
+        let mut redis_urls = None;
+        let redis = if options.redis_cluster {
+            let mut cluster = crate::redis_cluster::RedisCluster::start(3).await;
+            redis_urls = Some(cluster.urls());
+            redis_peers = cluster.nodes.split_off(1);
+            cluster.nodes.remove(0)
+        } else if options.redis_tls {
             let (redis, ca) = RedisServer::start_tls("redis-pw-for-tests");
             settings.redis.ca_file = ca.display().to_string();
             redis
@@ -118,7 +130,7 @@ impl Stack {
         if !options.nats_cluster {
             settings.nats.url = nats.url.clone();
         }
-        settings.redis.url = Secret::new(redis.url.clone());
+        settings.redis.url = Secret::new(redis_urls.unwrap_or_else(|| redis.url.clone()));
         settings.api.listen = "127.0.0.1:0".parse().unwrap();
         settings.encryption_key = Some(naas_shared::seal::Sealer::generate_ring());
         settings.admin_secret = Some(Secret::new(ADMIN_SECRET.to_owned()));
@@ -153,6 +165,7 @@ impl Stack {
             nats,
             nats_peers,
             redis,
+            redis_peers,
             settings,
             api_url,
             devices,
@@ -287,11 +300,13 @@ impl Stack {
         serde_json::to_value(doc).unwrap()
     }
 
-    /// Every value stored under this stack's Redis prefix, as text.
+    /// Every value stored under this stack's Redis prefix (`<prefix>:…` and the hash-tagged
+    /// `{<prefix>}:…`), as text, from every node.
     pub async fn redis_dump(&self) -> HashMap<String, String> {
         let mut conn = naas_shared::store::connect(&self.settings.redis).await.unwrap();
-        let keys: Vec<String> =
-            redis::cmd("KEYS").arg(format!("{}:*", self.settings.prefix)).query_async(&mut conn).await.unwrap();
+        let prefix = &self.settings.prefix;
+        let mut keys = conn.scan_match(&format!("{prefix}:*")).await.unwrap();
+        keys.extend(conn.scan_match(&format!("{{{prefix}}}:*")).await.unwrap());
         let mut dump = HashMap::new();
         for key in keys {
             let value: redis::Value = redis::cmd("DUMP").arg(&key).query_async(&mut conn).await.unwrap();

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use naas_shared::config::CircuitBreakerSettings;
 use naas_shared::error::ErrorCode;
+use naas_shared::redis_conn::RedisConn;
 use redis::Script;
-use redis::aio::ConnectionManager;
 
 /// KEYS: circuit hash. ARGV: now ms, cool-down ms. Returns closed | open | trial.
 const ADMIT: &str = r#"
@@ -64,7 +64,7 @@ pub enum Change {
 }
 
 pub struct Breaker {
-    redis: ConnectionManager,
+    redis: RedisConn,
     prefix: String,
     threshold: u32,
     cool_down: Duration,
@@ -77,7 +77,7 @@ pub fn counts(code: Option<ErrorCode>) -> bool {
 }
 
 impl Breaker {
-    pub fn new(redis: ConnectionManager, prefix: &str, settings: &CircuitBreakerSettings) -> Self {
+    pub fn new(redis: RedisConn, prefix: &str, settings: &CircuitBreakerSettings) -> Self {
         Self {
             redis,
             prefix: prefix.to_owned(),

@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
+use naas_shared::redis_conn::RedisConn;
 use redis::Script;
-use redis::aio::ConnectionManager;
 
 const ACQUIRE: &str = r#"
 local now = redis.call('TIME')
@@ -35,14 +35,14 @@ pub enum Access {
 }
 
 pub struct DeviceSlots {
-    redis: ConnectionManager,
+    redis: RedisConn,
     prefix: String,
     limit: usize,
     acquire: Script,
 }
 
 impl DeviceSlots {
-    pub fn new(redis: ConnectionManager, prefix: &str, limit: usize) -> Self {
+    pub fn new(redis: RedisConn, prefix: &str, limit: usize) -> Self {
         Self { redis, prefix: prefix.to_owned(), limit, acquire: Script::new(ACQUIRE) }
     }
 

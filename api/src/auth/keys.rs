@@ -2,8 +2,8 @@
 //! exists and names the token's `jti`. Revoking deletes the record and rotating replaces
 //! the `jti`, so both take effect on the next request to any replica.
 
+use naas_shared::redis_conn::RedisConn;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
 use super::Role;
@@ -23,21 +23,23 @@ pub struct ApiKey {
 
 #[derive(Clone)]
 pub struct KeyStore {
-    redis: ConnectionManager,
+    redis: RedisConn,
     prefix: String,
 }
 
 impl KeyStore {
-    pub fn new(redis: ConnectionManager, prefix: &str) -> Self {
+    pub fn new(redis: RedisConn, prefix: &str) -> Self {
         Self { redis, prefix: prefix.to_owned() }
     }
 
+    /// Records and their index share the hash tag `{<prefix>}`: they change together in
+    /// one transaction, which a Redis Cluster allows within one hash slot only.
     fn key(&self, key_id: &str) -> String {
-        format!("{}:apikey:{key_id}", self.prefix)
+        format!("{{{}}}:apikey:{key_id}", self.prefix)
     }
 
     fn index(&self) -> String {
-        format!("{}:apikeys", self.prefix)
+        format!("{{{}}}:apikeys", self.prefix)
     }
 
     /// Stores `key`: a new one (`replace` false), or a new token for one that still exists

@@ -83,6 +83,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     secretKeyRef:
       name: {{ include "naas.redisSecretName" .root }}
       key: redis-url
+{{- if .root.Values.redis.cluster }}
+- name: NAAS_REDIS__CLUSTER
+  value: "true"
+{{- end }}
 - name: NAAS_ENCRYPTION_KEY_FILE
   value: /etc/naas/secrets/encryption-key
 # Production mode requires the admin secret in every process, not only the API.

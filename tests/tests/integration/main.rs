@@ -23,6 +23,7 @@ mod pipeline;
 mod platforms;
 mod rate_limits;
 mod reaper;
+mod redis_cluster;
 mod reuse;
 mod secrets;
 mod stream;

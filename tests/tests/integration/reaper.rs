@@ -200,6 +200,7 @@ async fn one_reaper_leads_and_another_takes_over_when_it_stops() {
     let settings = naas_shared::config::RedisSettings {
         url: naas_shared::secret::Secret::new(redis.url.clone()),
         ca_file: String::new(),
+        cluster: false,
     };
     let connection = naas_shared::store::connect(&settings).await.unwrap();
     let lease = Duration::from_millis(600);

@@ -10,17 +10,17 @@ use std::path::PathBuf;
 
 use naas_shared::config::{HostKeyPolicy, Settings};
 use naas_shared::error::{ErrorCode, JobFailure};
-use redis::aio::ConnectionManager;
+use naas_shared::redis_conn::RedisConn;
 use russh::keys::{HashAlg, PublicKey};
 
 pub enum HostKeys {
     AcceptAny,
-    Tofu { redis: ConnectionManager, prefix: String },
+    Tofu { redis: RedisConn, prefix: String },
     Strict { known_hosts: PathBuf },
 }
 
 impl HostKeys {
-    pub fn from_settings(settings: &Settings, redis: ConnectionManager) -> Self {
+    pub fn from_settings(settings: &Settings, redis: RedisConn) -> Self {
         match settings.worker.host_key_policy {
             HostKeyPolicy::AcceptAny => Self::AcceptAny,
             HostKeyPolicy::Tofu => Self::Tofu { redis, prefix: settings.prefix.clone() },

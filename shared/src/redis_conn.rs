@@ -1,0 +1,206 @@
+//! The one Redis connection every process uses: a single server (reconnecting
+//! `ConnectionManager`) or a Redis Cluster (`ClusterConnection`, which follows slot moves
+//! and reconnects to nodes by itself), chosen by `redis.url` / `redis.cluster`.
+//!
+//! Both are cheap to clone and implement [`redis::aio::ConnectionLike`], so commands,
+//! scripts and pipelines are written once. What a cluster demands of them is in the key
+//! layout, not here: a Lua script, a `MULTI` or a pipeline may only touch keys of one hash
+//! slot (the cluster client sends a pipeline whole to the node of its first key), so keys
+//! used together share a hash tag. The key layout and its tags are listed in
+//! `docs/ARCHITECTURE.md`.
+//!
+//! `SCAN` sees one node's keys; [`RedisConn::scan_match`] walks every primary.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+
+use crate::config::RedisSettings;
+
+/// Connect and response timeouts: a dead Redis turns into a prompt error (and a 503)
+/// rather than a hung request.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Clone)]
+pub enum RedisConn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+/// Connects (fails fast when Redis is unreachable) and keeps reconnecting afterwards.
+/// `rediss://` URLs use TLS, verified against `ca_file` when one is configured. With
+/// several comma-separated URLs, or `cluster = true`, the URLs are seed nodes of a Redis
+/// Cluster.
+pub async fn connect(settings: &RedisSettings) -> Result<RedisConn, RedisError> {
+    let urls = settings.urls();
+    let root = if settings.ca_file.is_empty() {
+        None
+    } else {
+        Some(
+            std::fs::read(&settings.ca_file)
+                .map_err(|e| RedisError::from((redis::ErrorKind::Io, "cannot read redis.ca_file", e.to_string())))?,
+        )
+    };
+    if settings.is_cluster() {
+        let mut builder = ClusterClientBuilder::new(urls)
+            .connection_timeout(CONNECT_TIMEOUT)
+            .response_timeout(RESPONSE_TIMEOUT)
+            .retries(3)
+            .max_retry_wait(1000);
+        if let Some(root) = root {
+            builder = builder.certs(redis::TlsCertificates { client_tls: None, root_cert: Some(root) });
+        }
+        let client = builder.build()?;
+        return Ok(RedisConn::Cluster(client.get_async_connection().await?));
+    }
+    let url = urls.first().copied().unwrap_or_default();
+    let client = match root {
+        None => redis::Client::open(url)?,
+        Some(root) => {
+            redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(root) })?
+        }
+    };
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_secs(1));
+    Ok(RedisConn::Single(ConnectionManager::new_with_config(client, config).await?))
+}
+
+impl RedisConn {
+    pub fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
+    }
+
+    /// Every key matching `pattern`, scanned in batches (never one long blocking command)
+    /// on the one server, or on every primary of a cluster.
+    pub async fn scan_match(&self, pattern: &str) -> RedisResult<Vec<String>> {
+        let mut found = Vec::new();
+        match self {
+            Self::Single(conn) => {
+                let mut conn = conn.clone();
+                let mut cursor = 0u64;
+                loop {
+                    let (next, keys): (u64, Vec<String>) = scan(cursor, pattern).query_async(&mut conn).await?;
+                    found.extend(keys);
+                    if next == 0 {
+                        return Ok(found);
+                    }
+                    cursor = next;
+                }
+            }
+            Self::Cluster(conn) => {
+                let mut conn = conn.clone();
+                for (host, port) in self.primaries().await? {
+                    let mut cursor = 0u64;
+                    loop {
+                        let node =
+                            RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host: host.clone(), port });
+                        let reply = conn.route_command(scan(cursor, pattern), node).await?;
+                        let (next, keys): (u64, Vec<String>) = redis::from_redis_value(reply)?;
+                        found.extend(keys);
+                        if next == 0 {
+                            break;
+                        }
+                        cursor = next;
+                    }
+                }
+                Ok(found)
+            }
+        }
+    }
+
+    /// The primaries of a cluster (host, port), from `CLUSTER SLOTS`; empty for one server.
+    pub async fn primaries(&self) -> RedisResult<Vec<(String, u16)>> {
+        let Self::Cluster(conn) = self else { return Ok(Vec::new()) };
+        let mut conn = conn.clone();
+        let slots: Vec<Value> = redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
+        let mut primaries = Vec::new();
+        for range in slots {
+            let Value::Array(range) = range else { continue };
+            // [start, end, [host, port, id, …], replicas…]
+            let Some(primary) = range.into_iter().nth(2) else { continue };
+            let (host, port): (String, u16) = match primary {
+                Value::Array(node) if node.len() >= 2 => {
+                    let mut node = node.into_iter();
+                    let host = node.next().expect("two fields");
+                    let port = node.next().expect("two fields");
+                    (redis::from_redis_value(host)?, redis::from_redis_value(port)?)
+                }
+                _ => continue,
+            };
+            if !primaries.contains(&(host.clone(), port)) {
+                primaries.push((host, port));
+            }
+        }
+        Ok(primaries)
+    }
+}
+
+fn scan(cursor: u64, pattern: &str) -> Cmd {
+    let mut cmd = redis::cmd("SCAN");
+    cmd.arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(500);
+    cmd
+}
+
+impl ConnectionLike for RedisConn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Single(conn) => conn.req_packed_command(cmd),
+            Self::Cluster(conn) => conn.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Single(conn) => conn.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Single(conn) => conn.get_db(),
+            Self::Cluster(conn) => conn.get_db(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use crate::config::Settings;
+
+    fn redis_with(env: &[(&str, &str)]) -> crate::config::RedisSettings {
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load_from(None, env).unwrap().redis
+    }
+
+    #[test]
+    fn one_url_is_one_server_unless_told_otherwise() {
+        let single = redis_with(&[]);
+        assert_eq!(single.urls(), ["redis://127.0.0.1:6379"]);
+        assert!(!single.is_cluster());
+        let told = redis_with(&[("NAAS_REDIS__CLUSTER", "true")]);
+        assert!(told.is_cluster());
+    }
+
+    #[test]
+    fn several_urls_are_the_seeds_of_a_cluster() {
+        let seeds = redis_with(&[("NAAS_REDIS__URL", "redis://10.0.0.1:6379, redis://10.0.0.2:6379,")]);
+        assert_eq!(seeds.urls(), ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"]);
+        assert!(seeds.is_cluster());
+    }
+}

@@ -1,0 +1,265 @@
+//! The whole stack (two API replicas, a worker, a reaper) on a three-primary Redis
+//! Cluster: jobs run end to end, rate limits and the circuit breaker stay exact, API key
+//! revocation holds, and the keys really are spread over the nodes (so commands are routed
+//! by slot, and every script and transaction touches one slot only).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures::StreamExt;
+use naas_sim::{DeviceSpec, SimSettings};
+use naas_tests::redis_cluster::node_connection;
+use naas_tests::servers::closed_port;
+use naas_tests::{Stack, StackOptions, ios_fleet};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+const USER: &str = "netops";
+const PASS: &str = "s3cret-pw";
+
+/// Node index → keys of this stack's prefix it holds (plain and hash-tagged).
+async fn keys_by_node(stack: &Stack) -> Vec<Vec<String>> {
+    let prefix = &stack.settings.prefix;
+    let mut per_node = Vec::new();
+    for node in std::iter::once(&stack.redis).chain(&stack.redis_peers) {
+        let mut conn = node_connection(&node.url).await;
+        let mut keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut conn).await.unwrap();
+        let tagged: Vec<String> =
+            redis::cmd("KEYS").arg(format!("{{{prefix}}}:*")).query_async(&mut conn).await.unwrap();
+        keys.extend(tagged);
+        per_node.push(keys);
+    }
+    per_node
+}
+
+async fn keyslot(stack: &Stack, key: &str) -> i64 {
+    let mut conn = node_connection(&stack.redis.url).await;
+    redis::cmd("CLUSTER").arg("KEYSLOT").arg(key).query_async(&mut conn).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_run_end_to_end_with_keys_spread_over_the_nodes() {
+    let stack = Stack::start(StackOptions {
+        redis_cluster: true,
+        devices: ios_fleet("r", 4, 0),
+        settings: |s| {
+            s.reaper.interval_secs = 1;
+            s.worker.host_key_policy = naas_shared::config::HostKeyPolicy::Tofu;
+        },
+        ..Default::default()
+    })
+    .await;
+    stack.add_reaper(|_| {}).await;
+    assert_eq!(stack.redis_peers.len(), 2);
+    let conn = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
+    assert!(conn.is_cluster(), "several URLs mean a cluster");
+    assert_eq!(conn.primaries().await.unwrap().len(), 3);
+
+    // One job per device, read back from the store (GET) and the results stream.
+    let mut submitted = Vec::new();
+    for device in &stack.devices {
+        let body = json!({"host": "127.0.0.1", "port": device.addr.port(), "commands": ["show version", "show clock"]});
+        submitted.push(stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned());
+    }
+    for job_id in &submitted {
+        let published = stack.result_of(job_id).await;
+        assert_eq!(published["status"], "finished", "{published}");
+        let response = stack.get(&format!("/v2/jobs/{job_id}"), USER, PASS).await;
+        assert_eq!(response.status(), 200);
+        let doc: Value = response.json().await.unwrap();
+        assert_eq!(doc["status"], "finished", "{doc}");
+        assert!(doc["results"]["show version"].as_str().unwrap().contains("Cisco IOS"), "{doc}");
+        assert_eq!(doc["attempts"], 1);
+    }
+    let listing: Value = stack.get("/v2/jobs?status=finished", USER, PASS).await.json().await.unwrap();
+    let listed: HashSet<&str> =
+        listing["jobs"].as_array().unwrap().iter().map(|j| j["job_id"].as_str().unwrap()).collect();
+    assert_eq!(listed, submitted.iter().map(String::as_str).collect(), "{listing}");
+
+    // A job canceled while queued (the compare-and-set script on the cluster).
+    let port = stack.devices[0].addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
+    let doomed = stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned();
+    let canceled = stack.http.delete(stack.url(&format!("/v2/jobs/{doomed}"))).basic_auth(USER, Some(PASS)).send();
+    let status = canceled.await.unwrap().status().as_u16();
+    assert!(status == 204 || status == 409, "cancel: {status}");
+
+    // An API key works on every replica until it is revoked, then on none.
+    let replicas = [stack.api_url.clone(), stack.add_api().await];
+    let (key_id, token) = stack.api_key("viewer", &["*"]).await;
+    for replica in &replicas {
+        let response = stack.http.get(format!("{replica}/v2/jobs")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let revoked = stack
+        .http
+        .delete(stack.url(&format!("/v2/api-keys/{key_id}")))
+        .basic_auth("admin", Some(naas_tests::ADMIN_SECRET));
+    assert_eq!(revoked.send().await.unwrap().status(), 204);
+    for replica in &replicas {
+        let response = stack.http.get(format!("{replica}/v2/jobs")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), 401);
+    }
+
+    // The reaper leads on the cluster too.
+    let leader = format!("{}:reaper:leader", stack.settings.prefix);
+    naas_tests::wait::until("the reaper's leader lease", Duration::from_secs(10), || {
+        let (stack, leader) = (&stack, &leader);
+        async move { keys_by_node(stack).await.iter().flatten().any(|k| k == leader).then_some(()) }
+    })
+    .await;
+
+    // The job state shares one slot (its scripts touch records and indexes together);
+    // everything else spreads, so more than one node holds this stack's keys.
+    let per_node = keys_by_node(&stack).await;
+    let all: Vec<&String> = per_node.iter().flatten().collect();
+    let tagged: Vec<&&String> = all.iter().filter(|k| k.starts_with('{')).collect();
+    assert!(tagged.iter().any(|k| k.contains(":job:")) && tagged.iter().any(|k| k.ends_with(":jobs")), "{all:?}");
+    let mut tagged_slots = HashSet::new();
+    for key in &tagged {
+        tagged_slots.insert(keyslot(&stack, key).await);
+    }
+    assert_eq!(tagged_slots.len(), 1, "the job state is in one slot: {tagged:?}");
+    let nodes_used = per_node.iter().filter(|keys| !keys.is_empty()).count();
+    assert!(nodes_used >= 2, "keys on {nodes_used} node(s) only: {per_node:?}");
+    let hostkeys = all.iter().filter(|k| k.contains(":hostkey:")).count();
+    assert_eq!(hostkeys, 4, "one remembered host key per device: {all:?}");
+    // SCAN through the connection walks every node.
+    let mut scanned = conn.scan_match(&format!("{}:*", stack.settings.prefix)).await.unwrap();
+    scanned.extend(conn.scan_match(&format!("{{{}}}:*", stack.settings.prefix)).await.unwrap());
+    let scanned: HashSet<&String> = scanned.iter().collect();
+    // (Host keys and circuits stay; slot sets and windows come and go with the jobs.)
+    let stored: HashSet<&String> =
+        all.iter().copied().filter(|k| k.contains(":hostkey:") || k.contains(":circuit:")).collect();
+    assert_eq!(stored.len(), 8, "{stored:?}");
+    assert!(stored.is_subset(&scanned), "scan missed {:?}", stored.difference(&scanned).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rate_limits_hold_on_a_cluster_across_two_replicas() {
+    let options = StackOptions {
+        workers: 0,
+        redis_cluster: true,
+        settings: |s| {
+            s.rate_limit.per_caller = 5;
+            s.rate_limit.per_caller_device = 3;
+        },
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
+    let replicas = [stack.api_url.clone(), stack.add_api().await];
+    let submit = |n: usize, caller: &str, host: &str| {
+        let url = format!("{}/v2/send-command", replicas[n % 2]);
+        let request = stack.http.post(url).basic_auth(caller, Some("pw"));
+        request.json(&json!({"host": host, "commands": ["show clock"]})).send()
+    };
+    // Callers (owners) hash to different slots: each has its own exact windows.
+    let callers = ["alice", "bob", "carol", "dave", "erin", "frank"];
+    for caller in callers {
+        let mut statuses = Vec::new();
+        for n in 0..4 {
+            let response = submit(n, caller, "r1").await.unwrap();
+            statuses.push(response.status().as_u16());
+            assert_eq!(response.headers()["x-ratelimit-limit"], "5");
+            if response.status() == 429 {
+                let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                assert!((1..=60).contains(&retry), "{retry}");
+                assert_eq!(response.json::<Value>().await.unwrap()["code"], "RATE_LIMITED");
+            }
+        }
+        assert_eq!(statuses, [202, 202, 202, 429], "{caller}: 3 per caller+device");
+        let mut more = Vec::new();
+        for n in 0..3 {
+            more.push(submit(n, caller, "r2").await.unwrap().status().as_u16());
+        }
+        assert_eq!(more, [202, 202, 429], "{caller}: 5 per caller");
+    }
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let mut jobs = stack.jetstream().get_stream(topology.jobs_stream()).await.unwrap();
+    assert_eq!(jobs.info().await.unwrap().state.messages, 5 * callers.len() as u64, "refusals queue nothing");
+
+    // Each caller's two windows share a slot (one script checks both); callers spread.
+    let per_node = keys_by_node(&stack).await;
+    let windows: Vec<&String> = per_node.iter().flatten().filter(|k| k.contains(":ratelimit:")).collect();
+    assert_eq!(windows.len(), 3 * callers.len(), "{windows:?}");
+    let mut slots = HashSet::new();
+    for key in &windows {
+        let owner_tag = key.split(":ratelimit:").nth(1).unwrap().split('}').next().unwrap().to_owned();
+        slots.insert((owner_tag, keyslot(&stack, key).await));
+    }
+    assert_eq!(slots.len(), callers.len(), "one slot per caller: {slots:?}");
+    let nodes_used = per_node.iter().filter(|keys| keys.iter().any(|k| k.contains(":ratelimit:"))).count();
+    assert!(nodes_used >= 2, "rate windows on {nodes_used} node(s) only: {per_node:?}");
+}
+
+async fn run(stack: &Stack, port: u16) -> Value {
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
+    let job_id = stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned();
+    stack.result_of(&job_id).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_breaker_opens_fails_fast_and_closes_on_a_cluster() {
+    let stack = Stack::start(StackOptions {
+        redis_cluster: true,
+        workers: 2,
+        settings: |s| {
+            s.circuit_breaker.threshold = 3;
+            s.circuit_breaker.timeout_secs = 2;
+            s.jobs.max_attempts = 1;
+        },
+        ..Default::default()
+    })
+    .await;
+    let prefix = &stack.settings.prefix;
+    let mut opened = stack.nats_client.subscribe(format!("{prefix}.audit.circuit.opened")).await.unwrap();
+    let mut closed = stack.nats_client.subscribe(format!("{prefix}.audit.circuit.closed")).await.unwrap();
+    stack.nats_client.flush().await.unwrap();
+    let port = closed_port();
+
+    // Exactly `threshold` connection failures open the circuit, counted in Redis whichever
+    // of the two workers ran each job.
+    for _ in 0..3 {
+        let doc = run(&stack, port).await;
+        assert_eq!(doc["error_code"], "CONNECTION_REFUSED", "{doc}");
+    }
+    let event = tokio::time::timeout(Duration::from_secs(5), opened.next()).await.expect("circuit.opened").unwrap();
+    let event: Value = serde_json::from_slice(&event.payload).unwrap();
+    assert_eq!(event["port"].as_u64(), Some(u64::from(port)), "{event}");
+    assert_eq!(event["failure_count"], 3);
+
+    let mut device = DeviceSpec::cisco_ios("r9", USER, PASS, PASS);
+    device.port = port;
+    let fleet =
+        naas_sim::build(SimSettings { listen: "127.0.0.1".parse().unwrap(), devices: vec![device] }).await.unwrap();
+    let log = fleet.command_log();
+    let stop = CancellationToken::new();
+    let _guard = stop.clone().drop_guard();
+    tokio::spawn(fleet.run_until_stopped(stop));
+    let doc = run(&stack, port).await;
+    assert_eq!(doc["error_code"], "CIRCUIT_OPEN", "{doc}");
+    assert_eq!(log.sessions_opened("r9"), 0, "an open circuit never tries the device");
+
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let doc = run(&stack, port).await;
+        if doc["status"] == "finished" {
+            break;
+        }
+        assert_eq!(doc["error_code"], "CIRCUIT_OPEN", "{doc}");
+        assert!(tokio::time::Instant::now() < give_up, "the circuit never half-opened");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    tokio::time::timeout(Duration::from_secs(5), closed.next()).await.expect("circuit.closed").unwrap();
+    assert_eq!(log.sessions_opened("r9"), 1, "only the trial reached the device");
+
+    // The circuit lives in its device's own slot, wherever that is.
+    let circuit = format!("{prefix}:circuit:127.0.0.1:{port}");
+    let per_node = keys_by_node(&stack).await;
+    let holders: Vec<usize> = (0..per_node.len()).filter(|&i| per_node[i].contains(&circuit)).collect();
+    assert_eq!(holders.len(), 1, "{per_node:?}");
+    let mut node =
+        node_connection(&std::iter::once(&stack.redis).chain(&stack.redis_peers).nth(holders[0]).unwrap().url).await;
+    let state: Option<String> = redis::cmd("HGET").arg(&circuit).arg("state").query_async(&mut node).await.unwrap();
+    assert_eq!(state.as_deref(), Some("closed"));
+}
