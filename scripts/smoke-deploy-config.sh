@@ -3,8 +3,9 @@
 # compose/nats/nats.conf (TLS, encrypted store, per-service users and permissions),
 # redis-server with compose/redis/redis.conf (TLS, ACL users), secrets from
 # compose/init-secrets.sh, and the naas binaries with each service's environment and
-# secrets from compose/compose.yaml (production mode). Then it runs a job end to end, cancels one, checks every
-# `<binary> healthcheck`, checks that the consumer user reads results but cannot submit
+# secrets from compose/compose.yaml (production mode). It provisions the NATS topology with
+# `naas-worker provision` as the `provisioner` user (twice: idempotent) before any service starts,
+# then runs a job end to end, cancels one, checks every `<binary> healthcheck`, checks that the consumer user reads results but cannot submit
 # jobs, and fails on any NATS permissions violation.
 #
 # Needs the debug binaries (cargo build -p naas-api -p naas-worker -p naas-reaper -p naas-sim),
@@ -74,6 +75,14 @@ run() { # service [args]: in the foreground, with the service's environment only
   mapfile -t vars < "$work/$1.env"
   env -i PATH="$PATH" "${vars[@]}" "$bin/naas-$1" "${@:2}"
 }
+# The Helm hook's way: the topology first, by the provisioner user only, with no secret of
+# the services'; a second run finds everything in place.
+provisioner_password=$(sed -n 's/^PROVISIONER_PASSWORD: "\(.*\)"$/\1/p' "$secrets/nats-secrets.conf")
+for attempt in 1 2; do
+  env -i PATH="$PATH" NAAS_MODE=production NAAS_NATS__URL="tls://127.0.0.1:$nats_port" \
+    NAAS_NATS__CA_FILE="$secrets/ca.crt" NAAS_NATS__USER=provisioner NAAS_NATS__PASSWORD="$provisioner_password" \
+    "$bin/naas-worker" provision > "$work/provision-$attempt.log" 2>&1 || fail "naas-worker provision (run $attempt)"
+done
 for service in api worker reaper; do
   mapfile -t vars < "$work/$service.env"
   env -i PATH="$PATH" "${vars[@]}" "$bin/naas-$service" > "$work/$service.log" 2>&1 &
@@ -144,4 +153,4 @@ fi
 for service in api worker reaper; do
   grep -qi '"level":"ERROR"' "$work/$service.log" && fail "naas-$service logged errors"
 done
-echo "smoke-deploy-config: a job ran, one was cancelled, health checks and permissions hold"
+echo "smoke-deploy-config: the topology was provisioned, a job ran, one was cancelled, health checks and permissions hold"

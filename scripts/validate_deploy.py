@@ -257,9 +257,10 @@ def compose_env(path, service, secrets_dir):
 # ------------------------------------------------------------------------ settings
 
 def check_settings(manifests, bin_dir):
-    """Each Deployment's environment, as the chart sets it, is accepted by its binary's
-    settings loader: `<binary> healthcheck` exits 2 on a configuration error and 0/1
-    otherwise (nothing is reachable here, so 1). Secrets become placeholders of the
+    """Each Deployment's and Job's environment, as the chart sets it, is accepted by its
+    binary's settings loader: `<binary> healthcheck` (a Job: `<binary> <its args>`, e.g.
+    `naas-worker provision`) exits 2 on a configuration error and 0/1 otherwise (nothing
+    is reachable here, so 1). Secrets become placeholders of the
     right shape; mounted files become temporary files."""
     import subprocess
     import tempfile
@@ -278,7 +279,7 @@ def check_settings(manifests, bin_dir):
         for name, text in files.items():
             (pathlib.Path(tmp) / name).write_text(text)
         for d in docs:
-            if d["kind"] != "Deployment":
+            if d["kind"] not in ("Deployment", "Job"):
                 continue
             for c in d["spec"]["template"]["spec"]["containers"]:
                 env = {"PATH": "/usr/bin:/bin"}
@@ -289,8 +290,10 @@ def check_settings(manifests, bin_dir):
                 for key, value in list(env.items()):
                     if key.endswith("_FILE") and key.startswith("NAAS_") and pathlib.Path(value).name in files:
                         env[key] = str(pathlib.Path(tmp) / pathlib.Path(value).name)
-                binary = pathlib.Path(bin_dir) / f"naas-{c['name']}"
-                run = subprocess.run([str(binary), "healthcheck"], env=env, capture_output=True, text=True,
+                image = c["image"].rsplit("/", 1)[-1].split("@")[0].split(":")[0]
+                binary = pathlib.Path(bin_dir) / image
+                args = c.get("args", ["healthcheck"])
+                run = subprocess.run([str(binary), *args], env=env, capture_output=True, text=True,
                                      timeout=30)
                 if run.returncode == 2:
                     problem(f"{manifests}: {d['metadata']['name']}", f"settings refused: {run.stderr.strip()}")

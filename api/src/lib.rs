@@ -80,6 +80,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
 }
 
 impl naas_shared::service::Service for Api {
+    const PROCESS: naas_shared::config::Process = naas_shared::config::Process::Api;
+
     async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         Api::run_until_stopped(self, token).await
     }
@@ -87,6 +89,10 @@ impl naas_shared::service::Service for Api {
     /// `GET /livez` over TLS on the API's own port.
     async fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
         naas_shared::healthcheck::api(settings).await
+    }
+
+    async fn provision(settings: &Settings) -> anyhow::Result<()> {
+        naas_nats::backends::provision_topology(settings, "naas-api provision").await
     }
 }
 

@@ -23,6 +23,16 @@ pub struct Backends {
     pub events: Events,
 }
 
+/// `<binary> provision`: connects to NATS with the configured user and creates or updates
+/// the streams and the workers' consumer, as every service does at start-up.
+pub async fn provision_topology(settings: &Settings, client_name: &str) -> anyhow::Result<()> {
+    let topology = Topology::new(&settings.prefix);
+    let nats = crate::connect(&settings.nats, client_name).await.context("connecting to NATS")?;
+    crate::provision(nats.clone(), &topology, settings).await.context("provisioning NATS streams")?;
+    nats.flush().await.context("NATS round trip")?;
+    Ok(())
+}
+
 /// Connects to NATS (provisioning the topology) and Redis; fails fast if either is down.
 pub async fn connect_backends(settings: &Settings, client_name: &str) -> anyhow::Result<Backends> {
     let sealer = Arc::new(settings.sealer().context("encryption key ring")?);

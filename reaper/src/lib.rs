@@ -50,6 +50,8 @@ fn interval(settings: &Settings) -> Duration {
 }
 
 impl naas_shared::service::Service for Reaper {
+    const PROCESS: naas_shared::config::Process = naas_shared::config::Process::Reaper;
+
     async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         Reaper::run_until_stopped(self, token).await
     }
@@ -59,6 +61,10 @@ impl naas_shared::service::Service for Reaper {
         let nats = naas_nats::connect(&settings.nats, "naas-reaper healthcheck").await.context("connecting to NATS")?;
         nats.flush().await.context("NATS round trip")?;
         naas_shared::healthcheck::redis(&settings.redis).await
+    }
+
+    async fn provision(settings: &Settings) -> anyhow::Result<()> {
+        naas_nats::backends::provision_topology(settings, "naas-reaper provision").await
     }
 }
 

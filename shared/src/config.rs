@@ -44,6 +44,17 @@ pub enum Mode {
     Production,
 }
 
+/// The process the settings are loaded for: production mode refuses only what that process
+/// would actually use (a worker has no listener and never sees the admin secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Process {
+    Api,
+    Worker,
+    Reaper,
+    /// `<binary> provision`: creates the NATS topology, needs NATS settings only.
+    Provisioner,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub mode: Mode,
@@ -288,11 +299,11 @@ impl std::fmt::Display for ConfigErrors {
 impl std::error::Error for ConfigErrors {}
 
 impl Settings {
-    /// Settings for a process: defaults, `NAAS_CONFIG_FILE`, then the environment.
-    pub fn load() -> Result<Self, ConfigErrors> {
+    /// Settings for `process`: defaults, `NAAS_CONFIG_FILE`, then the environment.
+    pub fn load(process: Process) -> Result<Self, ConfigErrors> {
         let env: HashMap<String, String> = std::env::vars().collect();
         let file = env.get("NAAS_CONFIG_FILE").map(PathBuf::from);
-        Self::load_from(file.as_deref(), env)
+        Self::load_for(file.as_deref(), env, Some(process))
     }
 
     /// The compiled-in defaults alone.
@@ -300,8 +311,19 @@ impl Settings {
         Self::load_from(None, HashMap::new()).expect("the compiled-in defaults are valid")
     }
 
-    /// Layers `file` and the given environment over the defaults.
+    /// Layers `file` and the given environment over the defaults, checked as strictly as
+    /// for every process at once.
     pub fn load_from(file: Option<&Path>, env: HashMap<String, String>) -> Result<Self, ConfigErrors> {
+        Self::load_for(file, env, None)
+    }
+
+    /// As [`Settings::load_from`], with the production checks of `process` only (`None`: of
+    /// every process).
+    pub fn load_for(
+        file: Option<&Path>,
+        env: HashMap<String, String>,
+        process: Option<Process>,
+    ) -> Result<Self, ConfigErrors> {
         let mut errors = Vec::new();
         let mut env = env;
         for (key, var) in [("admin_secret", "NAAS_ADMIN_SECRET"), ("encryption_key", "NAAS_ENCRYPTION_KEY")] {
@@ -422,10 +444,13 @@ impl Settings {
             jump_hosts,
         };
         errors.extend(settings.problems());
+        if settings.mode == Mode::Production {
+            errors.extend(settings.production_problems(process));
+        }
         if errors.is_empty() { Ok(settings) } else { Err(ConfigErrors(errors)) }
     }
 
-    /// Cross-field and production checks.
+    /// Cross-field checks, whatever the mode.
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
         if !self.prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') || self.prefix.is_empty() {
@@ -492,21 +517,24 @@ impl Settings {
         {
             p.push("admin_secret: at least 16 characters".into());
         }
-        if self.mode == Mode::Production {
-            if self.admin_secret.is_none() {
-                p.push("admin_secret: required in production (NAAS_ADMIN_SECRET or NAAS_ADMIN_SECRET_FILE)".into());
-            }
-            if self.encryption_key.is_none() {
-                p.push(
-                    "encryption_key: required in production (NAAS_ENCRYPTION_KEY or NAAS_ENCRYPTION_KEY_FILE)".into(),
-                );
-            }
-            if self.tls.cert_file.is_none() && !self.tls.allow_self_signed {
-                p.push("tls.cert_file: production needs a certificate (or tls.allow_self_signed = true)".into());
-            }
-            if self.worker.host_key_policy == HostKeyPolicy::AcceptAny {
-                p.push("worker.host_key_policy: accept-any is refused in production".into());
-            }
+        p
+    }
+
+    /// What production mode refuses in `process` (`None`: in any process).
+    pub fn production_problems(&self, process: Option<Process>) -> Vec<String> {
+        let runs = |wanted: &[Process]| process.is_none_or(|p| wanted.contains(&p));
+        let mut p = Vec::new();
+        if runs(&[Process::Api]) && self.admin_secret.is_none() {
+            p.push("admin_secret: required in production (NAAS_ADMIN_SECRET or NAAS_ADMIN_SECRET_FILE)".into());
+        }
+        if runs(&[Process::Api, Process::Worker, Process::Reaper]) && self.encryption_key.is_none() {
+            p.push("encryption_key: required in production (NAAS_ENCRYPTION_KEY or NAAS_ENCRYPTION_KEY_FILE)".into());
+        }
+        if runs(&[Process::Api]) && self.tls.cert_file.is_none() && !self.tls.allow_self_signed {
+            p.push("tls.cert_file: production needs a certificate (or tls.allow_self_signed = true)".into());
+        }
+        if runs(&[Process::Worker]) && self.worker.host_key_policy == HostKeyPolicy::AcceptAny {
+            p.push("worker.host_key_policy: accept-any is refused in production".into());
         }
         p
     }
@@ -632,6 +660,28 @@ mod tests {
             assert!(text.contains(expected), "{expected}: {text}");
         }
         let weak = Settings::load_from(None, env(&[("NAAS_ADMIN_SECRET", "short")])).unwrap_err();
+        assert!(weak.to_string().contains("at least 16"), "{weak}");
+    }
+
+    #[test]
+    fn production_asks_each_process_only_for_what_it_uses() {
+        let production = || env(&[("NAAS_MODE", "production")]);
+        let refused = |process| match Settings::load_for(None, production(), Some(process)) {
+            Ok(_) => String::new(),
+            Err(errors) => errors.to_string(),
+        };
+        let api = refused(Process::Api);
+        for expected in ["admin_secret", "encryption_key", "tls.cert_file"] {
+            assert!(api.contains(expected), "api, {expected}: {api}");
+        }
+        assert!(!api.contains("accept-any"), "{api}");
+        let worker = refused(Process::Worker);
+        assert!(worker.contains("encryption_key") && worker.contains("accept-any"), "{worker}");
+        assert!(!worker.contains("admin_secret") && !worker.contains("tls.cert_file"), "{worker}");
+        let reaper = refused(Process::Reaper);
+        assert!(reaper.contains("encryption_key") && !reaper.contains("admin_secret"), "{reaper}");
+        assert_eq!(refused(Process::Provisioner), "", "the provisioner needs NATS settings only");
+        let weak = Settings::load_for(None, env(&[("NAAS_ADMIN_SECRET", "short")]), Some(Process::Worker)).unwrap_err();
         assert!(weak.to_string().contains("at least 16"), "{weak}");
     }
 

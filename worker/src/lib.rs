@@ -123,6 +123,8 @@ fn default_name() -> String {
 }
 
 impl naas_shared::service::Service for Worker {
+    const PROCESS: naas_shared::config::Process = naas_shared::config::Process::Worker;
+
     async fn run_until_stopped(self, token: CancellationToken) -> anyhow::Result<()> {
         Worker::run_until_stopped(self, token).await
     }
@@ -132,6 +134,10 @@ impl naas_shared::service::Service for Worker {
         let nats = naas_nats::connect(&settings.nats, "naas-worker healthcheck").await.context("connecting to NATS")?;
         nats.flush().await.context("NATS round trip")?;
         naas_shared::healthcheck::redis(&settings.redis).await
+    }
+
+    async fn provision(settings: &Settings) -> anyhow::Result<()> {
+        naas_nats::backends::provision_topology(settings, "naas-worker provision").await
     }
 }
 

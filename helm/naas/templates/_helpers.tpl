@@ -89,10 +89,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 - name: NAAS_ENCRYPTION_KEY_FILE
   value: /etc/naas/secrets/encryption-key
-# Production mode requires the admin secret in every process, not only the API.
+{{- if eq .service "api" }}
 - name: NAAS_ADMIN_SECRET_FILE
   value: /etc/naas/secrets/admin-secret
-{{- if eq .service "api" }}
 {{- if .root.Values.api.tls.secretName }}
 - name: NAAS_TLS__CERT_FILE
   value: /etc/naas/tls/tls.crt
@@ -107,10 +106,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: NAAS_TLS__CLIENT_CA_FILE
   value: /etc/naas/client-ca/ca.crt
 {{- end }}
-{{- else }}
-# No listener here, but production mode asks every process for a certificate setting.
-- name: NAAS_TLS__ALLOW_SELF_SIGNED
-  value: "true"
 {{- end }}
 {{- if .root.Values.nats.ca.secretName }}
 - name: NAAS_NATS__CA_FILE
@@ -141,7 +136,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end -}}
 
-{{/* The key ring and the bootstrap admin's password. */}}
+{{/* The key ring, and the bootstrap admin's password for the API only: (dict "root" $ "service" "api") */}}
 {{- define "naas.volumes" -}}
 - name: tmp
   emptyDir:
@@ -149,27 +144,29 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     sizeLimit: 16Mi
 - name: secrets
   secret:
-    secretName: {{ include "naas.secretName" . }}
+    secretName: {{ include "naas.secretName" .root }}
     defaultMode: 0440
     items:
       - key: encryption-key
         path: encryption-key
+      {{- if eq .service "api" }}
       - key: admin-secret
         path: admin-secret
-{{- if .Values.nats.ca.secretName }}
+      {{- end }}
+{{- if .root.Values.nats.ca.secretName }}
 - name: nats-ca
   secret:
-    secretName: {{ .Values.nats.ca.secretName }}
+    secretName: {{ .root.Values.nats.ca.secretName }}
     items:
-      - key: {{ .Values.nats.ca.key }}
+      - key: {{ .root.Values.nats.ca.key }}
         path: ca.crt
 {{- end }}
-{{- if .Values.redis.ca.secretName }}
+{{- if .root.Values.redis.ca.secretName }}
 - name: redis-ca
   secret:
-    secretName: {{ .Values.redis.ca.secretName }}
+    secretName: {{ .root.Values.redis.ca.secretName }}
     items:
-      - key: {{ .Values.redis.ca.key }}
+      - key: {{ .root.Values.redis.ca.key }}
         path: ca.crt
 {{- end }}
 {{- end -}}

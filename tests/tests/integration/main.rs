@@ -21,6 +21,7 @@ mod netmiko;
 mod outages;
 mod pipeline;
 mod platforms;
+mod provision;
 mod rate_limits;
 mod reaper;
 mod redis_cluster;
