@@ -72,6 +72,7 @@ const EXEC: &[ExecCommand] = &[
     cmd(&["show", "version"], false, Args::None, Action::Show(Show::Version)),
     cmd(&["show", "clock"], false, Args::None, Action::Show(Show::Clock)),
     cmd(&["show", "ip", "interface", "brief"], false, Args::None, Action::Show(Show::IpInterfaceBrief)),
+    cmd(&["show", "interfaces"], false, Args::Any, Action::Show(Show::Interfaces)),
     cmd(&["show", "privilege"], false, Args::None, Action::Show(Show::Privilege)),
     cmd(&["show", "running-config"], true, Args::Any, Action::Show(Show::RunningConfig)),
     cmd(&["show", "startup-config"], true, Args::None, Action::Show(Show::StartupConfig)),
@@ -197,9 +198,11 @@ fn baseline(spec: &DeviceSpec) -> RunningConfig {
     c.push("service routing protocols model multi-agent", &[]);
     c.push(&format!("hostname {}", spec.hostname), &[]);
     c.push("spanning-tree mode mstp", &[]);
-    for port in 1..=3 {
-        c.push(&format!("interface Ethernet{port}"), &[]);
-    }
+    let routed = format!("ip address 192.0.2.{}/31", (fingerprint(&spec.hostname) % 64) * 2);
+    c.push("interface Ethernet1", &[]);
+    c.push("interface Ethernet2", &["no switchport", &routed]);
+    c.push("interface Ethernet3", &[]);
+    c.push("interface Loopback0", &[&format!("ip address 10.255.{x}.{y}/32")]);
     c.push("interface Management1", &[&format!("ip address 10.{x}.{y}.1/24")]);
     c.push("no ip routing", &[]);
     c.push("management api http-commands", &["no shutdown"]);
@@ -216,6 +219,7 @@ fn show(what: Show, ctx: &ShowCtx<'_>) -> Vec<String> {
             out
         }
         Show::IpInterfaceBrief => interface_brief(ctx.config),
+        Show::Interfaces => crate::show_interfaces::eos(ctx),
         Show::Clock => vec![crate::text::ctime(time::OffsetDateTime::now_utc()), "Timezone: UTC".into()],
         Show::Privilege => vec![format!("Current privilege level is {}", if ctx.privileged { 15 } else { 1 })],
         Show::TechSupport => {
@@ -251,7 +255,8 @@ fn interface_brief(config: &RunningConfig) -> Vec<String> {
     ];
     for i in config.interfaces().into_iter().filter(|i| i.address.is_some()) {
         let status = if i.shutdown { "adminDown" } else { "up" };
-        out.push(row(i.name, i.address.unwrap_or("unassigned"), status, status, "1500"));
+        let mtu = if i.name.starts_with("Loopback") { "65535" } else { "1500" };
+        out.push(row(i.name, i.address.unwrap_or("unassigned"), status, status, mtu));
     }
     out
 }

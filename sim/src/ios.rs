@@ -121,6 +121,7 @@ const EXEC: &[ExecCommand] = &[
     cmd(&["show", "version"], false, Args::None, Action::Show(Show::Version)),
     cmd(&["show", "clock"], false, Args::None, Action::Show(Show::Clock)),
     cmd(&["show", "ip", "interface", "brief"], false, Args::None, Action::Show(Show::IpInterfaceBrief)),
+    cmd(&["show", "interfaces"], false, Args::Any, Action::Show(Show::Interfaces)),
     cmd(&["show", "privilege"], false, Args::None, Action::Show(Show::Privilege)),
     cmd(&["show", "terminal"], false, Args::None, Action::Show(Show::Terminal)),
     cmd(&["show", "running-config"], true, Args::None, Action::Show(Show::RunningConfig)),

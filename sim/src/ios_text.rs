@@ -27,6 +27,7 @@ fn show_with(what: Show, ctx: &ShowCtx<'_>, version: Vec<String>) -> Vec<String>
             out
         }
         Show::IpInterfaceBrief => interface_brief(ctx.config),
+        Show::Interfaces => crate::show_interfaces::ios(ctx),
         Show::Clock => vec![clock()],
         Show::TechSupport => tech_support(ctx, version),
         Show::Privilege => vec![format!("Current privilege level is {}", if ctx.privileged { 15 } else { 1 })],

@@ -30,6 +30,7 @@ mod nxos;
 mod os10;
 mod platform;
 mod settings;
+mod show_interfaces;
 mod ssh;
 mod text;
 mod words;

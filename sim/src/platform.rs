@@ -165,6 +165,8 @@ pub(crate) enum Show {
     RunningConfig,
     StartupConfig,
     IpInterfaceBrief,
+    /// `show interfaces [NAME]`: state, addresses and counters per interface.
+    Interfaces,
     Clock,
     TechSupport,
     Privilege,

@@ -53,11 +53,13 @@ pub(crate) enum Edit {
     Replace(Box<RunningConfig>),
 }
 
-/// One interface as `show ip interface brief` needs it.
+/// One interface as `show ip interface brief` and `show interfaces` need it.
 pub(crate) struct InterfaceView<'a> {
     pub name: &'a str,
     pub address: Option<&'a str>,
     pub shutdown: bool,
+    /// Its configuration lines (`description …`, `ip address …`).
+    pub lines: &'a [String],
 }
 
 fn first_word(line: &str) -> &str {
@@ -267,7 +269,7 @@ impl RunningConfig {
                     c.strip_prefix("ip address ").or_else(|| c.strip_prefix("ipv4 address "))?.split_whitespace().next()
                 });
                 let shutdown = s.children.iter().any(|c| c == "shutdown");
-                Some(InterfaceView { name, address, shutdown })
+                Some(InterfaceView { name, address, shutdown, lines: &s.children })
             })
             .collect()
     }

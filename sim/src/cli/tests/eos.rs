@@ -62,3 +62,20 @@ fn paging_and_tech_support_size() {
     let out = run(&mut cli, "show tech-support\r");
     assert_eq!(body_len(&out, "show tech-support", "sw1#"), 5_000);
 }
+
+#[test]
+fn show_interfaces_and_the_routed_ports() {
+    let out = Cli::run_once(super::device(DeviceSpec::new("arista_eos", "sw1", "u", "p", "")), "show interfaces");
+    let out = String::from_utf8(out).unwrap();
+    for name in ["Ethernet1", "Ethernet2", "Ethernet3", "Loopback0", "Management1"] {
+        assert!(out.lines().any(|l| l == format!("{name} is up, line protocol is up (connected)")), "{name}: {out}");
+    }
+    assert!(out.contains("  Internet address is 192.0.2."), "{out}");
+    let one = Cli::run_once(super::device(DeviceSpec::new("arista_eos", "sw1", "u", "p", "")), "sh int loopback0");
+    let one = String::from_utf8(one).unwrap();
+    assert!(one.contains("Loopback0 is up") && !one.contains("Ethernet"), "{one}");
+    let brief = Cli::run_once(super::device(DeviceSpec::new("arista_eos", "sw1", "u", "p", "")), "show ip int brief");
+    let brief = String::from_utf8(brief).unwrap();
+    let rows: Vec<&str> = brief.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(rows[2..], ["-----------------", "Ethernet2", "Loopback0", "Management1"], "{brief}");
+}

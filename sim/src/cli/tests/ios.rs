@@ -1,6 +1,6 @@
 //! Cisco IOS and IOS-XE.
 
-use super::{device, run};
+use super::{device, run, session};
 use crate::cli::{Chunk, Cli};
 use crate::settings::DeviceSpec;
 
@@ -237,4 +237,24 @@ fn saved_config_is_seen_by_later_sessions() {
     let mut second = Cli::new(device);
     let startup = run(&mut second, "enable\rterminal length 0\rshow startup-config\r");
     assert!(startup.contains("interface Loopback9\r\n description kept\r\n"), "{startup}");
+}
+
+#[test]
+fn show_interfaces_follows_the_configuration() {
+    let mut cli = session("cisco_ios", "r1", "e");
+    run(&mut cli, "enable\r");
+    run(&mut cli, "e\r");
+    run(&mut cli, "terminal length 0\r");
+    run(&mut cli, "configure terminal\r");
+    run(&mut cli, "interface GigabitEthernet0/1\r");
+    run(&mut cli, "description to-core\r");
+    run(&mut cli, "ip address 192.0.2.1 255.255.255.252\r");
+    run(&mut cli, "no shutdown\r");
+    run(&mut cli, "end\r");
+    let out = run(&mut cli, "show interfaces\r");
+    assert!(out.contains("\r\nGigabitEthernet0/0 is up, line protocol is up \r\n"), "{out}");
+    assert!(out.contains("\r\nGigabitEthernet0/2 is administratively down, line protocol is down \r\n"), "{out}");
+    assert!(out.contains("  Description: to-core\r\n  Internet address is 192.0.2.1/30\r\n"), "{out}");
+    let one = run(&mut cli, "sh int gigabitethernet0/1\r");
+    assert!(one.contains("GigabitEthernet0/1 is up") && !one.contains("GigabitEthernet0/0"), "{one}");
 }
