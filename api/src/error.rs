@@ -8,8 +8,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// One field of a request that failed validation, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(examples(json!({"field": "host", "message": "host must be an IPv4/IPv6 address or an RFC 1123 host name"})))]
 pub struct FieldError {
+    /// The body field (or query parameter, or header) at fault.
     pub field: String,
     pub message: String,
 }
@@ -48,13 +51,26 @@ pub enum ApiError {
     Unavailable { what: &'static str, cause: String },
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    status: u16,
-    error: String,
-    code: &'a str,
+/// Every non-2xx body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(examples(json!({"status": 404, "error": "not found", "code": "NOT_FOUND"})))]
+pub struct ErrorBody {
+    /// The HTTP status code, repeated.
+    #[schema(minimum = 400, maximum = 599)]
+    pub status: u16,
+    /// What went wrong, for a human (never credentials or device output).
+    pub error: String,
+    /// What went wrong, for a program: `AUTH_REQUIRED`, `AUTH_INVALID_TOKEN`, `RBAC_DENIED`,
+    /// `CONTEXT_DENIED`, `LOCKED_OUT`, `DEVICE_LOCKED_OUT`, `NOT_FOUND`, `METHOD_NOT_ALLOWED`,
+    /// `JOB_ALREADY_ENDED`, `IDEMPOTENCY_KEY_IN_USE`, `PAYLOAD_TOO_LARGE`,
+    /// `UNSUPPORTED_MEDIA_TYPE`, `MALFORMED_JSON`, `VALIDATION_FAILED`, `RATE_LIMITED`,
+    /// `SERVICE_UNAVAILABLE`.
+    #[schema(value_type = String, pattern = "^[A-Z][A-Z0-9_]*$")]
+    pub code: &'static str,
+    /// Every field that failed validation (422 `VALIDATION_FAILED` only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    fields: Option<&'a [FieldError]>,
+    #[schema(min_items = 1)]
+    pub fields: Option<Vec<FieldError>>,
 }
 
 impl ApiError {
@@ -102,10 +118,10 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let fields = match &self {
-            Self::Validation(f) => Some(f.as_slice()),
+            Self::Validation(f) => Some(f.clone()),
             _ => None,
         };
-        let body = Body { status: status.as_u16(), error: message, code, fields };
+        let body = ErrorBody { status: status.as_u16(), error: message, code, fields };
         let mut response = (status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         match self {

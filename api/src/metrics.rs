@@ -37,6 +37,12 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 /// `GET /metrics` (Prometheus text format).
+#[utoipa::path(
+    get, path = "/metrics", tag = "operations", operation_id = "metrics",
+    summary = "Prometheus metrics",
+    description = "The API's metrics and the queue backlog, in the Prometheus text format (docs/metrics.md).",
+    responses((status = 200, description = "The metrics.", content_type = "text/plain", body = String)),
+)]
 pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     naas_nats::backlog::record_backlog(&state.jetstream, &state.topology, &state.metrics).await;
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], state.metrics.render())

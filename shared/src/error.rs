@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a job failed, as the contract names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     ConnectionTimeout,

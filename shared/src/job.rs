@@ -10,6 +10,7 @@ use crate::secret::Secret;
 
 /// What a job does on the device; also the last token of its subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JobKind {
     Command,
@@ -25,7 +26,10 @@ impl JobKind {
     }
 }
 
+/// Where a job is: `finished` means the device did what was asked; every other outcome is
+/// `failed` with an `error_code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {
     Queued,
@@ -54,24 +58,39 @@ impl JobStatus {
 
 /// The job document of the contract, exactly the fields callers rely on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobDocument {
     pub job_id: JobId,
     pub status: JobStatus,
     pub host: Host,
+    /// The device's platform (e.g. `cisco_ios`).
     pub platform: String,
     pub kind: JobKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::JobResults>, required = true))]
     pub results: Option<Value>,
+    /// Why the job failed or was canceled (never credentials or device output).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub error: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub error_code: Option<ErrorCode>,
+    /// Whether running the same job again might succeed (failed jobs only).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub error_retryable: Option<bool>,
     pub tags: Vec<Tag>,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub enqueued_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required = true))]
     pub started_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, required = true))]
     pub finished_at: Option<OffsetDateTime>,
+    /// From start (or enqueue, for a job that never started) to the end.
+    #[cfg_attr(feature = "openapi", schema(required = true, minimum = 0))]
     pub duration_ms: Option<u64>,
+    /// Deliveries to a worker so far.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub attempts: u32,
 }
 

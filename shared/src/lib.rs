@@ -10,6 +10,8 @@ pub mod healthcheck;
 pub mod job;
 pub mod lockout;
 pub mod metrics;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod platform;
 pub mod redis_conn;
 pub mod seal;

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -30,11 +31,77 @@ fn rfc3339(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
-fn describe(key: &ApiKey) -> Value {
-    json!({
-        "key_id": key.key_id, "name": key.name, "role": key.role, "contexts": key.contexts,
-        "created_at": rfc3339(key.created_at), "expires_at": rfc3339(key.expires_at),
-    })
+/// The body of `POST /v2/api-keys` (validated field by field, every problem named at once).
+#[derive(utoipa::ToSchema)]
+#[schema(examples(json!({"role": "operator", "contexts": ["default"], "ttl_seconds": 86400, "name": "automation"})))]
+#[allow(dead_code)] // Documentation only: the handler checks the body field by field.
+pub struct CreateApiKey {
+    pub role: Role,
+    /// Contexts the key may use; `["*"]` (the default) for all.
+    #[schema(min_items = 1, inline, value_type = Option<Vec<KeyContext>>)]
+    pub contexts: Option<Vec<String>>,
+    /// Lifetime in seconds, at least 60 and at most `auth.max_key_ttl_secs` (default: 30 days
+    /// or that maximum, whichever is shorter).
+    #[schema(minimum = 60)]
+    pub ttl_seconds: Option<u64>,
+    /// What the key is for: 1-64 printable characters.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]+$")]
+    pub name: String,
+}
+
+/// A context name, or `*` for all.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, pattern = "^(\\*|[A-Za-z0-9_-]{1,64})$", examples("default", "*"))]
+pub struct KeyContext(#[allow(dead_code)] String);
+
+/// A new (or rotated) key; the token is shown this once.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(examples(json!({
+    "key_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0", "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI5ZjFjIn0.c2lnbmF0dXJl",
+    "role": "operator", "contexts": ["default"], "expires_at": "2026-02-04T10:00:00Z"
+})))]
+pub struct ApiKeyCreated {
+    pub key_id: String,
+    /// The Bearer token (a JWT).
+    pub token: String,
+    pub role: Role,
+    pub contexts: Vec<String>,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+/// An API key as listed (never its token).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiKeySummary {
+    pub key_id: String,
+    pub name: String,
+    pub role: Role,
+    pub contexts: Vec<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+/// `GET /v2/api-keys`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(examples(json!({"api_keys": [{
+    "key_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0", "name": "automation", "role": "operator",
+    "contexts": ["default"], "created_at": "2026-01-05T10:00:00Z", "expires_at": "2026-02-04T10:00:00Z"
+}]})))]
+pub struct ApiKeyList {
+    pub api_keys: Vec<ApiKeySummary>,
+}
+
+fn describe(key: &ApiKey) -> ApiKeySummary {
+    ApiKeySummary {
+        key_id: key.key_id.clone(),
+        name: key.name.clone(),
+        role: key.role,
+        contexts: key.contexts.clone(),
+        created_at: rfc3339(key.created_at),
+        expires_at: rfc3339(key.expires_at),
+    }
 }
 
 /// Issues a token for `key` (with a fresh `jti`), stores the record (replacing the existing
@@ -54,13 +121,26 @@ async fn issue(
     }
     let fields = json!({"key_id": key.key_id, "role": key.role, "contexts": key.contexts, "name": key.name, "created_by": created_by});
     state.audit.emit("apikey.created", Some(request_id), fields).await;
-    let body = json!({
-        "key_id": key.key_id, "token": token, "role": key.role, "contexts": key.contexts,
-        "expires_at": rfc3339(key.expires_at),
-    });
+    let expires_at = rfc3339(key.expires_at);
+    let body = ApiKeyCreated { key_id: key.key_id, token, role: key.role, contexts: key.contexts, expires_at };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+#[utoipa::path(
+    post, path = "/v2/api-keys", tag = "api-keys", operation_id = "create_api_key",
+    summary = "Create an API key",
+    request_body(content = CreateApiKey, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created; the token is shown this once.", body = ApiKeyCreated),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::Unprocessable),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -124,16 +204,41 @@ pub async fn create(
     issue(&state, key, false, &request_id, &caller.owner).await
 }
 
+#[utoipa::path(
+    get, path = "/v2/api-keys", tag = "api-keys", operation_id = "list_api_keys",
+    summary = "List API keys (never their tokens)",
+    responses(
+        (status = 200, description = "Every key that is not revoked or expired.", body = ApiKeyList),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ApiKeyList>, ApiError> {
     admin(&state, &headers, &request_id).await?;
     let keys = state.keys.list().await.map_err(ApiError::redis)?;
-    Ok(Json(json!({"api_keys": keys.iter().map(describe).collect::<Vec<_>>()})))
+    Ok(Json(ApiKeyList { api_keys: keys.iter().map(describe).collect() }))
 }
 
+#[utoipa::path(
+    delete, path = "/v2/api-keys/{key_id}", tag = "api-keys", operation_id = "revoke_api_key",
+    summary = "Revoke an API key",
+    description = "Takes effect on every API replica within a second.",
+    params(("key_id" = String, Path, description = "The key's id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -149,6 +254,20 @@ pub async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post, path = "/v2/api-keys/{key_id}/rotate", tag = "api-keys", operation_id = "rotate_api_key",
+    summary = "Rotate an API key",
+    description = "Issues a new token for the key (same id, role, contexts and expiry); the old token is revoked.",
+    params(("key_id" = String, Path, description = "The key's id.")),
+    responses(
+        (status = 201, description = "The new token, shown this once.", body = ApiKeyCreated),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn rotate(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,

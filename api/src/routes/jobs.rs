@@ -12,10 +12,10 @@ use naas_shared::domain::JobId;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::{DeviceCredentials, JobDocument, JobKind, JobStatus, Outcome};
 use naas_shared::store::FromState;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::future::IntoFuture as _;
 use std::time::Duration;
-use time::format_description::well_known::Rfc3339;
 use tracing::Instrument as _;
 
 use crate::auth::{Caller, Realm, Role, authenticate};
@@ -46,6 +46,35 @@ pub(super) fn json_body(
     serde_json::from_slice(&body).map_err(|e| ApiError::MalformedJson(e.to_string()))
 }
 
+/// `POST /v2/send-command`: queues show commands for a device.
+#[utoipa::path(
+    post, path = "/v2/send-command", tag = "jobs", operation_id = "send_command",
+    summary = "Run commands on a device",
+    description = "Queues a job that runs `commands` on the device and records each output. Role: operator. \
+                   With Bearer auth the device login comes in the body (`username`, `password`).",
+    request_body(content = super::openapi::SendCommandRequest, content_type = "application/json"),
+    params(super::openapi::IdempotencyKey),
+    responses(
+        (status = 202, description = "Queued (or, for a repeated idempotency key, the original job).",
+            body = JobAccepted,
+            headers(
+                ("Location" = String, description = "The job: `/v2/jobs/{job_id}`."),
+                ("X-RateLimit-Limit" = u64, description = "Submissions allowed per window (callers subject to rate limits)."),
+                ("X-RateLimit-Remaining" = u64, description = "Submissions left in the window."),
+                ("X-RateLimit-Reset" = u64, description = "When the window next frees a slot (Unix seconds)."),
+            ),
+            links(("job" = (operation_id = "get_job", parameters(("job_id" = "$response.body#/job_id")))))),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::Unprocessable),
+        (status = 429, response = super::openapi::TooManyRequests),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn send_command(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -55,6 +84,35 @@ pub async fn send_command(
     submit(state, request_id, headers, body, JobKind::Command).await
 }
 
+/// `POST /v2/send-config`: queues configuration lines for a device.
+#[utoipa::path(
+    post, path = "/v2/send-config", tag = "jobs", operation_id = "send_config",
+    summary = "Push configuration to a device",
+    description = "Queues a job that enters configuration mode, sends `config` line by line (recording which line \
+                   failed and why), then commits and/or saves as asked. Role: operator.",
+    request_body(content = super::openapi::SendConfigRequest, content_type = "application/json"),
+    params(super::openapi::IdempotencyKey),
+    responses(
+        (status = 202, description = "Queued (or, for a repeated idempotency key, the original job).",
+            body = JobAccepted,
+            headers(
+                ("Location" = String, description = "The job: `/v2/jobs/{job_id}`."),
+                ("X-RateLimit-Limit" = u64, description = "Submissions allowed per window (callers subject to rate limits)."),
+                ("X-RateLimit-Remaining" = u64, description = "Submissions left in the window."),
+                ("X-RateLimit-Reset" = u64, description = "When the window next frees a slot (Unix seconds)."),
+            ),
+            links(("job" = (operation_id = "get_job", parameters(("job_id" = "$response.body#/job_id")))))),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::Unprocessable),
+        (status = 429, response = super::openapi::TooManyRequests),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn send_config(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -234,25 +292,40 @@ async fn enqueue(
         )
         .await;
 
-    Ok(accepted(job_id, "queued", enqueued_at, Some(timeout), false))
+    Ok(accepted(job_id, JobStatus::Queued, enqueued_at, Some(timeout), false))
+}
+
+/// The 202 body of a submission.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(examples(json!({
+    "job_id": "0b6f3c2e-8a4d-4e55-9a51-3f1b2c7d9e10", "status": "queued", "enqueued_at": "2026-01-05T10:00:00Z",
+    "timeout": 180, "idempotent": false, "deduplicated": false
+})))]
+pub struct JobAccepted {
+    pub job_id: JobId,
+    /// `queued` for a new job; where the original job is now for a repeated idempotency key.
+    pub status: JobStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub enqueued_at: time::OffsetDateTime,
+    /// The longest the job may run once started, in seconds (null for a repeated key).
+    #[schema(minimum = 0)]
+    pub timeout: Option<u64>,
+    /// The answer is the original job of a repeated `X-Idempotency-Key`.
+    pub idempotent: bool,
+    /// Same as `idempotent` (the NAAS v2 name).
+    pub deduplicated: bool,
 }
 
 /// The 202 answer to a submission.
 fn accepted(
     job_id: JobId,
-    status: &str,
+    status: JobStatus,
     enqueued_at: time::OffsetDateTime,
     timeout: Option<u64>,
     idempotent: bool,
 ) -> Response {
-    let body = json!({
-        "job_id": job_id.to_string(),
-        "status": status,
-        "enqueued_at": enqueued_at.format(&Rfc3339).unwrap_or_default(),
-        "timeout": timeout,
-        "idempotent": idempotent,
-        "deduplicated": idempotent,
-    });
+    let body = JobAccepted { job_id, status, enqueued_at, timeout, idempotent, deduplicated: idempotent };
     (StatusCode::ACCEPTED, [(header::LOCATION, format!("/v2/jobs/{job_id}"))], Json(body)).into_response()
 }
 
@@ -309,12 +382,26 @@ async fn replay(state: &AppState, original: JobId) -> Result<Response, ApiError>
             message: "a submission with this idempotency key is still being processed; retry shortly".into(),
         });
     };
-    let status = serde_json::to_value(record.doc.status).ok();
-    let status = status.as_ref().and_then(|s| s.as_str()).unwrap_or("queued").to_owned();
-    Ok(accepted(original, &status, record.doc.enqueued_at, None, true))
+    Ok(accepted(original, record.doc.status, record.doc.enqueued_at, None, true))
 }
 
-/// A job the caller may not see is indistinguishable from one that does not exist.
+/// `GET /v2/jobs/{job_id}`. A job the caller may not see is indistinguishable from one that
+/// does not exist.
+#[utoipa::path(
+    get, path = "/v2/jobs/{job_id}", tag = "jobs", operation_id = "get_job",
+    summary = "A job's status and results",
+    description = "Role: viewer. A job the caller may not see (another caller's, unless admin) is 404, as is one \
+                   that does not exist or has expired.",
+    params(("job_id" = JobId, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "The job document.", body = JobDocument),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn get(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -330,8 +417,71 @@ pub async fn get(
     }
 }
 
+/// `GET /v2/send-command/{job_id}`: the NAAS v2 path of [`get`].
+#[utoipa::path(
+    get, path = "/v2/send-command/{job_id}", tag = "jobs", operation_id = "get_command_job",
+    summary = "A job's status and results (NAAS v2 path)",
+    description = "The same as `GET /v2/jobs/{job_id}`.",
+    params(("job_id" = JobId, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "The job document.", body = JobDocument),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
+pub async fn get_command(
+    state: State<AppState>,
+    request_id: Extension<RequestId>,
+    job_id: Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<JobDocument>, ApiError> {
+    get(state, request_id, job_id, headers).await
+}
+
+/// `GET /v2/send-config/{job_id}`: the NAAS v2 path of [`get`].
+#[utoipa::path(
+    get, path = "/v2/send-config/{job_id}", tag = "jobs", operation_id = "get_config_job",
+    summary = "A job's status and results (NAAS v2 path)",
+    description = "The same as `GET /v2/jobs/{job_id}`.",
+    params(("job_id" = JobId, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "The job document.", body = JobDocument),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
+pub async fn get_config(
+    state: State<AppState>,
+    request_id: Extension<RequestId>,
+    job_id: Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<JobDocument>, ApiError> {
+    get(state, request_id, job_id, headers).await
+}
+
 /// Cancels a job: a queued job never runs, a running one is interrupted; a job that already
 /// ended is a conflict (409).
+#[utoipa::path(
+    delete, path = "/v2/jobs/{job_id}", tag = "jobs", operation_id = "cancel_job",
+    summary = "Cancel a job",
+    description = "A queued job never runs; a running one is interrupted. Role: operator (own jobs; admin: any).",
+    params(("job_id" = JobId, Path, description = "The job's id.")),
+    responses(
+        (status = 204, description = "Canceled."),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,

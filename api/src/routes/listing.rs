@@ -8,8 +8,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use naas_shared::domain::Tag;
-use naas_shared::job::JobStatus;
-use serde_json::{Value, json};
+use naas_shared::job::{JobDocument, JobStatus};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::auth::{Realm, Role, authenticate};
 use crate::error::{ApiError, FieldError};
@@ -55,12 +56,56 @@ fn parse(query: &HashMap<String, String>) -> Result<Filter, ApiError> {
     if errors.is_empty() { Ok(Filter { status, tag, page, per_page }) } else { Err(ApiError::Validation(errors)) }
 }
 
+/// A page of jobs, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct JobList {
+    pub jobs: Vec<JobDocument>,
+    #[schema(minimum = 1)]
+    pub page: usize,
+    #[schema(minimum = 1, maximum = 100)]
+    pub per_page: usize,
+    /// More jobs match after this page.
+    pub has_more: bool,
+}
+
+/// The query of `GET /v2/jobs`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documentation only: the handler checks the query parameter by parameter.
+pub struct ListQuery {
+    /// Only jobs in this status.
+    pub status: Option<JobStatus>,
+    /// Only jobs carrying this `key:value` tag.
+    pub tag: Option<Tag>,
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
+    pub page: Option<u32>,
+    /// Jobs per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub per_page: Option<u32>,
+}
+
+#[utoipa::path(
+    get, path = "/v2/jobs", tag = "jobs", operation_id = "list_jobs",
+    summary = "List jobs",
+    description = "The caller's own jobs (an admin's: every job), newest first, filtered by status and tag, a page \
+                   at a time. Role: viewer.",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of jobs.", body = JobList),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 422, response = super::openapi::Unprocessable),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn list(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JobList>, ApiError> {
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     let filter = parse(&query)?;
     let owner = (caller.role != Role::Admin).then_some(caller.owner.as_str());
@@ -90,5 +135,5 @@ pub async fn list(
             break false;
         }
     };
-    Ok(Json(json!({"jobs": jobs, "page": filter.page, "per_page": filter.per_page, "has_more": has_more})))
+    Ok(Json(JobList { jobs, page: filter.page, per_page: filter.per_page, has_more }))
 }

@@ -4,7 +4,10 @@ mod api_keys;
 mod health;
 mod jobs;
 mod listing;
+mod openapi;
 mod stream;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -15,14 +18,15 @@ use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.api.max_body_bytes;
+    let document: Arc<str> = openapi::document(&state.settings, &state.platforms).into();
     Router::new()
         .route("/v2/send-command", post(jobs::send_command))
         .route("/v2/send-config", post(jobs::send_config))
         .route("/v2/jobs", get(listing::list))
         .route("/v2/jobs/{job_id}", get(jobs::get).delete(jobs::cancel))
         .route("/v2/jobs/{job_id}/stream", get(stream::follow))
-        .route("/v2/send-config/{job_id}", get(jobs::get))
-        .route("/v2/send-command/{job_id}", get(jobs::get))
+        .route("/v2/send-config/{job_id}", get(jobs::get_config))
+        .route("/v2/send-command/{job_id}", get(jobs::get_command))
         .route("/v2/api-keys", post(api_keys::create).get(api_keys::list))
         .route("/v2/api-keys/{key_id}", delete(api_keys::revoke))
         .route("/v2/api-keys/{key_id}/rotate", post(api_keys::rotate))
@@ -30,6 +34,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/healthcheck", get(health::healthcheck))
         .route("/metrics", get(crate::metrics::scrape))
+        .route("/openapi.json", get(move || async move { openapi::openapi_json(&document) }))
+        .route("/docs", get(openapi::docs))
+        .route("/docs/docs.js", get(openapi::docs_script))
+        .route("/docs/docs.css", get(openapi::docs_style))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))

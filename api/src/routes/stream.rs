@@ -28,6 +28,23 @@ use crate::error::ApiError;
 use crate::request_id::RequestId;
 use crate::state::AppState;
 
+#[utoipa::path(
+    get, path = "/v2/jobs/{job_id}/stream", tag = "jobs", operation_id = "stream_job",
+    summary = "Follow a job (Server-Sent Events)",
+    description = "`status` events (the job's lifecycle event, JSON) on every change, starting with the status it \
+                   is in now, then one `result` event (the job document, as `GET /v2/jobs/{job_id}` returns it) \
+                   when it ends; then the response ends. Idle streams carry a `: keep-alive` comment. Role: viewer.",
+    params(("job_id" = JobId, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "The event stream.", content_type = "text/event-stream", body = String,
+            example = json!("event: status\nid: 0b6f3c2e-8a4d-4e55-9a51-3f1b2c7d9e10:queued\ndata: {\"status\":\"queued\"}\n\n")),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn follow(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,

@@ -18,6 +18,7 @@ mod logins;
 mod metrics;
 mod nats_cluster;
 mod netmiko;
+mod openapi;
 mod outages;
 mod pipeline;
 mod platforms;

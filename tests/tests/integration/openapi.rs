@@ -1,0 +1,131 @@
+//! The OpenAPI document and the docs page as a running API serves them, checked as OpenAPI
+//! 3.1 with every example valid (tests/openapi_check.py), then the API fuzzed from that
+//! document by schemathesis: no 5xx, and every status code, content type, header and body
+//! as the document says.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use naas_shared::config::Settings;
+use naas_tests::{Stack, StackOptions};
+use serde_json::Value;
+
+fn venv_tool(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let tool = root.join(".tools/venv/bin").join(name);
+    assert!(tool.exists(), "{name} is missing from the project venv: run `make tools` (scripts/bootstrap.sh)");
+    tool
+}
+
+/// Jobs the fuzzer submits go to made-up hosts: connection attempts end fast.
+fn short_jobs(settings: &mut Settings) {
+    settings.jobs.max_conn_timeout_secs = 2;
+    settings.jobs.default_conn_timeout_secs = 2;
+    settings.jobs.max_read_timeout_secs = 5;
+    settings.jobs.default_read_timeout_secs = 5;
+}
+
+async fn document(stack: &Stack) -> Value {
+    let response = stack.http.get(stack.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(response.headers().contains_key("x-request-id"));
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_is_public_valid_openapi_3_1_with_valid_examples() {
+    let stack = Stack::start(StackOptions { workers: 0, settings: short_jobs, ..Default::default() }).await;
+    let spec = document(&stack).await;
+    assert_eq!(spec["openapi"], "3.1.0");
+    // Tailored to this deployment.
+    let body = &spec["components"]["schemas"]["SendCommandRequest"]["properties"];
+    assert_eq!(body["conn_timeout"]["maximum"], 2);
+    assert!(body["platform"]["enum"].as_array().unwrap().contains(&"cisco_ios".into()));
+
+    let file = std::env::temp_dir().join(format!("naas-openapi-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&file, serde_json::to_vec(&spec).unwrap()).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(venv_tool("python")).arg(root.join("openapi_check.py")).arg(&file).output().unwrap();
+    let _ = std::fs::remove_file(&file);
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "the OpenAPI document has problems:\n{stdout}{stderr}");
+    println!("{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_operation_is_routed() {
+    let stack = Stack::start(StackOptions { workers: 0, settings: short_jobs, ..Default::default() }).await;
+    let spec = document(&stack).await;
+    let mut operations = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let concrete = path.replace("{job_id}", &uuid::Uuid::new_v4().to_string()).replace("{key_id}", "nokey");
+        for method in item.as_object().unwrap().keys() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = stack.http.request(method.clone(), stack.url(&concrete)).send().await.unwrap();
+            let status = response.status().as_u16();
+            assert!(response.headers().contains_key("x-request-id"), "{method} {path}");
+            let body = response.bytes().await.unwrap();
+            // Unauthenticated: 401 from the handler, or 2xx for the public operations; never
+            // the router's own 404/405.
+            assert!(status == 401 || (200..300).contains(&status), "{method} {path}: {status}");
+            if status == 401 {
+                let error: Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(error["code"], "AUTH_REQUIRED", "{method} {path}");
+            }
+            operations += 1;
+        }
+    }
+    assert!(operations >= 20, "{operations} operations");
+
+    let docs = stack.http.get(stack.url("/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{csp}");
+    let page = docs.text().await.unwrap();
+    for asset in ["/docs/docs.js", "/docs/docs.css"] {
+        assert!(page.contains(asset), "the page loads {asset}");
+        let response = stack.http.get(stack.url(asset)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
+    }
+    assert!(!page.contains("http://") && !page.contains("https://"), "the page loads nothing from elsewhere");
+}
+
+/// schemathesis against the running stack, authenticated as an admin API key: examples,
+/// coverage (edge cases of every schema), random fuzzing and stateful sequences (following
+/// the document's links), bounded in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_api_survives_fuzzing_and_answers_as_documented() {
+    let schemathesis = venv_tool("schemathesis");
+    let stack = Stack::start(StackOptions { workers: 1, settings: short_jobs, ..Default::default() }).await;
+    let (_, admin) = stack.api_key("admin", &["*"]).await;
+    let started = Instant::now();
+    let mut command = Command::new(schemathesis);
+    command
+        .arg("run")
+        .arg(stack.url("/openapi.json"))
+        .args(["--url", &stack.api_url])
+        .args(["--tls-verify", "false"])
+        .args(["--header", &format!("Authorization: Bearer {admin}")])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,\
+             response_schema_conformance",
+        ])
+        .args(["--phases", "examples,coverage,fuzzing,stateful"])
+        .args(["--max-examples", "40"])
+        .args(["--max-time", "100"])
+        .args(["--request-timeout", "10"])
+        .args(["--workers", "2"])
+        .args(["--suppress-health-check", "all"])
+        // The token is a secret: masked in the report.
+        .args(["--output-sanitize", "true"])
+        .env("NO_COLOR", "1");
+    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    println!("{stdout}{stderr}");
+    println!("schemathesis took {:.0} s", started.elapsed().as_secs_f64());
+    assert!(output.status.success(), "schemathesis found problems (report above)");
+    assert!(started.elapsed() < Duration::from_secs(240));
+}
