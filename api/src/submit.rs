@@ -1,6 +1,7 @@
 //! Validation of a job submission body. Every field is checked and every problem named at
 //! once, so a caller fixes their request in one round trip.
 
+use naas_nats::Structured;
 use naas_shared::config::{JobSettings, WebhookSettings};
 use naas_shared::domain::{CommandList, Context, Host, Tag};
 use naas_shared::job::{ConfigOptions, DeviceCredentials, JobKind, JumpHostSpec};
@@ -33,6 +34,67 @@ pub struct Submission {
     pub tags: Vec<Tag>,
     /// Where the terminal document is delivered (checked against `webhooks` policy).
     pub webhook_url: Option<String>,
+    /// send-command-structured: parse the outputs with TextFSM.
+    pub structured: Option<Structured>,
+}
+
+/// Longest TextFSM template a caller may send, bytes.
+pub const MAX_TEMPLATE_BYTES: usize = 65536;
+
+/// A send-command-structured body: a send-command body plus, optionally, the caller's own
+/// TextFSM template (`textfsm_template`, as NAAS names it, or `template`), which must
+/// compile. Every problem is named at once, as for [`parse`].
+pub fn parse_structured(
+    body: &Value,
+    platforms: &Platforms,
+    limits: &JobSettings,
+    webhooks: &WebhookSettings,
+    credentials_in_body: bool,
+) -> Result<Submission, Vec<FieldError>> {
+    let (parsed, mut errors) = match parse(body, JobKind::Command, platforms, limits, webhooks, credentials_in_body) {
+        Ok(submission) => (Some(submission), Vec::new()),
+        Err(errors) => (None, errors),
+    };
+    let object = body.as_object();
+    let field = |name: &str| object.and_then(|o| o.get(name)).filter(|v| !v.is_null());
+    if field("ttp_template").is_some() {
+        errors.push(FieldError::new("ttp_template", "TTP templates are not supported; send a TextFSM template"));
+    }
+    let template = match (field("textfsm_template"), field("template")) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new("template", "give the template once: textfsm_template or template"));
+            None
+        }
+        (Some(value), None) => check_template("textfsm_template", value, &mut errors),
+        (None, Some(value)) => check_template("template", value, &mut errors),
+        (None, None) => None,
+    };
+    match parsed {
+        Some(mut submission) if errors.is_empty() => {
+            submission.structured = Some(Structured { template });
+            Ok(submission)
+        }
+        _ => Err(errors),
+    }
+}
+
+/// A caller's TextFSM template: text of at most [`MAX_TEMPLATE_BYTES`] that compiles.
+fn check_template(name: &str, value: &Value, errors: &mut Vec<FieldError>) -> Option<String> {
+    let Some(text) = value.as_str() else {
+        errors.push(FieldError::new(name, "must be a string: the text of a TextFSM template"));
+        return None;
+    };
+    if text.len() > MAX_TEMPLATE_BYTES {
+        errors.push(FieldError::new(name, format!("at most {MAX_TEMPLATE_BYTES} bytes")));
+        return None;
+    }
+    match naas_textfsm::Template::parse(text) {
+        Ok(_) => Some(text.to_owned()),
+        Err(error) => {
+            errors.push(FieldError::new(name, format!("not a valid TextFSM template: {error}")));
+            None
+        }
+    }
 }
 
 struct Fields<'a> {
@@ -287,6 +349,7 @@ pub fn parse(
             context,
             tags,
             webhook_url,
+            structured: None,
         }),
         _ => Err(f.errors),
     }
@@ -365,6 +428,25 @@ mod tests {
             .collect();
         assert_eq!(errors, ["config", "commit"]);
         assert!(check(json!({"host": "r1", "config": ["x"], "commit_confirmed": 5})).is_err());
+    }
+
+    #[test]
+    fn structured_bodies_check_the_template() {
+        let (limits, webhooks) = (Settings::defaults().jobs, Settings::defaults().webhooks);
+        let check = |body: Value| parse_structured(&body, &Platforms::builtin(), &limits, &webhooks, false);
+        let plain = check(json!({"host": "r1", "commands": ["show version"]})).unwrap();
+        assert_eq!(plain.structured, Some(Structured { template: None }));
+        let template = "Value V (\\S+)\n\nStart\n  ^Version ${V}\n";
+        let own = check(json!({"host": "r1", "commands": ["show version"], "textfsm_template": template})).unwrap();
+        assert_eq!(own.structured.unwrap().template.as_deref(), Some(template));
+        assert!(check(json!({"host": "r1", "commands": ["x"], "template": template})).is_ok());
+        let fields = |body: Value| check(body).unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(fields(json!({"host": "r1", "commands": ["x"], "template": "Value V (x)\nStart\n"})), ["template"]);
+        assert_eq!(fields(json!({"host": "r1", "commands": ["x"], "textfsm_template": 5})), ["textfsm_template"]);
+        assert_eq!(fields(json!({"host": "r1", "commands": [], "template": "nope"})), ["commands", "template"]);
+        assert_eq!(fields(json!({"host": "r1", "commands": ["x"], "ttp_template": "x"})), ["ttp_template"]);
+        let errors = check(json!({"host": "r1", "commands": ["x"], "template": "Value V (x\n\nStart\n"})).unwrap_err();
+        assert!(errors[0].message.contains("line 1"), "{errors:?}");
     }
 
     #[test]

@@ -30,6 +30,15 @@ pub enum MessageError {
     Credentials(#[from] SealError),
 }
 
+/// How a send-command-structured job's outputs are parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Structured {
+    /// The caller's own TextFSM template, applied to every command instead of the
+    /// templates index (checked by the API at submission).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
 /// A queued job as it travels through NATS.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobMessage {
@@ -56,6 +65,9 @@ pub struct JobMessage {
     /// send-command: each command ends when its output matches this regex, not the prompt.
     #[serde(default)]
     pub expect_string: Option<String>,
+    /// send-command-structured: the outputs are parsed with TextFSM after the commands ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structured: Option<Structured>,
     pub read_timeout_secs: u64,
     pub conn_timeout_secs: u64,
     pub tags: Vec<Tag>,
@@ -82,6 +94,7 @@ impl JobMessage {
                 platform: self.platform.clone(),
                 kind: self.kind,
                 results: None,
+                parsed: None,
                 error: None,
                 error_code: None,
                 error_retryable: None,
@@ -181,6 +194,7 @@ pub(crate) mod tests {
             legacy_ssh: false,
             jump_host: None,
             expect_string: None,
+            structured: None,
             read_timeout_secs: 30,
             conn_timeout_secs: 10,
             tags: vec![],

@@ -76,6 +76,7 @@ pub struct Settings {
     pub events: EventSettings,
     pub webhooks: WebhookSettings,
     pub tracing: TraceSettings,
+    pub structured: StructuredSettings,
     /// Jump hosts per context: jobs of that context reach their devices through it.
     pub jump_hosts: BTreeMap<String, JumpHostSpec>,
 }
@@ -282,6 +283,15 @@ pub struct CircuitBreakerSettings {
     pub timeout_secs: u64,
 }
 
+/// send-command-structured, on the workers: where the TextFSM templates are.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StructuredSettings {
+    /// A directory holding an ntc-templates style `index` and the templates it names;
+    /// empty: none (structured jobs then need a template in the request).
+    pub templates_dir: String,
+}
+
 /// Every configuration problem found, reported together.
 #[derive(Debug)]
 pub struct ConfigErrors(pub Vec<String>);
@@ -379,6 +389,7 @@ impl Settings {
         let events = section(&cfg, "events", &mut errors);
         let webhooks = section(&cfg, "webhooks", &mut errors);
         let tracing = section(&cfg, "tracing", &mut errors);
+        let structured = section(&cfg, "structured", &mut errors);
         let (
             Some(mode),
             Some(prefix),
@@ -398,6 +409,7 @@ impl Settings {
             Some(events),
             Some(webhooks),
             Some(tracing),
+            Some(structured),
         ) = (
             mode,
             prefix,
@@ -417,6 +429,7 @@ impl Settings {
             events,
             webhooks,
             tracing,
+            structured,
         )
         else {
             return Err(ConfigErrors(errors));
@@ -441,6 +454,7 @@ impl Settings {
             events,
             webhooks,
             tracing,
+            structured,
             jump_hosts,
         };
         errors.extend(settings.problems());

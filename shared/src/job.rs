@@ -68,6 +68,11 @@ pub struct JobDocument {
     pub kind: JobKind,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::JobResults>, required = true))]
     pub results: Option<Value>,
+    /// send-command-structured only: for each key of `results`, whether that output was
+    /// parsed into records (`true`) or is the raw text because no template parsed it
+    /// (`false`). Absent on other jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsed: Option<Value>,
     /// Why the job failed or was canceled (never credentials or device output).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub error: Option<String>,

@@ -39,6 +39,9 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
         let message = format!("platform {:?} is not known to this worker", job.platform);
         return Outcome::failed(JobFailure::new(ErrorCode::Internal, message));
     };
+    if let Some(failure) = crate::structured::refuse(ctx.templates.as_deref(), job) {
+        return Outcome::failed(failure);
+    }
     let worker = &ctx.settings.worker;
     let ssh_key = match &job.ssh_key {
         None => None,

@@ -41,6 +41,8 @@ pub struct JobContext {
     pub store: JobStore,
     pub sealer: Arc<Sealer>,
     pub platforms: Platforms,
+    /// The TextFSM templates index for send-command-structured, if configured.
+    pub templates: Option<Arc<naas_textfsm::Library>>,
     pub audit: Audit,
     pub events: Events,
     pub host_keys: Arc<HostKeys>,
@@ -175,7 +177,17 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
     ctx.slots.release(job.host.as_str(), job.port, &job.job_id.to_string(), access).await;
     slot.permit = None;
     // Canceled while queued, or another delivery started it first.
-    let Some(outcome) = outcome else { return settled_elsewhere(ctx, job.job_id).await };
+    let Some(mut outcome) = outcome else { return settled_elsewhere(ctx, job.job_id).await };
+    if job.structured.is_some()
+        && outcome.failure.is_none()
+        && let Some(results) = outcome.results.take()
+    {
+        let (records, parsed) = crate::structured::parse(ctx.templates.clone(), &job, results)
+            .instrument(tracing::info_span!("structured.parse"))
+            .await;
+        outcome.results = Some(records);
+        record.doc.parsed = Some(parsed);
+    }
 
     if outcome.failure.as_ref().is_some_and(|f| f.code == ErrorCode::HostKeyMismatch) {
         let fields = json!({"job_id": job.job_id.to_string(), "host": job.host.as_str(), "port": job.port});

@@ -17,6 +17,7 @@ mod job;
 mod metrics;
 mod phases;
 pub mod session;
+mod structured;
 mod webhooks;
 
 use std::sync::Arc;
@@ -77,6 +78,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let breaker = Breaker::new(backends.store.connection(), &settings.prefix, &settings.circuit_breaker);
     let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
     let cancels = cancel::Cancels::default();
+    let templates = load_templates(&settings)?;
     let metrics_listener = settings.worker.metrics_listen.map(naas_shared::metrics::bind).transpose()?;
     let catalogues = [naas_shared::metrics::COMMON, naas_shared::metrics::OUTCOMES, metrics::CATALOGUE];
     let metrics = Arc::new(naas_shared::metrics::Metrics::new(&catalogues));
@@ -104,6 +106,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         store: backends.store,
         sealer: backends.sealer,
         platforms,
+        templates,
         settings,
     };
     Ok(Worker {
@@ -114,6 +117,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         stats,
         cancel_subscription,
     })
+}
+
+/// The TextFSM templates index of send-command-structured, when `structured.templates_dir`
+/// names one; a directory without a valid index stops the worker.
+fn load_templates(settings: &Settings) -> anyhow::Result<Option<Arc<naas_textfsm::Library>>> {
+    let dir = settings.structured.templates_dir.as_str();
+    if dir.is_empty() {
+        return Ok(None);
+    }
+    let library = naas_textfsm::Library::load(std::path::Path::new(dir))
+        .with_context(|| format!("structured.templates_dir {dir:?}: loading the TextFSM templates index"))?;
+    tracing::info!(templates_dir = dir, index_rows = library.len(), "TextFSM templates index loaded");
+    Ok(Some(Arc::new(library)))
 }
 
 fn default_name() -> String {

@@ -81,7 +81,7 @@ pub async fn send_command(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    submit(state, request_id, headers, body, JobKind::Command).await
+    submit(state, request_id, headers, body, JobKind::Command, false).await
 }
 
 /// `POST /v2/send-config`: queues configuration lines for a device.
@@ -119,24 +119,30 @@ pub async fn send_config(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    submit(state, request_id, headers, body, JobKind::Config).await
+    submit(state, request_id, headers, body, JobKind::Config, false).await
 }
 
-/// Authenticates, authorises and validates a submission, then queues it.
-async fn submit(
+/// Authenticates, authorises and validates a submission, then queues it. `structured`:
+/// a send-command whose outputs are parsed with TextFSM (send-command-structured).
+pub(super) async fn submit(
     state: AppState,
     request_id: String,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
     kind: JobKind,
+    structured: bool,
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     caller.require(Role::Operator, &state, &request_id).await?;
     let value = json_body(&headers, body, state.settings.api.max_body_bytes)?;
     let in_body = caller.credentials.is_none();
     let settings = &state.settings;
-    let submission = submit::parse(&value, kind, &state.platforms, &settings.jobs, &settings.webhooks, in_body)
-        .map_err(ApiError::Validation)?;
+    let (platforms, jobs, webhooks) = (&state.platforms, &settings.jobs, &settings.webhooks);
+    let submission = match structured {
+        true => submit::parse_structured(&value, platforms, jobs, webhooks, in_body),
+        false => submit::parse(&value, kind, platforms, jobs, webhooks, in_body),
+    }
+    .map_err(ApiError::Validation)?;
     caller.require_context(submission.context.as_str(), &state, &request_id).await?;
     let device = format!("{}:{}", submission.host, submission.port);
     if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(ApiError::redis)? {
@@ -225,6 +231,7 @@ async fn enqueue(
         legacy_ssh: submission.legacy_ssh,
         jump_host: submission.jump_host,
         expect_string: submission.expect_string,
+        structured: submission.structured,
         read_timeout_secs: submission.read_timeout_secs,
         conn_timeout_secs: submission.conn_timeout_secs,
         tags: submission.tags,

@@ -6,6 +6,7 @@ mod jobs;
 mod listing;
 mod openapi;
 mod stream;
+mod structured;
 
 use std::sync::Arc;
 
@@ -21,6 +22,8 @@ pub fn router(state: AppState) -> Router {
     let document: Arc<str> = openapi::document(&state.settings, &state.platforms).into();
     Router::new()
         .route("/v2/send-command", post(jobs::send_command))
+        .route("/v2/send-command-structured", post(structured::send_command_structured))
+        .route("/v2/send-command-structured/{job_id}", get(jobs::get_command))
         .route("/v2/send-config", post(jobs::send_config))
         .route("/v2/jobs", get(listing::list))
         .route("/v2/jobs/{job_id}", get(jobs::get).delete(jobs::cancel))

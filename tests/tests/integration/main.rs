@@ -29,6 +29,7 @@ mod redis_cluster;
 mod reuse;
 mod secrets;
 mod stream;
+mod structured;
 mod tls;
 mod traces;
 mod validation;
