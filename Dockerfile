@@ -24,6 +24,10 @@
 # checkov:skip=CKV_DOCKER_7: the base images are pinned in these ARGs (tag, or digest in production)
 ARG RUST_IMAGE=rust:1.95-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
+ARG PYTHON_IMAGE=python:3.12-slim-bookworm
+# The TextFSM templates of send-command-structured (the version scripts/bootstrap.sh
+# installs for the tests).
+ARG NTC_TEMPLATES_VERSION=9.3.0
 
 FROM ${RUST_IMAGE} AS builder
 WORKDIR /src
@@ -40,6 +44,14 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     cargo build --release --locked -p naas-api -p naas-worker -p naas-reaper -p naas-sim \
     && mkdir -p /out \
     && cp target/release/naas-api target/release/naas-worker target/release/naas-reaper target/release/naas-sim /out/
+
+# The ntc-templates package from PyPI, pinned; only its templates directory (the `index`
+# and the *.textfsm files) goes into the worker image, which parses them in Rust.
+FROM ${PYTHON_IMAGE} AS ntc-templates
+ARG NTC_TEMPLATES_VERSION
+RUN pip install --no-cache-dir --no-deps --target /opt/ntc "ntc-templates==${NTC_TEMPLATES_VERSION}" \
+    && cp -r /opt/ntc/ntc_templates/templates /templates \
+    && test -s /templates/index
 
 FROM ${RUNTIME_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="naas" \
@@ -63,6 +75,8 @@ ENTRYPOINT ["/usr/local/bin/naas-reaper"]
 
 FROM runtime AS naas-worker
 COPY --from=builder --chown=0:0 --chmod=0555 /out/naas-worker /usr/local/bin/naas-worker
+COPY --from=ntc-templates --chown=0:0 /templates /usr/share/naas/ntc-templates
+ENV NAAS_STRUCTURED__TEMPLATES_DIR=/usr/share/naas/ntc-templates
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
     CMD ["/usr/local/bin/naas-worker", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/naas-worker"]
