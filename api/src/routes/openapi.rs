@@ -478,6 +478,12 @@ fn tailor(doc: &mut Value, settings: &Settings, platforms: &Platforms) {
         let jobs = &settings.jobs;
         set_limits(&mut properties["read_timeout"], jobs.default_read_timeout_secs, jobs.max_read_timeout_secs);
         set_limits(&mut properties["conn_timeout"], jobs.default_conn_timeout_secs, jobs.max_conn_timeout_secs);
+        if !settings.webhooks.enabled() {
+            properties["webhook_url"] = json!({
+                "type": "null",
+                "description": "Webhooks are not configured on this deployment: only null (or no value) is accepted."
+            });
+        }
     }
     set_maximum(&mut schemas["CreateApiKey"]["properties"]["ttl_seconds"], settings.auth.max_key_ttl_secs);
 }

@@ -28,6 +28,24 @@ use crate::error::ApiError;
 use crate::request_id::RequestId;
 use crate::state::AppState;
 
+/// One Server-Sent Event of a job stream.
+#[derive(utoipa::ToSchema)]
+#[schema(examples(json!({
+    "event": "status", "id": "0b6f3c2e-8a4d-4e55-9a51-3f1b2c7d9e10:queued:0",
+    "data": "{\"event_id\":\"0b6f3c2e-8a4d-4e55-9a51-3f1b2c7d9e10:queued:0\",\"status\":\"queued\"}"
+})))]
+#[allow(dead_code)] // Documentation only: the events are built in `progress`.
+pub struct JobStreamEvent {
+    /// `status` (a lifecycle event) or `result` (the job document, last).
+    #[schema(value_type = String, pattern = "^(status|result)$")]
+    event: &'static str,
+    /// The lifecycle event's `event_id` (status events).
+    id: Option<String>,
+    /// The event or the document, as JSON text.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+}
+
 #[utoipa::path(
     get, path = "/v2/jobs/{job_id}/stream", tag = "jobs", operation_id = "stream_job",
     summary = "Follow a job (Server-Sent Events)",
@@ -36,8 +54,8 @@ use crate::state::AppState;
                    when it ends; then the response ends. Idle streams carry a `: keep-alive` comment. Role: viewer.",
     params(("job_id" = JobId, Path, description = "The job's id.")),
     responses(
-        (status = 200, description = "The event stream.", content_type = "text/event-stream", body = String,
-            example = json!("event: status\nid: 0b6f3c2e-8a4d-4e55-9a51-3f1b2c7d9e10:queued\ndata: {\"status\":\"queued\"}\n\n")),
+        (status = 200, description = "The event stream; the schema is that of each event.",
+            content_type = "text/event-stream", body = JobStreamEvent),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 403, response = super::openapi::Forbidden),
         (status = 404, response = super::openapi::NotFound),

@@ -92,22 +92,42 @@ async fn every_documented_operation_is_routed() {
     assert!(!page.contains("http://") && !page.contains("https://"), "the page loads nothing from elsewhere");
 }
 
-/// schemathesis against the running stack, authenticated as an admin API key: examples,
-/// coverage (edge cases of every schema), random fuzzing and stateful sequences (following
-/// the document's links), bounded in time.
+/// schemathesis against the running stack: examples, coverage (edge cases of every
+/// schema), random fuzzing and stateful sequences (following the document's links and
+/// the ones it infers), bounded in time. Job operations run as an operator with device
+/// credentials (HTTP Basic), API key operations as the bootstrap admin: credentials the
+/// fuzzer cannot revoke by deleting the keys it lists.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_api_survives_fuzzing_and_answers_as_documented() {
     let schemathesis = venv_tool("schemathesis");
     let stack = Stack::start(StackOptions { workers: 1, settings: short_jobs, ..Default::default() }).await;
-    let (_, admin) = stack.api_key("admin", &["*"]).await;
+    let basic = |user: &str, password: &str| {
+        use base64::Engine as _;
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+    };
+    let dir = std::env::temp_dir().join(format!("naas-fuzz-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("schemathesis.toml");
+    let operator = basic("netops", "s3cret-pw");
+    let admin = basic("admin", naas_tests::ADMIN_SECRET);
+    std::fs::write(
+        &config,
+        format!(
+            "headers = {{ Authorization = \"{operator}\" }}\n\n\
+             [[operations]]\ninclude-tag = \"api-keys\"\nheaders = {{ Authorization = \"{admin}\" }}\n"
+        ),
+    )
+    .unwrap();
     let started = Instant::now();
     let mut command = Command::new(schemathesis);
     command
+        .current_dir(&dir)
+        .arg("--config-file")
+        .arg(&config)
         .arg("run")
         .arg(stack.url("/openapi.json"))
         .args(["--url", &stack.api_url])
         .args(["--tls-verify", "false"])
-        .args(["--header", &format!("Authorization: Bearer {admin}")])
         .args([
             "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,\
@@ -119,13 +139,15 @@ async fn the_api_survives_fuzzing_and_answers_as_documented() {
         .args(["--request-timeout", "10"])
         .args(["--workers", "2"])
         .args(["--suppress-health-check", "all"])
-        // The token is a secret: masked in the report.
+        // Credentials are masked in the report.
         .args(["--output-sanitize", "true"])
         .env("NO_COLOR", "1");
     let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     println!("{stdout}{stderr}");
     println!("schemathesis took {:.0} s", started.elapsed().as_secs_f64());
     assert!(output.status.success(), "schemathesis found problems (report above)");
+    assert!(!stdout.contains("Authentication failed"), "the fuzzer lost its credentials (report above)");
     assert!(started.elapsed() < Duration::from_secs(240));
 }
