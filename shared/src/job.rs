@@ -72,6 +72,7 @@ pub struct JobDocument {
     /// parsed into records (`true`) or is the raw text because no template parsed it
     /// (`false`). Absent on other jobs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<std::collections::HashMap<String, bool>>))]
     pub parsed: Option<Value>,
     /// Why the job failed or was canceled (never credentials or device output).
     #[cfg_attr(feature = "openapi", schema(required = true))]

@@ -6,7 +6,7 @@
 use serde_json::json;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, SchemaType, Type,
+    AdditionalProperties, AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
 use utoipa::{PartialSchema, ToSchema};
 
@@ -122,9 +122,22 @@ impl PartialSchema for JobResults {
                 "config_set_output": "configure terminal\nr1(config)#interface Loopback1\nr1(config-if)#end\nr1#",
                 "lines": [{"line": "interface Loopback1", "output": "", "error": null}]
             })]);
-        OneOfBuilder::new()
+        let record =
+            ObjectBuilder::new().description(Some("One record: the template's values by name, in lower case."));
+        let structured = ObjectBuilder::new()
+            .title(Some("StructuredResults"))
+            .description(Some(
+                "send-command-structured: per command (keyed as for send-command), a list of records when a \
+                 template parsed the output, the raw text otherwise (see `parsed`).",
+            ))
+            .additional_properties(Some(AdditionalProperties::RefOr(
+                AnyOfBuilder::new().item(ArrayBuilder::new().items(record)).item(string()).into(),
+            )))
+            .examples([json!({"show ip interface brief": [{"interface": "Ethernet0/0", "ip_address": "10.0.0.1"}]})]);
+        AnyOfBuilder::new()
             .item(config)
             .item(command)
+            .item(structured)
             .description(Some("The device's answers; null until the job ends (and for most failures)."))
             .into()
     }

@@ -23,7 +23,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v2/send-command", post(jobs::send_command))
         .route("/v2/send-command-structured", post(structured::send_command_structured))
-        .route("/v2/send-command-structured/{job_id}", get(jobs::get_command))
+        .route("/v2/send-command-structured/{job_id}", get(structured::get))
         .route("/v2/send-config", post(jobs::send_config))
         .route("/v2/jobs", get(listing::list))
         .route("/v2/jobs/{job_id}", get(jobs::get).delete(jobs::cancel))

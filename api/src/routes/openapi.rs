@@ -56,6 +56,8 @@ use crate::error::{ErrorBody, FieldError};
         super::stream::follow,
         super::jobs::get_command,
         super::jobs::get_config,
+        super::structured::send_command_structured,
+        super::structured::get,
         super::api_keys::create,
         super::api_keys::list,
         super::api_keys::revoke,
@@ -73,7 +75,7 @@ use crate::error::{ErrorBody, FieldError};
         schemas(
             ErrorBody, FieldError, JobDocument, JobStatus, JobKind, naas_shared::error::ErrorCode, JobId, Host,
             Context, Tag, CommandList, naas_shared::openapi::JobResults, JobAccepted, JobList, SendCommandRequest,
-            SendConfigRequest, JumpHost, Role, CreateApiKey, KeyContext, ApiKeyCreated, ApiKeySummary, ApiKeyList,
+            SendCommandStructuredRequest, SendConfigRequest, JumpHost, Role, CreateApiKey, KeyContext, ApiKeyCreated, ApiKeySummary, ApiKeyList,
             Probe, Health,
         ),
         responses(
@@ -164,6 +166,21 @@ pub struct SendCommandRequest {
     /// The device password (Bearer auth only).
     #[schema(format = Password)]
     pub password: Option<String>,
+}
+
+/// The request body of `POST /v2/send-command-structured`: send-command's, plus optionally
+/// the caller's own TextFSM template (applied to every command instead of the index; one
+/// that does not compile is a 422 naming the field).
+#[derive(ToSchema)]
+#[schema(examples(json!({"host": "10.0.0.1", "platform": "cisco_ios", "commands": ["show ip interface brief"]})))]
+#[allow(dead_code)] // Documentation only: the handler checks the body field by field.
+/// (Its schema is completed with send-command's fields when the document is built.)
+pub struct SendCommandStructuredRequest {
+    /// The text of a TextFSM template (NAAS's name; `template` is the same, give one of them).
+    #[schema(max_length = 65536)]
+    pub textfsm_template: Option<String>,
+    #[schema(max_length = 65536)]
+    pub template: Option<String>,
 }
 
 /// The request body of `POST /v2/send-config`: as send-command, with `config` instead of
@@ -485,6 +502,15 @@ fn tailor(doc: &mut Value, settings: &Settings, platforms: &Platforms) {
             });
         }
     }
+    // send-command-structured: send-command's fields plus its own.
+    let own = schemas["SendCommandStructuredRequest"].clone();
+    let mut merged = schemas["SendCommandRequest"].clone();
+    if let (Some(properties), Some(extra)) = (merged["properties"].as_object_mut(), own["properties"].as_object()) {
+        properties.extend(extra.clone());
+    }
+    merged["description"] = own["description"].clone();
+    merged["examples"] = own["examples"].clone();
+    schemas["SendCommandStructuredRequest"] = merged;
     set_maximum(&mut schemas["CreateApiKey"]["properties"]["ttl_seconds"], settings.auth.max_key_ttl_secs);
 }
 

@@ -2,12 +2,14 @@
 //! TextFSM (the templates index, or the caller's own template) into lists of records.
 
 use axum::Extension;
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use naas_shared::job::JobKind;
+use naas_shared::domain::JobId;
+use naas_shared::job::{JobDocument, JobKind};
 
 use crate::error::ApiError;
 use crate::request_id::RequestId;
@@ -16,6 +18,35 @@ use crate::state::AppState;
 /// The body is send-command's plus an optional `textfsm_template` (or `template`): the
 /// text of a TextFSM template, applied to every command instead of the index; a template
 /// that does not compile is a 422 naming the field.
+#[utoipa::path(
+    post, path = "/v2/send-command-structured", tag = "jobs", operation_id = "send_command_structured",
+    summary = "Run commands on a device, outputs parsed into records",
+    description = "As `POST /v2/send-command`; once the commands ran, the worker parses each output with TextFSM \
+                   (the templates index, or the caller's `textfsm_template`/`template`). `results` then holds a list \
+                   of records per command, or the raw text when no template parsed it; `parsed` says which. Role: \
+                   operator.",
+    request_body(content = super::openapi::SendCommandStructuredRequest, content_type = "application/json"),
+    params(super::openapi::IdempotencyKey),
+    responses(
+        (status = 202, description = "Queued (or, for a repeated idempotency key, the original job).",
+            body = super::jobs::JobAccepted,
+            headers(
+                ("Location" = String, description = "The job: `/v2/jobs/{job_id}`."),
+                ("X-RateLimit-Limit" = u64, description = "Submissions allowed per window (callers subject to rate limits)."),
+                ("X-RateLimit-Remaining" = u64, description = "Submissions left in the window."),
+                ("X-RateLimit-Reset" = u64, description = "When the window next frees a slot (Unix seconds)."),
+            )),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::Unprocessable),
+        (status = 429, response = super::openapi::TooManyRequests),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 pub async fn send_command_structured(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -23,4 +54,28 @@ pub async fn send_command_structured(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     super::jobs::submit(state, request_id, headers, body, JobKind::Command, true).await
+}
+
+/// `GET /v2/send-command-structured/{job_id}`: the job, as `GET /v2/jobs/{job_id}`.
+#[utoipa::path(
+    get, path = "/v2/send-command-structured/{job_id}", tag = "jobs", operation_id = "get_structured_job",
+    summary = "A job's status and results (send-command-structured path)",
+    description = "The same as `GET /v2/jobs/{job_id}`.",
+    params(("job_id" = JobId, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "The job document.", body = JobDocument),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
+pub async fn get(
+    state: State<AppState>,
+    request_id: Extension<RequestId>,
+    job_id: Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<JobDocument>, ApiError> {
+    super::jobs::get(state, request_id, job_id, headers).await
 }
