@@ -7,6 +7,7 @@ mod listing;
 mod openapi;
 mod stream;
 mod structured;
+mod v1;
 
 use std::sync::Arc;
 
@@ -20,7 +21,16 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.api.max_body_bytes;
     let document: Arc<str> = openapi::document(&state.settings, &state.platforms).into();
+    // NAAS v1, deprecated: the v2 handlers behind NAAS's field names and answers.
+    let v1 = Router::new()
+        .route("/v1/send_command", post(v1::send_command))
+        .route("/v1/send_config", post(v1::send_config))
+        .route("/v1/send_command/{job_id}", get(v1::get_command))
+        .route("/v1/send_config/{job_id}", get(v1::get_config))
+        .route("/v1/jobs/{job_id}", delete(v1::cancel))
+        .route_layer(axum::middleware::from_fn(v1::deprecation));
     Router::new()
+        .merge(v1)
         .route("/v2/send-command", post(jobs::send_command))
         .route("/v2/send-command-structured", post(structured::send_command_structured))
         .route("/v2/send-command-structured/{job_id}", get(structured::get))

@@ -27,6 +27,7 @@ use super::api_keys::{ApiKeyCreated, ApiKeyList, ApiKeySummary, CreateApiKey, Ke
 use super::health::{Health, Probe};
 use super::jobs::JobAccepted;
 use super::listing::JobList;
+use super::v1::Deprecated as V1Deprecated;
 use crate::auth::Role;
 use crate::error::{ErrorBody, FieldError};
 
@@ -58,6 +59,11 @@ use crate::error::{ErrorBody, FieldError};
         super::jobs::get_config,
         super::structured::send_command_structured,
         super::structured::get,
+        super::v1::send_command,
+        super::v1::send_config,
+        super::v1::get_command,
+        super::v1::get_config,
+        super::v1::cancel,
         super::api_keys::create,
         super::api_keys::list,
         super::api_keys::revoke,
@@ -83,11 +89,13 @@ use crate::error::{ErrorBody, FieldError};
             TooManyRequests, Unavailable,
         ),
     ),
-    modifiers(&Security),
+    modifiers(&Security, &V1Deprecated),
     tags(
         (name = "jobs", description = "Submit jobs, follow them, read their results, cancel them."),
         (name = "api-keys", description = "API keys (admin only). A token is shown once, when created or rotated."),
         (name = "operations", description = "Probes, metrics and this document."),
+        (name = "v1", description = "NAAS v1 routes, deprecated (`Deprecation`, `Sunset` headers): the v2 handlers \
+                                     behind NAAS's field names (`ip`, `device_type`) and answers."),
     ),
 )]
 struct ApiDoc;

@@ -32,5 +32,6 @@ mod stream;
 mod structured;
 mod tls;
 mod traces;
+mod v1;
 mod validation;
 mod webhooks;
