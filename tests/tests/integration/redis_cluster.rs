@@ -262,4 +262,12 @@ async fn the_breaker_opens_fails_fast_and_closes_on_a_cluster() {
         node_connection(&std::iter::once(&stack.redis).chain(&stack.redis_peers).nth(holders[0]).unwrap().url).await;
     let state: Option<String> = redis::cmd("HGET").arg(&circuit).arg("state").query_async(&mut node).await.unwrap();
     assert_eq!(state.as_deref(), Some("closed"));
+    // Every circuit expires (cool-down + 1 day), also one a single job created.
+    let first_seen = format!("{prefix}:circuit:127.0.0.1:{}", stack.device("r1").addr.port());
+    assert_eq!(run(&stack, stack.device("r1").addr.port()).await["status"], "finished");
+    let conn = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
+    for key in [&circuit, &first_seen] {
+        let ttl_ms: i64 = redis::cmd("PTTL").arg(key).query_async(&mut conn.clone()).await.unwrap();
+        assert!(ttl_ms > 86_400_000, "{key}: PTTL {ttl_ms}");
+    }
 }
