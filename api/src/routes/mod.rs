@@ -24,6 +24,8 @@ pub fn router(state: AppState) -> Router {
     // NAAS v1, deprecated: the v2 handlers behind NAAS's field names and answers.
     let v1 = Router::new()
         .route("/v1/send_command", post(v1::send_command))
+        .route("/v1/send_command_structured", post(v1::send_command_structured))
+        .route("/v1/send_command_structured/{job_id}", get(v1::get_command_structured))
         .route("/v1/send_config", post(v1::send_config))
         .route("/v1/send_command/{job_id}", get(v1::get_command))
         .route("/v1/send_config/{job_id}", get(v1::get_config))

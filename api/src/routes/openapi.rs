@@ -60,6 +60,8 @@ use crate::error::{ErrorBody, FieldError};
         super::structured::send_command_structured,
         super::structured::get,
         super::v1::send_command,
+        super::v1::send_command_structured,
+        super::v1::get_command_structured,
         super::v1::send_config,
         super::v1::get_command,
         super::v1::get_config,

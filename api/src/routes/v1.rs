@@ -1,5 +1,5 @@
 //! The NAAS v1 routes, kept for callers migrating from NAAS: `/v1/send_command`,
-//! `/v1/send_config`, their result routes and `DELETE /v1/jobs/{id}`. Each translates the
+//! `/v1/send_command_structured`, `/v1/send_config`, their result routes and `DELETE /v1/jobs/{id}`. Each translates the
 //! NAAS body into the v2 one (`ip` → `host`, `device_type` → `platform`, `commands` as the
 //! configuration of send_config, fractional `read_timeout` rounded up) and runs the v2
 //! handler (which checks the content type), so authentication, validation, rate limits and queueing are the same code.
@@ -56,6 +56,59 @@ pub async fn send_command(
 ) -> Result<Response, ApiError> {
     let body = v2_body(body, false);
     accepted(jobs::send_command(state, request_id, headers, body).await, "send_command").await
+}
+
+/// `POST /v1/send_command_structured`: NAAS's send_command body plus `textfsm_template`.
+#[utoipa::path(
+    post, path = "/v1/send_command_structured", tag = "v1", operation_id = "v1_send_command_structured",
+    summary = "Run commands and parse their output with TextFSM (NAAS v1)",
+    description = "NAAS v1 shape of `POST /v2/send-command-structured`: `ip` instead of `host`, `device_type` \
+                   accepted for `platform`, an optional `textfsm_template`.",
+    request_body(content = V1SendCommandRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Queued.", body = V1JobAccepted),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 403, response = super::openapi::Forbidden),
+        (status = 409, response = super::openapi::Conflict),
+        (status = 413, response = super::openapi::PayloadTooLarge),
+        (status = 415, response = super::openapi::UnsupportedMediaType),
+        (status = 422, response = super::openapi::Unprocessable),
+        (status = 429, response = super::openapi::TooManyRequests),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
+pub async fn send_command_structured(
+    state: State<AppState>,
+    request_id: Extension<RequestId>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = v2_body(body, false);
+    let outcome = super::structured::send_command_structured(state, request_id, headers, body).await;
+    accepted(outcome, "send_command_structured").await
+}
+
+#[utoipa::path(
+    get, path = "/v1/send_command_structured/{job_id}", tag = "v1", operation_id = "v1_get_command_structured",
+    summary = "A structured job and its records (NAAS v1)",
+    description = "The v2 job document plus NAAS's `app` and `version`.",
+    params(("job_id" = String, Path, description = "The job's id.")),
+    responses(
+        (status = 200, description = "The job.", body = V1JobDocument),
+        (status = 401, response = super::openapi::Unauthorized),
+        (status = 404, response = super::openapi::NotFound),
+        (status = 503, response = super::openapi::Unavailable),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
+pub async fn get_command_structured(
+    state: State<AppState>,
+    request_id: Extension<RequestId>,
+    job_id: Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    get(state, request_id, job_id, headers).await
 }
 
 /// `POST /v1/send_config`: NAAS's body (`ip`, `config` or `commands`, `save_config`, `commit`…).
@@ -214,7 +267,7 @@ pub async fn deprecation(request: Request, next: Next) -> Response {
 fn successor(path: &str) -> String {
     let rest = path.strip_prefix("/v1/").unwrap_or(path);
     match rest.split_once('/') {
-        Some(("send_command", id)) | Some(("send_config", id)) | Some(("jobs", id)) => format!("/v2/jobs/{id}"),
+        Some(("send_command" | "send_config" | "send_command_structured" | "jobs", id)) => format!("/v2/jobs/{id}"),
         _ => format!("/v2/{}", rest.replace('_', "-")),
     }
 }
@@ -313,6 +366,9 @@ pub struct V1SendCommandRequest {
     expect_string: Option<String>,
     /// Enable secret.
     enable: Option<String>,
+    /// send_command_structured only: a TextFSM template applied to every command's output
+    /// (otherwise the ntc-templates index chooses).
+    textfsm_template: Option<String>,
 }
 
 /// NAAS v1 `send_config` body.
@@ -401,5 +457,7 @@ mod tests {
         assert_eq!(successor("/v1/send_command"), "/v2/send-command");
         assert_eq!(successor("/v1/send_config/abc"), "/v2/jobs/abc");
         assert_eq!(successor("/v1/jobs/abc"), "/v2/jobs/abc");
+        assert_eq!(successor("/v1/send_command_structured"), "/v2/send-command-structured");
+        assert_eq!(successor("/v1/send_command_structured/abc"), "/v2/jobs/abc");
     }
 }

@@ -80,3 +80,25 @@ async fn send_config_takes_commands_as_the_lines_and_errors_name_v1_fields() {
     assert_eq!(response.status(), 415);
     assert_deprecated(&response, "/v2/send-command");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn send_command_structured_takes_naas_textfsm_template() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let port = stack.device("r1").addr.port();
+    let template = "Value VERSION (\\S+)\n\nStart\n  ^.*Version ${VERSION}, -> Record\n";
+    let body = json!({"ip": "127.0.0.1", "port": port, "commands": ["show version"], "textfsm_template": template});
+    let response = stack.post("/v1/send_command_structured", USER, PASS, &body).await;
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+    assert_deprecated(&response, "/v2/send-command-structured");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let accepted: Value = response.json().await.unwrap();
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/v1/send_command_structured/{job_id}"));
+    assert_eq!(stack.result_of(&job_id).await["status"], "finished");
+
+    let doc: Value = stack.get(&location, USER, PASS).await.json().await.unwrap();
+    let records = doc["results"]["show version"].as_array().unwrap_or_else(|| panic!("records: {doc}"));
+    assert_eq!(records.len(), 1, "{doc}");
+    assert!(!records[0]["version"].as_str().unwrap().is_empty(), "{doc}");
+    assert_eq!(doc["parsed"]["show version"], true, "{doc}");
+}
