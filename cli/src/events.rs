@@ -12,7 +12,6 @@ use std::collections::HashSet;
 
 use futures::StreamExt;
 use naas_nats::Topology;
-use naas_nats::topology::host_token;
 use naas_shared::domain::{Context, Host};
 use naas_shared::secret::Secret;
 use serde_json::{Value, json};
@@ -24,27 +23,14 @@ use crate::{Console, output};
 
 const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
 
-/// The subject filters for the chosen kinds. `Topology` names the whole-deployment
-/// wildcards; the narrower filters follow its subject layout (context, then the host as
-/// one token).
+/// The subject filters for the chosen kinds, as the topology names them.
 fn filters(topology: &Topology, kinds: EventKinds, context: Option<&Context>, host: Option<&Host>) -> Vec<String> {
     let mut filters = Vec::new();
     if kinds != EventKinds::Results {
-        filters.push(match (context, host) {
-            (None, None) => topology.events_wildcard(),
-            _ => format!(
-                "{}.events.{}.{}.>",
-                topology.prefix(),
-                context.map_or("*", |c| c.as_str()),
-                host.map_or_else(|| "*".to_owned(), host_token)
-            ),
-        });
+        filters.push(topology.events_filter(context, host));
     }
     if kinds != EventKinds::Lifecycle {
-        filters.push(match context {
-            None => topology.results_wildcard(),
-            Some(context) => format!("{}.results.{}.*", topology.prefix(), context.as_str()),
-        });
+        filters.push(topology.results_filter(context));
     }
     filters
 }

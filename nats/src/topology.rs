@@ -94,6 +94,27 @@ impl Topology {
         format!("{}.events.>", self.prefix)
     }
 
+    /// The events of every job in `context` and/or on `host` (either may be any).
+    pub fn events_filter(&self, context: Option<&Context>, host: Option<&Host>) -> String {
+        match (context, host) {
+            (None, None) => self.events_wildcard(),
+            _ => format!(
+                "{}.events.{}.{}.>",
+                self.prefix,
+                context.map_or("*", Context::as_str),
+                host.map_or_else(|| "*".to_owned(), host_token)
+            ),
+        }
+    }
+
+    /// The results of every job in `context` (or in every context).
+    pub fn results_filter(&self, context: Option<&Context>) -> String {
+        match context {
+            None => self.results_wildcard(),
+            Some(context) => format!("{}.results.{}.*", self.prefix, context.as_str()),
+        }
+    }
+
     /// `<prefix>.cancel.<job_id>`: a running job's cancellation, for the worker running it.
     pub fn cancel_subject(&self, job_id: JobId) -> String {
         format!("{}.cancel.{job_id}", self.prefix)
@@ -120,6 +141,20 @@ pub fn host_token(host: &Host) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_narrow_by_context_and_host() {
+        let t = Topology::new("naas");
+        let (ctx, host) = (Context::parse("lab").unwrap(), Host::parse("10.0.0.1").unwrap());
+        assert_eq!(t.events_filter(None, None), "naas.events.>");
+        assert_eq!(t.events_filter(Some(&ctx), None), "naas.events.lab.*.>");
+        assert_eq!(t.events_filter(None, Some(&host)), "naas.events.*.10_0_0_1.>");
+        assert_eq!(t.results_filter(None), "naas.results.>");
+        assert_eq!(t.results_filter(Some(&ctx)), "naas.results.lab.*");
+        let id = JobId::new();
+        let subject = t.event_subject(&ctx, &host, id, JobStatus::Finished);
+        assert!(subject.starts_with("naas.events.lab.10_0_0_1."), "{subject}");
+    }
 
     #[test]
     fn names_follow_the_contract() {
