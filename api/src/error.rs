@@ -79,6 +79,20 @@ impl ApiError {
         Self::Unavailable { what: "Redis", cause: cause.to_string() }
     }
 
+    /// A job store failure: 503 while Redis is unavailable; 404 for a record that can no
+    /// longer be opened (sealed with a key since removed from the ring, or damaged), which
+    /// no caller can be shown to own, logged for the operator without its contents.
+    pub fn store(error: naas_shared::store::StoreError) -> Self {
+        use naas_shared::store::StoreError;
+        match error {
+            StoreError::Unavailable(cause) => Self::redis(cause),
+            unreadable @ (StoreError::Sealed(_) | StoreError::Malformed(_)) => {
+                tracing::warn!(error = %unreadable, "a job record cannot be read: answering 404");
+                Self::NotFound
+            }
+        }
+    }
+
     /// 409 for acting on a job that already ended.
     pub fn ended(message: impl Into<String>) -> Self {
         Self::Conflict { code: "JOB_ALREADY_ENDED", message: message.into() }

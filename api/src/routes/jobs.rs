@@ -417,7 +417,7 @@ pub async fn get(
 ) -> Result<Json<JobDocument>, ApiError> {
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
-    let record = state.store.get(job_id).await.map_err(ApiError::redis)?;
+    let record = state.store.get(job_id).await.map_err(ApiError::store)?;
     match record {
         Some(record) if caller.may_see(&record) => Ok(Json(record.doc)),
         _ => Err(ApiError::NotFound),
@@ -498,7 +498,7 @@ pub async fn cancel(
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     caller.require(Role::Operator, &state, &request_id).await?;
     let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
-    let mut record = match state.store.get(job_id).await.map_err(ApiError::redis)? {
+    let mut record = match state.store.get(job_id).await.map_err(ApiError::store)? {
         Some(record) if caller.may_see(&record) => record,
         _ => return Err(ApiError::NotFound),
     };
@@ -511,7 +511,7 @@ pub async fn cancel(
     record.doc.error = Some("canceled by the caller".into());
     if !state.store.transition(&record, &[FromState::Any(was)]).await.map_err(ApiError::redis)? {
         // It moved on meanwhile (started, or ended): try once more from where it is now.
-        match state.store.get(job_id).await.map_err(ApiError::redis)? {
+        match state.store.get(job_id).await.map_err(ApiError::store)? {
             Some(current) if current.doc.status == JobStatus::Started => {
                 record.doc.started_at = current.doc.started_at;
                 record.doc.attempts = current.doc.attempts;

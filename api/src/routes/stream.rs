@@ -71,7 +71,7 @@ pub async fn follow(
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
-    let record = match state.store.get(job_id).await.map_err(ApiError::redis)? {
+    let record = match state.store.get(job_id).await.map_err(ApiError::store)? {
         Some(record) if caller.may_see(&record) => record,
         _ => return Err(ApiError::NotFound),
     };
@@ -80,7 +80,7 @@ pub async fn follow(
     let changes = state.nats.subscribe(subject).await.map_err(|e| nats_down(&e))?;
     // The server has the subscription once the flush returns: from here no change is missed.
     state.nats.flush().await.map_err(|e| nats_down(&e))?;
-    let current = state.store.get(job_id).await.map_err(ApiError::redis)?.unwrap_or(record);
+    let current = state.store.get(job_id).await.map_err(ApiError::store)?.unwrap_or(record);
     tracing::debug!(job.id = %job_id, status = current.doc.status.as_str(), "job stream opened");
     let keep_alive = Duration::from_secs(state.settings.events.sse_keepalive_secs);
     let open = Held::new(&state.metrics, "naas_job_streams_open");

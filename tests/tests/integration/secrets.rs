@@ -107,3 +107,30 @@ async fn sealed_results_are_unreadable_in_the_stream() {
         stack.get(&format!("/v2/jobs/{job_id}"), "netops", "s3cret-pw").await.json().await.unwrap();
     assert_eq!(served["status"], "finished");
 }
+
+/// A record sealed with a key no longer in the ring (or damaged) cannot be shown to anyone:
+/// 404 like a job that does not exist, not a 503 blaming Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unreadable_job_record_is_not_found() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
+    let accepted = stack.submit_command("netops", "s3cret-pw", &body).await;
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(stack.result_of(&job_id).await["status"], "finished");
+    let path = format!("/v2/jobs/{job_id}");
+    assert_eq!(stack.get(&path, "netops", "s3cret-pw").await.status(), 200);
+
+    let mut redis = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
+    let id = naas_shared::domain::JobId::parse(&job_id).unwrap();
+    let key = naas_shared::store::job_key(&stack.settings.prefix, id);
+    let stored: String = redis::cmd("GET").arg(&key).query_async(&mut redis).await.unwrap();
+    let (state, _) = stored.split_once('|').unwrap();
+    let other_key = format!("{state}|k9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let _: () = redis::cmd("SET").arg(&key).arg(other_key).query_async(&mut redis).await.unwrap();
+
+    let response = stack.get(&path, "netops", "s3cret-pw").await;
+    assert_eq!(response.status(), 404);
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "NOT_FOUND");
+}
