@@ -85,6 +85,14 @@ impl Events {
 
     /// Publishes the event of `record`'s current status and waits for the stream's ack.
     pub async fn publish(&self, record: &JobRecord) -> Result<(), String> {
+        self.send(record).await?.await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// Sends the event of `record`'s current status and hands back the stream's ack to wait
+    /// for later. The events stream stores what one connection sent in the order it was
+    /// sent, so nothing published after this call (by anyone who saw what followed it) can
+    /// be stored before it.
+    pub async fn send(&self, record: &JobRecord) -> Result<jetstream::context::PublishAckFuture, String> {
         let event = JobEvent::of(record);
         let subject = self.topology.event_subject(&event.context, &event.host, event.job_id, event.status);
         let mut headers = async_nats::HeaderMap::new();
@@ -95,10 +103,7 @@ impl Events {
             headers.insert(headers::TRACEPARENT, traceparent.as_str());
         }
         let payload = serde_json::to_vec(&event).expect("events serialise");
-        match self.jetstream.publish_with_headers(subject, headers, payload.into()).await {
-            Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        }
+        self.jetstream.publish_with_headers(subject, headers, payload.into()).await.map_err(|e| e.to_string())
     }
 
     /// Publishes like [`Events::publish`]; a failure is logged, never fatal to the job (its

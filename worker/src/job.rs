@@ -100,7 +100,11 @@ pub async fn handle(ctx: &JobContext, message: &jetstream::Message, slot: &mut R
 }
 
 async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, slot: &mut RunSlot) -> Handled {
-    let mut record = match ctx.store.get(job.job_id).await {
+    // The record and the device's lockout in one round trip: both are needed before any
+    // decision, and neither depends on the other.
+    let device = format!("{}:{}", job.host, job.port);
+    let (stored, locked) = tokio::join!(ctx.store.get(job.job_id), ctx.lockouts.locked_for("device", &device));
+    let mut record = match stored {
         Ok(Some(record)) => record,
         Ok(None) => job.queued_record(),
         Err(error) => {
@@ -114,8 +118,7 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
         _ => {}
     }
     let queued_at = FromState::Attempt(JobStatus::Queued, record.doc.attempts);
-    let device = format!("{}:{}", job.host, job.port);
-    let locked = match ctx.lockouts.locked_for("device", &device).await {
+    let locked = match locked {
         Ok(locked) => locked,
         Err(error) => {
             tracing::warn!(%error, "cannot read the device lockout; will retry");
@@ -161,11 +164,13 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
     let outcome = match started {
         Ok(true) => {
             tracing::info!(attempt, "job started");
-            ctx.events.emit(&record).await;
             crate::metrics::started(&ctx.metrics, &record.doc);
             let _running = naas_shared::metrics::Held::new(&ctx.metrics, "naas_jobs_in_flight");
             let work = ctx.cancels.run(job.job_id, execute(ctx, &job, &credentials));
-            Some(with_lease(ctx, &mut lease, &job, access, work).await)
+            // The `started` event is confirmed while the device work goes on, not before it;
+            // the terminal event is only published after both.
+            let (_, outcome) = tokio::join!(ctx.events.emit(&record), with_lease(ctx, &mut lease, &job, access, work));
+            Some(outcome)
         }
         Ok(false) => None,
         Err(error) => {
@@ -174,10 +179,19 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
             return Handled::NotRecorded;
         }
     };
-    ctx.slots.release(job.host.as_str(), job.port, &job.job_id.to_string(), access).await;
-    slot.permit = None;
     // Canceled while queued, or another delivery started it first.
-    let Some(mut outcome) = outcome else { return settled_elsewhere(ctx, job.job_id).await };
+    let Some(mut outcome) = outcome else {
+        ctx.slots.release(job.host.as_str(), job.port, &job.job_id.to_string(), access).await;
+        slot.permit = None;
+        return settled_elsewhere(ctx, job.job_id).await;
+    };
+    // The device slot goes back while the login bookkeeping is written: one round trip.
+    let id = job.job_id.to_string();
+    tokio::join!(
+        ctx.slots.release(job.host.as_str(), job.port, &id, access),
+        track_device_logins(ctx, &job, &device, &outcome)
+    );
+    slot.permit = None;
     if job.structured.is_some()
         && outcome.failure.is_none()
         && let Some(results) = outcome.results.take()
@@ -193,7 +207,6 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
         let fields = json!({"job_id": job.job_id.to_string(), "host": job.host.as_str(), "port": job.port});
         ctx.audit.emit("device.host_key_mismatch", Some(&job.request_id), fields).await;
     }
-    track_device_logins(ctx, &job, &device, &outcome).await;
     let code = outcome.failure.as_ref().map(|f| f.code);
     if let Some(pause) = ack::retry(job.kind, code, attempt, ctx.settings.jobs.max_attempts) {
         return requeue(ctx, &mut record, attempt, pause, code).await;

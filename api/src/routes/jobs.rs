@@ -255,17 +255,34 @@ async fn enqueue(
     let key_id = message.seal_credentials(&state.sealer, &credentials);
     let (mut headers, payload) = message.encode(&key_id);
     let subject = state.topology.job_subject(&message.context, kind);
-    // Announced before the job message goes out, so no worker's `started` can overtake it.
-    state.events.emit(&record).await;
+    // Announced before the job message goes out, so no worker's `started` can overtake it;
+    // its ack is awaited together with the job's.
+    let announced = state.events.send(&record).await;
     // The worker's part of the job's trace hangs under this span.
     let publishing = tracing::info_span!("job.publish", job.id = %job_id);
     if let Some(traceparent) = publishing.in_scope(naas_shared::telemetry::traces::traceparent) {
         headers.insert(naas_nats::headers::TRACEPARENT, traceparent.as_str());
     }
     let sent = state.jetstream.publish_with_headers(subject, headers, payload).instrument(publishing.clone()).await;
+    let announced = async move {
+        let confirmed = match announced {
+            Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = confirmed {
+            tracing::warn!(job.id = %job_id, error, status = "queued", "cannot publish the job's lifecycle event");
+        }
+    };
+    let sent = match sent {
+        Ok(ack) => Ok(tokio::join!(ack.into_future().instrument(publishing), announced).0),
+        Err(error) => {
+            announced.await;
+            Err(error)
+        }
+    };
     match sent {
-        Ok(ack) => {
-            if let Err(error) = ack.into_future().instrument(publishing).await {
+        Ok(confirmed) => {
+            if let Err(error) = confirmed {
                 // Sent, but the stream's answer was lost: the job may be queued. Its record
                 // and idempotency key stay, so a retry with the key finds this job instead of
                 // making a second one; if the message was lost, the job expires in the queue.
