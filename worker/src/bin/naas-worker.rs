@@ -1,8 +1,7 @@
 //! `naas-worker`: the composition root (see `naas_shared::service::main`).
 
-/// mimalloc instead of glibc malloc: far less time in allocation under load (docs/performance.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The system allocator on purpose: mimalloc raised the worker's peak RSS with 1,000 open
+// sessions by a quarter for no throughput gain at 20 ms device latency (docs/performance.md).
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
