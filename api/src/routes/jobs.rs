@@ -64,14 +64,7 @@ pub(super) fn json_body(
                 ("X-RateLimit-Reset" = u64, description = "When the window next frees a slot (Unix seconds)."),
             ),
             links(("job" = (operation_id = "get_job", parameters(("job_id" = "$response.body#/job_id")))))),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 409, response = super::openapi::Conflict),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::Unprocessable),
-        (status = 429, response = super::openapi::TooManyRequests),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::SubmissionErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -102,14 +95,7 @@ pub async fn send_command(
                 ("X-RateLimit-Reset" = u64, description = "When the window next frees a slot (Unix seconds)."),
             ),
             links(("job" = (operation_id = "get_job", parameters(("job_id" = "$response.body#/job_id")))))),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 409, response = super::openapi::Conflict),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::Unprocessable),
-        (status = 429, response = super::openapi::TooManyRequests),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::SubmissionErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -419,10 +405,7 @@ async fn replay(state: &AppState, original: JobId) -> Result<Response, ApiError>
     params(("job_id" = JobId, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "The job document.", body = JobDocument),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::JobReadErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -449,10 +432,7 @@ pub async fn get(
     params(("job_id" = JobId, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "The job document.", body = JobDocument),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::JobReadErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -473,10 +453,7 @@ pub async fn get_command(
     params(("job_id" = JobId, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "The job document.", body = JobDocument),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::JobReadErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]

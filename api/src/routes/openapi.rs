@@ -312,6 +312,32 @@ macro_rules! error_responses {
     )*};
 }
 
+/// Error answers shared by several operations, named once: `responses((status = 202, …),
+/// SubmissionErrors)` documents every error a submission can answer.
+macro_rules! error_sets {
+    ($($(#[$doc:meta])* $name:ident => [$($status:literal $response:ident),* $(,)?];)*) => {$(
+        $(#[$doc])*
+        pub struct $name;
+        impl utoipa::IntoResponses for $name {
+            fn responses() -> std::collections::BTreeMap<String, RefOr<ApiResponse>> {
+                [$(($status.to_string(), RefOr::Ref(Ref::from_response_name(stringify!($response))))),*]
+                    .into_iter()
+                    .collect()
+            }
+        }
+    )*};
+}
+
+error_sets! {
+    /// What a job submission can answer besides 202.
+    SubmissionErrors => [
+        401 Unauthorized, 403 Forbidden, 409 Conflict, 413 PayloadTooLarge, 415 UnsupportedMediaType,
+        422 Unprocessable, 429 TooManyRequests, 503 Unavailable,
+    ];
+    /// What reading one job can answer besides 200.
+    JobReadErrors => [401 Unauthorized, 403 Forbidden, 404 NotFound, 503 Unavailable];
+}
+
 const RETRY_AFTER: (&str, &str, Type) = ("Retry-After", "Seconds to wait before retrying.", Type::Integer);
 
 error_responses! {

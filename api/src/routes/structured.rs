@@ -36,14 +36,7 @@ use crate::state::AppState;
                 ("X-RateLimit-Remaining" = u64, description = "Submissions left in the window."),
                 ("X-RateLimit-Reset" = u64, description = "When the window next frees a slot (Unix seconds)."),
             )),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 409, response = super::openapi::Conflict),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::Unprocessable),
-        (status = 429, response = super::openapi::TooManyRequests),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::SubmissionErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -64,10 +57,7 @@ pub async fn send_command_structured(
     params(("job_id" = JobId, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "The job document.", body = JobDocument),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::JobReadErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]

@@ -37,14 +37,7 @@ const SUNSET: &str = "Fri, 01 Jan 2027 00:00:00 GMT";
     request_body(content = V1SendCommandRequest, content_type = "application/json"),
     responses(
         (status = 202, description = "Queued.", body = V1JobAccepted),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 409, response = super::openapi::Conflict),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::Unprocessable),
-        (status = 429, response = super::openapi::TooManyRequests),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::SubmissionErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -67,14 +60,7 @@ pub async fn send_command(
     request_body(content = V1SendCommandRequest, content_type = "application/json"),
     responses(
         (status = 202, description = "Queued.", body = V1JobAccepted),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 409, response = super::openapi::Conflict),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::Unprocessable),
-        (status = 429, response = super::openapi::TooManyRequests),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::SubmissionErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -96,9 +82,7 @@ pub async fn send_command_structured(
     params(("job_id" = String, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "The job.", body = V1JobDocument),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::JobReadErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -120,14 +104,7 @@ pub async fn get_command_structured(
     request_body(content = V1SendConfigRequest, content_type = "application/json"),
     responses(
         (status = 202, description = "Queued.", body = V1JobAccepted),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 403, response = super::openapi::Forbidden),
-        (status = 409, response = super::openapi::Conflict),
-        (status = 413, response = super::openapi::PayloadTooLarge),
-        (status = 415, response = super::openapi::UnsupportedMediaType),
-        (status = 422, response = super::openapi::Unprocessable),
-        (status = 429, response = super::openapi::TooManyRequests),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::SubmissionErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -150,9 +127,7 @@ pub async fn send_config(
     params(("job_id" = String, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "The job.", body = V1JobDocument),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::JobReadErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -172,9 +147,7 @@ pub async fn get_command(
     params(("job_id" = String, Path, description = "The job's id.")),
     responses(
         (status = 200, description = "The job.", body = V1JobDocument),
-        (status = 401, response = super::openapi::Unauthorized),
-        (status = 404, response = super::openapi::NotFound),
-        (status = 503, response = super::openapi::Unavailable),
+        super::openapi::JobReadErrors,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
