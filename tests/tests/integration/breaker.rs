@@ -31,20 +31,29 @@ async fn the_breaker_opens_fails_fast_half_opens_and_closes() {
         ..Default::default()
     })
     .await;
+    opens_fails_fast_and_closes(&stack, 2).await;
+}
+
+/// The breaker's whole cycle on a closed port that later answers, with the stack's
+/// `circuit_breaker.threshold` = `threshold` and a short cool-down: `threshold` refused
+/// connections open it (`circuit.opened` with the count), a job then fails with
+/// `CIRCUIT_OPEN` without trying the device, one trial after the cool-down succeeds and
+/// closes it (`circuit.closed`), and the next job runs normally. Returns the port.
+pub(crate) async fn opens_fails_fast_and_closes(stack: &Stack, threshold: u64) -> u16 {
     let prefix = &stack.settings.prefix;
     let mut opened = stack.nats_client.subscribe(format!("{prefix}.audit.circuit.opened")).await.unwrap();
     let mut closed = stack.nats_client.subscribe(format!("{prefix}.audit.circuit.closed")).await.unwrap();
     stack.nats_client.flush().await.unwrap();
     let port = closed_port();
 
-    for _ in 0..2 {
-        let doc = run(&stack, port).await;
+    for _ in 0..threshold {
+        let doc = run(stack, port).await;
         assert_eq!(doc["error_code"], "CONNECTION_REFUSED", "{doc}");
     }
     let event = tokio::time::timeout(Duration::from_secs(5), opened.next()).await.expect("circuit.opened").unwrap();
     let event: Value = serde_json::from_slice(&event.payload).unwrap();
     assert_eq!((event["host"].as_str(), event["port"].as_u64()), (Some("127.0.0.1"), Some(u64::from(port))), "{event}");
-    assert_eq!(event["failure_count"], 2);
+    assert_eq!(event["failure_count"], threshold);
 
     // The device comes back, but the circuit is open: jobs fail at once without trying it.
     let mut device = DeviceSpec::cisco_ios("r9", USER, PASS, PASS);
@@ -55,14 +64,14 @@ async fn the_breaker_opens_fails_fast_half_opens_and_closes() {
     let stop = CancellationToken::new();
     let _guard = stop.clone().drop_guard();
     tokio::spawn(fleet.run_until_stopped(stop));
-    let doc = run(&stack, port).await;
+    let doc = run(stack, port).await;
     assert_eq!((doc["error_code"].as_str(), doc["error_retryable"].as_bool()), (Some("CIRCUIT_OPEN"), Some(true)));
     assert_eq!(log.sessions_opened("r9"), 0, "an open circuit never tries the device");
 
     // After the cool-down one trial goes through; it succeeds and the circuit closes.
     let give_up = tokio::time::Instant::now() + Duration::from_secs(20);
     let finished = loop {
-        let doc = run(&stack, port).await;
+        let doc = run(stack, port).await;
         if doc["status"] == "finished" {
             break doc;
         }
@@ -75,7 +84,8 @@ async fn the_breaker_opens_fails_fast_half_opens_and_closes() {
     let event: Value = serde_json::from_slice(&event.payload).unwrap();
     assert_eq!(event["port"].as_u64(), Some(u64::from(port)), "{event}");
     assert_eq!(log.sessions_opened("r9"), 1, "only the trial reached the device");
-    assert_eq!(run(&stack, port).await["status"], "finished");
+    assert_eq!(run(stack, port).await["status"], "finished");
+    port
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

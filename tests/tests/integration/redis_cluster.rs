@@ -6,13 +6,9 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use futures::StreamExt;
-use naas_sim::{DeviceSpec, SimSettings};
 use naas_tests::redis_cluster::node_connection;
-use naas_tests::servers::closed_port;
 use naas_tests::{Stack, StackOptions, ios_fleet};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 const USER: &str = "netops";
 const PASS: &str = "s3cret-pw";
@@ -212,46 +208,8 @@ async fn the_breaker_opens_fails_fast_and_closes_on_a_cluster() {
     })
     .await;
     let prefix = &stack.settings.prefix;
-    let mut opened = stack.nats_client.subscribe(format!("{prefix}.audit.circuit.opened")).await.unwrap();
-    let mut closed = stack.nats_client.subscribe(format!("{prefix}.audit.circuit.closed")).await.unwrap();
-    stack.nats_client.flush().await.unwrap();
-    let port = closed_port();
-
-    // Exactly `threshold` connection failures open the circuit, counted in Redis whichever
-    // of the two workers ran each job.
-    for _ in 0..3 {
-        let doc = run(&stack, port).await;
-        assert_eq!(doc["error_code"], "CONNECTION_REFUSED", "{doc}");
-    }
-    let event = tokio::time::timeout(Duration::from_secs(5), opened.next()).await.expect("circuit.opened").unwrap();
-    let event: Value = serde_json::from_slice(&event.payload).unwrap();
-    assert_eq!(event["port"].as_u64(), Some(u64::from(port)), "{event}");
-    assert_eq!(event["failure_count"], 3);
-
-    let mut device = DeviceSpec::cisco_ios("r9", USER, PASS, PASS);
-    device.port = port;
-    let fleet =
-        naas_sim::build(SimSettings { listen: "127.0.0.1".parse().unwrap(), devices: vec![device] }).await.unwrap();
-    let log = fleet.command_log();
-    let stop = CancellationToken::new();
-    let _guard = stop.clone().drop_guard();
-    tokio::spawn(fleet.run_until_stopped(stop));
-    let doc = run(&stack, port).await;
-    assert_eq!(doc["error_code"], "CIRCUIT_OPEN", "{doc}");
-    assert_eq!(log.sessions_opened("r9"), 0, "an open circuit never tries the device");
-
-    let give_up = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let doc = run(&stack, port).await;
-        if doc["status"] == "finished" {
-            break;
-        }
-        assert_eq!(doc["error_code"], "CIRCUIT_OPEN", "{doc}");
-        assert!(tokio::time::Instant::now() < give_up, "the circuit never half-opened");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    tokio::time::timeout(Duration::from_secs(5), closed.next()).await.expect("circuit.closed").unwrap();
-    assert_eq!(log.sessions_opened("r9"), 1, "only the trial reached the device");
+    // Counted in Redis whichever of the two workers ran each job.
+    let port = crate::breaker::opens_fails_fast_and_closes(&stack, 3).await;
 
     // The circuit lives in its device's own slot, wherever that is.
     let circuit = format!("{prefix}:circuit:127.0.0.1:{port}");
