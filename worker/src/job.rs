@@ -166,7 +166,10 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
             tracing::info!(attempt, "job started");
             crate::metrics::started(&ctx.metrics, &record.doc);
             let _running = naas_shared::metrics::Held::new(&ctx.metrics, "naas_jobs_in_flight");
-            let work = ctx.cancels.run(job.job_id, execute(ctx, &job, &credentials));
+            // Boxed: the device dialogue's state machine is by far the largest part of a job's
+            // future, and up to four times `worker.concurrency` jobs are held (most waiting
+            // for a permit or a device) while only `concurrency` of them run it.
+            let work = ctx.cancels.run(job.job_id, Box::pin(execute(ctx, &job, &credentials)));
             // The `started` event is confirmed while the device work goes on, not before it;
             // the terminal event is only published after both.
             let (_, outcome) = tokio::join!(ctx.events.emit(&record), with_lease(ctx, &mut lease, &job, access, work));
