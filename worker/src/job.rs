@@ -182,19 +182,18 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
             return Handled::NotRecorded;
         }
     };
-    // Canceled while queued, or another delivery started it first.
-    let Some(mut outcome) = outcome else {
-        ctx.slots.release(job.host.as_str(), job.port, &job.job_id.to_string(), access).await;
-        slot.permit = None;
-        return settled_elsewhere(ctx, job.job_id).await;
-    };
-    // The device slot goes back while the login bookkeeping is written: one round trip.
+    // The device slot goes back while the login bookkeeping of a job that ran is written:
+    // one round trip.
     let id = job.job_id.to_string();
-    tokio::join!(
-        ctx.slots.release(job.host.as_str(), job.port, &id, access),
-        track_device_logins(ctx, &job, &device, &outcome)
-    );
+    let bookkeeping = async {
+        if let Some(outcome) = &outcome {
+            track_device_logins(ctx, &job, &device, outcome).await;
+        }
+    };
+    tokio::join!(ctx.slots.release(job.host.as_str(), job.port, &id, access), bookkeeping);
     slot.permit = None;
+    // Canceled while queued, or another delivery started it first.
+    let Some(mut outcome) = outcome else { return settled_elsewhere(ctx, job.job_id).await };
     if job.structured.is_some()
         && outcome.failure.is_none()
         && let Some(results) = outcome.results.take()
