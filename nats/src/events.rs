@@ -109,7 +109,16 @@ impl Events {
     /// Publishes like [`Events::publish`]; a failure is logged, never fatal to the job (its
     /// state is in the store and its result, when it ends, on the result subject).
     pub async fn emit(&self, record: &JobRecord) {
-        if let Err(error) = self.publish(record).await {
+        Self::confirm(self.send(record).await, record).await;
+    }
+
+    /// Waits for the ack of an event [`Events::send`] sent for `record`, logging a failure.
+    pub async fn confirm(sent: Result<jetstream::context::PublishAckFuture, String>, record: &JobRecord) {
+        let acked = match sent {
+            Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = acked {
             let status = record.doc.status.as_str();
             tracing::warn!(error, job.id = %record.doc.job_id, status, "cannot publish the job's lifecycle event");
         }

@@ -250,15 +250,7 @@ async fn enqueue(
         headers.insert(naas_nats::headers::TRACEPARENT, traceparent.as_str());
     }
     let sent = state.jetstream.publish_with_headers(subject, headers, payload).instrument(publishing.clone()).await;
-    let announced = async move {
-        let confirmed = match announced {
-            Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
-            Err(error) => Err(error),
-        };
-        if let Err(error) = confirmed {
-            tracing::warn!(job.id = %job_id, error, status = "queued", "cannot publish the job's lifecycle event");
-        }
-    };
+    let announced = naas_nats::Events::confirm(announced, &record);
     let sent = match sent {
         Ok(ack) => Ok(tokio::join!(ack.into_future().instrument(publishing), announced).0),
         Err(error) => {
