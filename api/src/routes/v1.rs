@@ -24,6 +24,9 @@ use crate::state::AppState;
 
 /// When v1 was deprecated (RFC 9745 `Deprecation`: `@` Unix seconds): 2025-01-01.
 const DEPRECATED_SINCE: &str = "@1735689600";
+/// NAAS's `app` and `version` fields of its answers.
+const APP: &str = "naas";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// When v1 goes away (RFC 8594 `Sunset`, an HTTP date), as NAAS announced it.
 const SUNSET: &str = "Fri, 01 Jan 2027 00:00:00 GMT";
 
@@ -167,7 +170,7 @@ async fn get(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let axum::Json(document) = jobs::get(state, request_id, job_id, headers).await?;
-    Ok(axum::Json(V1Document { document, app: "naas", version: env!("CARGO_PKG_VERSION") }).into_response())
+    Ok(axum::Json(V1Document { document, app: APP, version: VERSION }).into_response())
 }
 
 #[derive(serde::Serialize)]
@@ -298,7 +301,9 @@ async fn accepted(outcome: Result<Response, ApiError>, route: &str) -> Result<Re
     let Ok(Value::Object(mut accepted)) = serde_json::from_slice::<Value>(&bytes) else {
         return Ok(Response::from_parts(parts, axum::body::Body::from(bytes)));
     };
-    naas_fields(&mut accepted, Some("Job enqueued"));
+    accepted.insert("message".into(), "Job enqueued".into());
+    accepted.insert("app".into(), APP.into());
+    accepted.insert("version".into(), VERSION.into());
     if let Some(job_id) = accepted.get("job_id").and_then(Value::as_str)
         && let Ok(location) = HeaderValue::from_str(&format!("/v1/{route}/{job_id}"))
     {
@@ -306,14 +311,6 @@ async fn accepted(outcome: Result<Response, ApiError>, route: &str) -> Result<Re
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     Ok(Response::from_parts(parts, axum::body::Body::from(Value::Object(accepted).to_string())))
-}
-
-fn naas_fields(body: &mut Map<String, Value>, message: Option<&str>) {
-    if let Some(message) = message {
-        body.insert("message".into(), message.into());
-    }
-    body.insert("app".into(), "naas".into());
-    body.insert("version".into(), env!("CARGO_PKG_VERSION").into());
 }
 
 /// NAAS v1 `send_command` body, as documented for migration.
