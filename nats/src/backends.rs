@@ -26,19 +26,25 @@ pub struct Backends {
 /// `<binary> provision`: connects to NATS with the configured user and creates or updates
 /// the streams and the workers' consumer, as every service does at start-up.
 pub async fn provision_topology(settings: &Settings, client_name: &str) -> anyhow::Result<()> {
+    connect_provisioned(settings, client_name).await.map(|_| ())
+}
+
+/// A NATS connection with the topology in place (every JetStream call of provisioning was
+/// answered, so NATS is reachable and accepts the configured user).
+async fn connect_provisioned(
+    settings: &Settings,
+    client_name: &str,
+) -> anyhow::Result<(async_nats::Client, Topology, crate::Provisioned)> {
     let topology = Topology::new(&settings.prefix);
     let nats = crate::connect(&settings.nats, client_name).await.context("connecting to NATS")?;
-    crate::provision(nats.clone(), &topology, settings).await.context("provisioning NATS streams")?;
-    nats.flush().await.context("NATS round trip")?;
-    Ok(())
+    let provisioned = crate::provision(nats.clone(), &topology, settings).await.context("provisioning NATS streams")?;
+    Ok((nats, topology, provisioned))
 }
 
 /// Connects to NATS (provisioning the topology) and Redis; fails fast if either is down.
 pub async fn connect_backends(settings: &Settings, client_name: &str) -> anyhow::Result<Backends> {
     let sealer = Arc::new(settings.sealer().context("encryption key ring")?);
-    let topology = Topology::new(&settings.prefix);
-    let nats = crate::connect(&settings.nats, client_name).await.context("connecting to NATS")?;
-    let provisioned = crate::provision(nats.clone(), &topology, settings).await.context("provisioning NATS streams")?;
+    let (nats, topology, provisioned) = connect_provisioned(settings, client_name).await?;
     let store = JobStore::connect(&settings.redis, &settings.prefix, sealer.clone(), settings.result_ttl())
         .await
         .context("connecting to Redis")?;
