@@ -4,6 +4,7 @@
 mod args;
 mod chart;
 mod client;
+mod cpu;
 mod direct;
 mod ingest;
 mod machine;

@@ -11,6 +11,7 @@ use naas_shared::config::Settings;
 use tokio_util::sync::CancellationToken;
 
 use crate::args::Args;
+use crate::cpu::CpuMeter;
 use crate::report::{Memory, Row, Scenario};
 use crate::results::Results;
 use crate::system::{ApiHandle, Backends, Fleet, RATE_LIMIT_PER_CALLER, WorkerProcess};
@@ -37,9 +38,12 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
         if args.runs("direct") {
             say(&format!("6 limit, direct SSH, latency {latency} ms"));
             let logins = fleet.logins();
+            let cpu = CpuMeter::start(&processes(&backends, None));
             let sample = direct::run(&devices, args.concurrency, args.jobs).await;
+            let cpu = cpu.per_job(sample.latencies.len());
             let note = format!("russh client, no API/NATS/Redis; {} logins", fleet.logins() - logins);
-            rows.push(Row::new(Scenario::Direct, "direct SSH", Some(latency), args.concurrency, &sample).note(note));
+            let row = Row::new(Scenario::Direct, "direct SSH", Some(latency), args.concurrency, &sample);
+            rows.push(row.note(note).cpu(cpu));
         }
 
         for reuse in [false, true].into_iter().filter(|reuse| args.runs(if *reuse { "reused" } else { "fresh" })) {
@@ -62,6 +66,15 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
         }
     }
     Ok(rows)
+}
+
+/// The processes whose CPU a scenario uses: this one (simulated devices, API, callers or
+/// the direct client), the worker if one runs, and the backing servers.
+fn processes(backends: &Backends, worker: Option<u32>) -> Vec<(&'static str, u32)> {
+    let mut processes = vec![("bench", std::process::id())];
+    processes.extend(worker.map(|pid| ("worker", pid)));
+    processes.extend(backends.processes());
+    processes
 }
 
 fn say(what: &str) {
@@ -102,11 +115,13 @@ async fn ingest_rows(backends: &Backends, args: &Args) -> anyhow::Result<Vec<Row
     let devices = unserved_devices(args.devices);
     let mut rows = Vec::new();
     for &concurrency in &args.ingest_concurrency {
+        let cpu = CpuMeter::start(&processes(backends, None));
         let sample = ingest::run(&api.url, &devices, concurrency, args.ingest_requests).await;
+        let cpu = cpu.per_job(sample.latencies.len());
         let note = format!(
             "202 after JetStream ack; rate limit on ({RATE_LIMIT_PER_CALLER}/min per caller), one Basic caller, no worker"
         );
-        rows.push(Row::new(Scenario::Ingest, "naas API", None, concurrency, &sample).note(note));
+        rows.push(Row::new(Scenario::Ingest, "naas API", None, concurrency, &sample).note(note).cpu(cpu));
     }
     Ok(rows)
 }
@@ -155,7 +170,9 @@ async fn naas_closed_loop(
     let mut naas = Naas::start(args, &settings, devices[0]).await?;
     let logins = fleet.logins();
     let calls = backends.redis_calls().await?;
+    let cpu = CpuMeter::start(&processes(backends, Some(naas.worker.pid())));
     let sample = pipeline::closed_loop(&naas.api.url, &naas.results, devices, args.concurrency, args.jobs).await;
+    let cpu = cpu.per_job(sample.latencies.len());
     let calls = backends.redis_calls().await? - calls;
     naas.check_worker()?;
     let (scenario, system) = if reuse { (Scenario::Reused, "naas") } else { (Scenario::Fresh, "naas") };
@@ -165,7 +182,7 @@ async fn naas_closed_loop(
         fleet.logins() - logins,
         calls as f64 / args.jobs as f64
     );
-    Ok(Row::new(scenario, system, Some(latency), args.concurrency, &sample).note(note))
+    Ok(Row::new(scenario, system, Some(latency), args.concurrency, &sample).note(note).cpu(cpu))
 }
 
 async fn fanout(backends: &Backends, args: &Args, fleet: &Fleet, latency: u64) -> anyhow::Result<Row> {

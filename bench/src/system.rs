@@ -26,8 +26,8 @@ pub const RATE_LIMIT_PER_CALLER: u64 = 1_000_000;
 /// The backing servers, shared by every scenario (each scenario has its own prefix).
 pub struct Backends {
     /// Kept for their lifetime: the servers stop when the run ends.
-    _nats: NatsServer,
-    _redis: RedisServer,
+    nats: NatsServer,
+    redis: RedisServer,
     base: Settings,
 }
 
@@ -50,7 +50,7 @@ impl Backends {
         base.worker.shutdown_grace_secs = 5;
         base.api.shutdown_grace_secs = 2;
         base.log.filter = "error".into();
-        let backends = Self { _nats: nats, _redis: redis, base };
+        let backends = Self { nats, redis, base };
         let mut redis = backends.redis().await?;
         let _: () = redis::cmd("CONFIG").arg("SET").arg("appendfsync").arg(appendfsync).query_async(&mut redis).await?;
         Ok(backends)
@@ -69,6 +69,13 @@ impl Backends {
             .filter_map(|l| l.split("calls=").nth(1))
             .filter_map(|rest| rest.split(',').next()?.parse::<u64>().ok())
             .sum())
+    }
+
+    /// The backing servers' processes, for CPU accounting.
+    pub fn processes(&self) -> Vec<(&'static str, u32)> {
+        let nats = self.nats.pid().map(|pid| ("nats-server", pid));
+        let redis = self.redis.pid().map(|pid| ("redis-server", pid));
+        nats.into_iter().chain(redis).collect()
     }
 
     /// Settings for one scenario: a fresh prefix (its own streams, consumer and keys).

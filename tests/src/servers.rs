@@ -128,6 +128,10 @@ impl Supervised {
     pub fn output(&self) -> String {
         self.output.lock().unwrap().clone()
     }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Supervised {
@@ -211,6 +215,11 @@ impl NatsServer {
     pub fn log(&self) -> String {
         self.process.as_ref().map(Supervised::output).unwrap_or_default()
     }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(Supervised::pid)
+    }
 }
 
 pub struct RedisServer {
@@ -286,6 +295,11 @@ impl RedisServer {
 
     pub fn resume(&mut self) {
         self.process = Some(Self::spawn(&self.command).unwrap_or_else(|e| panic!("{e}")));
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(Supervised::pid)
     }
 }
 
