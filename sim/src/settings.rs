@@ -71,6 +71,11 @@ pub struct DeviceSpec {
     /// keyboard-interactive only refuse a plain password request.
     #[serde(default = "default_auth_methods")]
     pub auth_methods: Vec<AuthMethod>,
+    /// A shell session left idle this long (ms) is found dead by its next input, as when a
+    /// firewall between client and device dropped the connection's state: the device
+    /// closes the session instead of answering. 0 = never.
+    #[serde(default)]
+    pub drop_idle_after_ms: u64,
 }
 
 /// An SSH authentication method a simulated device offers.
@@ -93,6 +98,7 @@ impl std::fmt::Debug for DeviceSpec {
             .field("latency_ms", &self.latency_ms)
             .field("output_size", &self.output_size)
             .field("auth_methods", &self.auth_methods)
+            .field("drop_idle_after_ms", &self.drop_idle_after_ms)
             .finish()
     }
 }
@@ -131,6 +137,7 @@ impl DeviceSpec {
             latency_ms: 0,
             output_size: DEFAULT_OUTPUT_SIZE,
             auth_methods: default_auth_methods(),
+            drop_idle_after_ms: 0,
         }
     }
 }

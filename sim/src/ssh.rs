@@ -175,8 +175,11 @@ impl russh::server::Handler for SshSession {
         let (tx, rx) = mpsc::unbounded_channel();
         self.inputs.insert(channel, tx);
         let cli = Cli::new(self.device.clone());
-        let latency = Duration::from_millis(self.device.spec.latency_ms);
-        self.tracker.spawn(run_shell(session.handle(), channel, cli, rx, latency, self.token.clone()));
+        let timing = ShellTiming {
+            latency: Duration::from_millis(self.device.spec.latency_ms),
+            drop_idle_after: Duration::from_millis(self.device.spec.drop_idle_after_ms),
+        };
+        self.tracker.spawn(run_shell(session.handle(), channel, cli, rx, timing, self.token.clone()));
         Ok(())
     }
 
@@ -228,23 +231,33 @@ impl russh::server::Handler for SshSession {
     }
 }
 
+/// How a shell session's device behaves in time.
+struct ShellTiming {
+    /// Before the first prompt and each response.
+    latency: Duration,
+    /// Idle time after which the next input finds the session dead; zero = never.
+    drop_idle_after: Duration,
+}
+
 /// The CLI task of one shell channel: input bytes in, echo at once, the first prompt and
 /// every response after the device's latency, until the client goes away or the CLI
-/// closes the session.
+/// closes the session (or input arrives after the session was idle too long).
 async fn run_shell(
     handle: Handle,
     channel: ChannelId,
     mut cli: Cli,
     mut input: mpsc::UnboundedReceiver<Vec<u8>>,
-    latency: Duration,
+    timing: ShellTiming,
     token: CancellationToken,
 ) {
+    let ShellTiming { latency, drop_idle_after } = timing;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     if handle.data(channel, cli.start()).await.is_err() {
         return;
     }
+    let mut idle_since = std::time::Instant::now();
     loop {
         let bytes = tokio::select! {
             () = token.cancelled() => return,
@@ -253,6 +266,11 @@ async fn run_shell(
                 None => return,
             },
         };
+        if !drop_idle_after.is_zero() && idle_since.elapsed() >= drop_idle_after {
+            let _ = handle.eof(channel).await;
+            let _ = handle.close(channel).await;
+            return;
+        }
         for chunk in cli.feed(&bytes) {
             let data = match chunk {
                 Chunk::Echo(data) => data,
@@ -272,5 +290,6 @@ async fn run_shell(
                 return;
             }
         }
+        idle_since = std::time::Instant::now();
     }
 }

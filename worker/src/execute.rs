@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::breaker::{Admission, Change};
 use crate::job::JobContext;
 use crate::session::pool::SessionPool;
-use crate::session::{DeviceSession, JumpHost, Target};
+use crate::session::{DeviceSession, JumpHost, Target, Vouched};
 
 /// A private key from the key store, by file name (the API only lets plain names through).
 fn load_key(dir: &str, name: &str) -> Result<Arc<russh::keys::PrivateKey>, JobFailure> {
@@ -89,35 +89,38 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
     let deadline = deadline(ctx, job);
     let pool_key = ctx.pool.as_ref().map(|_| SessionPool::key(&ctx.sealer, &target, credentials));
     let work = async {
+        // A read-only job may take a session used moments ago without the Enter round trip;
+        // if the device had closed it meanwhile, the job runs again on a fresh session.
+        let read_only = job.kind == JobKind::Command;
         let pooled = match (&ctx.pool, &pool_key) {
-            (Some(pool), Some(key)) => pool.checkout(key, prompt_timeout.min(Duration::from_secs(5))).await,
+            (Some(pool), Some(key)) => pool.checkout(key, prompt_timeout.min(Duration::from_secs(5)), read_only).await,
             _ => None,
         };
+        let unprobed = pooled.as_ref().is_some_and(|(_, vouched)| *vouched == Vouched::Recent);
         let mut session = match pooled {
-            Some(session) => {
+            Some((session, vouched)) => {
                 ctx.stats.sessions_reused.fetch_add(1, Ordering::Relaxed);
+                if vouched == Vouched::Probed {
+                    ctx.stats.sessions_probed.fetch_add(1, Ordering::Relaxed);
+                }
                 ctx.metrics.inc("naas_ssh_sessions_reused_total", &[]);
                 session
             }
-            None => match DeviceSession::open(&target, credentials).await {
-                Ok(session) => {
-                    ctx.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
-                    ctx.metrics.inc("naas_ssh_sessions_opened_total", &[]);
-                    session
-                }
+            None => match open(ctx, &target, credentials).await {
+                Ok(session) => session,
                 Err(failure) => return Outcome::failed(failure),
             },
         };
-        let active = naas_shared::metrics::Held::new(&ctx.metrics, "naas_ssh_sessions_active");
-        let outcome = match job.kind {
-            JobKind::Command => run_commands(&mut session, job, read_timeout).await.into(),
-            JobKind::Config => {
-                let comment = format!("naas job {}", job.job_id);
-                let push = session.configure(job.commands.as_slice(), &job.config, &comment, read_timeout);
-                crate::phases::timed("config_push", push).await
-            }
-        };
-        drop(active);
+        let mut outcome = run(ctx, &mut session, job, read_timeout).await;
+        if unprobed && session.lost() {
+            tracing::info!("the pooled session had been closed by the device; running the job on a fresh session");
+            session.close().await;
+            session = match open(ctx, &target, credentials).await {
+                Ok(session) => session,
+                Err(failure) => return Outcome::failed(failure),
+            };
+            outcome = run(ctx, &mut session, job, read_timeout).await;
+        }
         match (&ctx.pool, pool_key, &outcome.failure) {
             (Some(pool), Some(key), None) => pool.checkin(key, session).await,
             _ => session.close().await,
@@ -146,6 +149,31 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
         None => {}
     }
     outcome
+}
+
+/// A fresh session to the job's device, counted.
+async fn open(
+    ctx: &JobContext,
+    target: &Target<'_>,
+    credentials: &DeviceCredentials,
+) -> Result<DeviceSession, JobFailure> {
+    let session = DeviceSession::open(target, credentials).await?;
+    ctx.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+    ctx.metrics.inc("naas_ssh_sessions_opened_total", &[]);
+    Ok(session)
+}
+
+/// The job's commands or config push on `session`.
+async fn run(ctx: &JobContext, session: &mut DeviceSession, job: &JobMessage, read_timeout: Duration) -> Outcome {
+    let _active = naas_shared::metrics::Held::new(&ctx.metrics, "naas_ssh_sessions_active");
+    match job.kind {
+        JobKind::Command => run_commands(session, job, read_timeout).await.into(),
+        JobKind::Config => {
+            let comment = format!("naas job {}", job.job_id);
+            let push = session.configure(job.commands.as_slice(), &job.config, &comment, read_timeout);
+            crate::phases::timed("config_push", push).await
+        }
+    }
 }
 
 async fn run_commands(session: &mut DeviceSession, job: &JobMessage, timeout: Duration) -> Result<Value, JobFailure> {

@@ -51,6 +51,9 @@ pub struct WorkerStats {
     pub sessions_opened: AtomicU64,
     /// Jobs that ran on a pooled session.
     pub sessions_reused: AtomicU64,
+    /// Of those, the ones whose session was checked with an Enter round trip first (not
+    /// used moments before, or a config push).
+    pub sessions_probed: AtomicU64,
 }
 
 pub struct Worker {

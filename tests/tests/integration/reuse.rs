@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use naas_sim::DeviceSpec;
 use naas_tests::{Stack, StackOptions};
 use serde_json::{Value, json};
 
@@ -27,6 +28,8 @@ async fn sequential_jobs_share_one_session_until_an_error() {
     }
     assert_eq!(stack.command_log.sessions_opened("r1"), 1, "one login for three jobs");
     assert_eq!(stack.workers[0].sessions_reused.load(Ordering::Relaxed), 2);
+    // Each job came moments after the last: its session was taken without an Enter first.
+    assert_eq!(stack.workers[0].sessions_probed.load(Ordering::Relaxed), 0);
 
     // A rejected config push leaves the session untrusted: the next job logs in again.
     let bad = json!({"host": "127.0.0.1", "port": port, "config": ["not a command"]});
@@ -77,4 +80,36 @@ async fn expect_string_ends_a_command_at_a_question_and_retires_the_session() {
     let show = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
     assert_eq!(run(&stack, "/v2/send-command", show).await["status"], "finished");
     assert_eq!(stack.command_log.sessions_opened("r1"), 2, "the questioned session was not reused");
+}
+
+/// A device (or a firewall on the way) that dropped an idle session is found out by the
+/// next input. A read-only job that took the session without a probe runs again on a fresh
+/// one, once; a config push always probes first, so its lines only ever go to a live session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pooled_session_the_device_dropped_is_replaced_and_the_job_runs_once() {
+    let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
+    device.drop_idle_after_ms = 300;
+    let stack = Stack::start(StackOptions { devices: vec![device], ..Default::default() }).await;
+    let port = stack.device("r1").addr.port();
+    let show = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
+    assert_eq!(run(&stack, "/v2/send-command", show.clone()).await["status"], "finished");
+    // The session's idle time is what this test is about: longer than the device keeps an
+    // idle session, shorter than the worker's "used moments ago".
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let doc = run(&stack, "/v2/send-command", show).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+    assert!(doc["results"]["show clock"].as_str().is_some_and(|o| !o.is_empty()), "{doc}");
+    assert_eq!(stack.command_log.sessions_opened("r1"), 2, "the dropped session was replaced");
+    let worker = &stack.workers[0];
+    assert_eq!(worker.sessions_probed.load(Ordering::Relaxed), 0, "the read-only job trusted the recent session");
+    let shows = stack.command_log.entries_for("r1").iter().filter(|r| r.command == "show clock").count();
+    assert_eq!(shows, 2, "each job's command ran once on a live session");
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let push = json!({"host": "127.0.0.1", "port": port, "config": ["hostname r1-new"]});
+    let doc = run(&stack, "/v2/send-config", push).await;
+    assert_eq!(doc["status"], "finished", "{doc}");
+    assert_eq!(stack.command_log.sessions_opened("r1"), 3, "the probe found the session dead");
+    let pushed = stack.command_log.entries_for("r1").iter().filter(|r| r.command == "hostname r1-new").count();
+    assert_eq!(pushed, 1);
 }

@@ -15,6 +15,7 @@ pub mod transcript;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt as _;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::DeviceCredentials;
 use naas_shared::platform::Platform;
@@ -69,6 +70,21 @@ pub struct DeviceSession {
     output_limit: usize,
     /// Set once the session may be somewhere other than its base prompt.
     tainted: bool,
+    /// Set once the device closed the session (or the channel refused input).
+    lost: bool,
+}
+
+/// A pooled session that finished a job this recently, at its base prompt, and has sent
+/// nothing since, is taken for a read-only job without the Enter round trip.
+pub const RECENTLY_USED: Duration = Duration::from_secs(2);
+
+/// How a pooled session was found fit for another job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vouched {
+    /// Used moments ago and quiet since: no round trip.
+    Recent,
+    /// Enter brought back its base prompt.
+    Probed,
 }
 
 impl DeviceSession {
@@ -88,6 +104,7 @@ impl DeviceSession {
             output_total: 0,
             output_limit: target.output_limit,
             tainted: false,
+            lost: false,
         };
         let prompt = session.first_prompt(target.prompt_timeout).await?;
         session.base_prompt = prompt.host.clone();
@@ -103,25 +120,50 @@ impl DeviceSession {
         Ok(session)
     }
 
-    /// Whether an idle session can take another job: the connection is up and Enter brings
-    /// back the base prompt (same privilege, not in a configuration mode) within `timeout`.
-    pub async fn ready_for_reuse(&mut self, timeout: Duration) -> bool {
+    /// Whether an idle session can take another job, and how that was established. A
+    /// `recent` session (see [`RECENTLY_USED`]) that ended its last exchange at its base
+    /// prompt and has nothing waiting on its channel is trusted as it is; otherwise the
+    /// connection must be up and Enter must bring back the base prompt (same privilege, not
+    /// in a configuration mode) within `timeout`.
+    pub async fn ready_for_reuse(&mut self, timeout: Duration, recent: bool) -> Option<Vouched> {
         self.output_total = 0;
-        if self.tainted || self.handle.is_closed() || self.send("\n").await.is_err() {
-            return false;
+        if self.tainted || self.lost || self.handle.is_closed() {
+            return None;
+        }
+        if recent && self.last_prompt.as_ref().is_some_and(|p| self.is_base(p)) {
+            match self.channel.wait().now_or_never() {
+                None => return Some(Vouched::Recent),
+                Some(Some(ChannelMsg::Data { .. } | ChannelMsg::ExtendedData { .. })) => {} // probe below
+                Some(Some(ChannelMsg::Eof | ChannelMsg::Close) | None) => return None,
+                Some(Some(_)) => {}
+            }
+        }
+        if self.send("\n").await.is_err() {
+            return None;
         }
         self.transcript.take();
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(prompt) = self.prompt_at_end() {
                 self.transcript.take();
-                return prompt.host == self.base_prompt && prompt.sigil == self.base_sigil && prompt.mode.is_none();
+                return self.is_base(&prompt).then_some(Vouched::Probed);
             }
             if self.read_until(deadline, "the prompt of a pooled session", ErrorCode::PromptNotDetected).await.is_err()
             {
-                return false;
+                return None;
             }
         }
+    }
+
+    /// Whether `prompt` is the one the session opened at: same device, same privilege, not
+    /// in a configuration mode.
+    fn is_base(&self, prompt: &Prompt) -> bool {
+        prompt.host == self.base_prompt && prompt.sigil == self.base_sigil && prompt.mode.is_none()
+    }
+
+    /// Whether the device closed the session (it cannot take another command).
+    pub fn lost(&self) -> bool {
+        self.lost
     }
 
     /// Runs one command and returns its output without echo or prompt.
@@ -234,11 +276,12 @@ impl DeviceSession {
         }
     }
 
-    async fn send(&self, text: &str) -> Result<(), JobFailure> {
-        self.channel
-            .data_bytes(text.as_bytes().to_vec())
-            .await
-            .map_err(|_| JobFailure::new(ErrorCode::PromptNotDetected, "the device closed the session"))
+    async fn send(&mut self, text: &str) -> Result<(), JobFailure> {
+        let sent = self.channel.data_bytes(text.as_bytes().to_vec()).await;
+        sent.map_err(|_| {
+            self.lost = true;
+            JobFailure::new(ErrorCode::PromptNotDetected, "the device closed the session")
+        })
     }
 
     /// Reads one burst of output into the transcript, answering a pager if one shows.
@@ -256,10 +299,13 @@ impl DeviceSession {
                 }
                 Ok(())
             }
-            Some(ChannelMsg::Eof | ChannelMsg::Close) | None => Err(JobFailure::new(
-                ErrorCode::PromptNotDetected,
-                format!("the device closed the session while waiting for {what}"),
-            )),
+            Some(ChannelMsg::Eof | ChannelMsg::Close) | None => {
+                self.lost = true;
+                Err(JobFailure::new(
+                    ErrorCode::PromptNotDetected,
+                    format!("the device closed the session while waiting for {what}"),
+                ))
+            }
             Some(_) => Ok(()),
         }
     }

@@ -1,9 +1,10 @@
 //! Idle SSH sessions kept per (device, credentials, platform) for later jobs.
 //!
 //! A fresh session costs a TCP and SSH handshake, a login, the prompt, enable and the
-//! paging-off commands; a pooled one costs one Enter. A session goes back to the pool only
-//! after a job that ended without any error, and is reused only if Enter brings back its
-//! base prompt (same privilege, not in a configuration mode). Idle sessions are closed
+//! paging-off commands; a pooled one costs one Enter, or nothing for a read-only job when it
+//! finished its last job moments ago and has been quiet since. A session goes back to the
+//! pool only after a job that ended without any error, and is reused only if Enter brings
+//! back its base prompt (same privilege, not in a configuration mode). Idle sessions are closed
 //! after `idle` (shorter than typical device exec-timeouts) and the pool holds at most
 //! `max` sessions per worker.
 
@@ -16,7 +17,7 @@ use naas_shared::seal::Sealer;
 use naas_shared::secret::Secret;
 use tokio::time::Instant;
 
-use super::{DeviceSession, Target};
+use super::{DeviceSession, RECENTLY_USED, Target, Vouched};
 
 struct Idle {
     session: DeviceSession,
@@ -58,8 +59,15 @@ impl SessionPool {
         format!("{}|{}|{}|{secrets}", target.host, target.port, target.platform.name())
     }
 
-    /// A pooled session ready for a job, if there is one.
-    pub async fn checkout(&self, key: &str, ready_timeout: Duration) -> Option<DeviceSession> {
+    /// A pooled session ready for a job, if there is one, and how it was vouched for.
+    /// `trust_recent`: a session used moments ago may skip the Enter round trip (see
+    /// `DeviceSession::ready_for_reuse`).
+    pub async fn checkout(
+        &self,
+        key: &str,
+        ready_timeout: Duration,
+        trust_recent: bool,
+    ) -> Option<(DeviceSession, Vouched)> {
         loop {
             let candidate = {
                 let mut idle = self.idle.lock().expect("not poisoned");
@@ -71,8 +79,12 @@ impl SessionPool {
                 candidate?
             };
             let mut session = candidate.session;
-            if candidate.since.elapsed() < self.idle_timeout && session.ready_for_reuse(ready_timeout).await {
-                return Some(session);
+            let idle = candidate.since.elapsed();
+            if idle < self.idle_timeout
+                && let Some(vouched) =
+                    session.ready_for_reuse(ready_timeout, trust_recent && idle < RECENTLY_USED).await
+            {
+                return Some((session, vouched));
             }
             session.close().await;
         }
