@@ -30,7 +30,7 @@ Config file (TOML):
     password = \"admin\"
     enable_secret = \"admin\"
     # platform = \"cisco_ios\", latency_ms = 0, output_size = 65536
-    # auth_methods = [\"password\", \"keyboard-interactive\"]";
+    # auth_methods = [\"password\", \"keyboard-interactive\"], drop_idle_after_ms = 0";
 
 /// The whole fleet.
 #[derive(Clone, Debug, Deserialize)]
