@@ -96,14 +96,13 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
             (Some(pool), Some(key)) => pool.checkout(key, prompt_timeout.min(Duration::from_secs(5)), read_only).await,
             _ => None,
         };
+        let pooled_used = pooled.is_some();
         let unprobed = pooled.as_ref().is_some_and(|(_, vouched)| *vouched == Vouched::Recent);
         let mut session = match pooled {
             Some((session, vouched)) => {
-                ctx.stats.sessions_reused.fetch_add(1, Ordering::Relaxed);
                 if vouched == Vouched::Probed {
                     ctx.stats.sessions_probed.fetch_add(1, Ordering::Relaxed);
                 }
-                ctx.metrics.inc("naas_ssh_sessions_reused_total", &[]);
                 session
             }
             None => match open(ctx, &target, credentials).await {
@@ -112,14 +111,19 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
             },
         };
         let mut outcome = run(ctx, &mut session, job, read_timeout).await;
-        if unprobed && session.lost() {
-            tracing::info!("the pooled session had been closed by the device; running the job on a fresh session");
+        if unprobed && session.found_dead() {
+            // Closed before it answered anything, not even an echo: its input never ran.
+            tracing::info!("the pooled session had been dropped by the device; running the job on a fresh session");
+            ctx.stats.sessions_replaced.fetch_add(1, Ordering::Relaxed);
             session.close().await;
             session = match open(ctx, &target, credentials).await {
                 Ok(session) => session,
                 Err(failure) => return Outcome::failed(failure),
             };
             outcome = run(ctx, &mut session, job, read_timeout).await;
+        } else if pooled_used {
+            ctx.stats.sessions_reused.fetch_add(1, Ordering::Relaxed);
+            ctx.metrics.inc("naas_ssh_sessions_reused_total", &[]);
         }
         match (&ctx.pool, pool_key, &outcome.failure) {
             (Some(pool), Some(key), None) => pool.checkin(key, session).await,

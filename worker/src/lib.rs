@@ -51,9 +51,12 @@ pub struct WorkerStats {
     pub sessions_opened: AtomicU64,
     /// Jobs that ran on a pooled session.
     pub sessions_reused: AtomicU64,
-    /// Of those, the ones whose session was checked with an Enter round trip first (not
-    /// used moments before, or a config push).
+    /// Pooled sessions checked with an Enter round trip before a job (not used moments
+    /// before, or a config push).
     pub sessions_probed: AtomicU64,
+    /// Pooled sessions taken without a probe that turned out dropped by the device; their
+    /// jobs ran on a fresh session instead.
+    pub sessions_replaced: AtomicU64,
 }
 
 pub struct Worker {

@@ -102,6 +102,8 @@ async fn a_pooled_session_the_device_dropped_is_replaced_and_the_job_runs_once()
     assert_eq!(stack.command_log.sessions_opened("r1"), 2, "the dropped session was replaced");
     let worker = &stack.workers[0];
     assert_eq!(worker.sessions_probed.load(Ordering::Relaxed), 0, "the read-only job trusted the recent session");
+    assert_eq!(worker.sessions_replaced.load(Ordering::Relaxed), 1, "and found it dropped by the device");
+    assert_eq!(worker.sessions_reused.load(Ordering::Relaxed), 0, "the dropped session served no job");
     let shows = stack.command_log.entries_for("r1").iter().filter(|r| r.command == "show clock").count();
     assert_eq!(shows, 2, "each job's command ran once on a live session");
 

@@ -72,6 +72,8 @@ pub struct DeviceSession {
     tainted: bool,
     /// Set once the device closed the session (or the channel refused input).
     lost: bool,
+    /// Set when the device sends anything; cleared when the session is taken from the pool.
+    heard: bool,
 }
 
 /// A pooled session that finished a job this recently, at its base prompt, and has sent
@@ -105,6 +107,7 @@ impl DeviceSession {
             output_limit: target.output_limit,
             tainted: false,
             lost: false,
+            heard: false,
         };
         let prompt = session.first_prompt(target.prompt_timeout).await?;
         session.base_prompt = prompt.host.clone();
@@ -130,8 +133,11 @@ impl DeviceSession {
         if self.tainted || self.lost || self.handle.is_closed() {
             return None;
         }
+        self.heard = false;
         if recent && self.last_prompt.as_ref().is_some_and(|p| self.is_base(p)) {
-            match self.channel.wait().now_or_never() {
+            // Unconstrained: a task that used up its scheduling budget would otherwise see
+            // "nothing waiting" even with an EOF queued.
+            match tokio::task::unconstrained(self.channel.wait()).now_or_never() {
                 None => return Some(Vouched::Recent),
                 Some(Some(ChannelMsg::Data { .. } | ChannelMsg::ExtendedData { .. })) => {} // probe below
                 Some(Some(ChannelMsg::Eof | ChannelMsg::Close) | None) => return None,
@@ -161,9 +167,10 @@ impl DeviceSession {
         prompt.host == self.base_prompt && prompt.sigil == self.base_sigil && prompt.mode.is_none()
     }
 
-    /// Whether the device closed the session (it cannot take another command).
-    pub fn lost(&self) -> bool {
-        self.lost
+    /// Whether the device closed the session without having sent anything since it was
+    /// taken from the pool: it was already dead, and nothing sent to it was executed.
+    pub fn found_dead(&self) -> bool {
+        self.lost && !self.heard
     }
 
     /// Runs one command and returns its output without echo or prompt.
@@ -291,6 +298,7 @@ impl DeviceSession {
             .map_err(|_| JobFailure::new(on_timeout, format!("timed out waiting for {what}")))?;
         match message {
             Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
+                self.heard = true;
                 self.transcript.push(&data).map_err(|_| too_large(self.output_limit))?;
                 if let Some(pager) = &self.platform.pager
                     && self.transcript.strip_trailing(pager)
