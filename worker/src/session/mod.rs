@@ -139,8 +139,8 @@ impl DeviceSession {
             // "nothing waiting" even with an EOF queued.
             match tokio::task::unconstrained(self.channel.wait()).now_or_never() {
                 None => return Some(Vouched::Recent),
-                Some(Some(ChannelMsg::Data { .. } | ChannelMsg::ExtendedData { .. })) => {} // probe below
                 Some(Some(ChannelMsg::Eof | ChannelMsg::Close) | None) => return None,
+                // Something arrived while it was idle (a message, a banner): probe it.
                 Some(Some(_)) => {}
             }
         }
