@@ -416,48 +416,6 @@ pub async fn get(
     }
 }
 
-/// `GET /v2/send-command/{job_id}`: the NAAS v2 path of [`get`].
-#[utoipa::path(
-    get, path = "/v2/send-command/{job_id}", tag = "jobs", operation_id = "get_command_job",
-    summary = "A job's status and results (NAAS v2 path)",
-    description = "The same as `GET /v2/jobs/{job_id}`.",
-    params(("job_id" = JobId, Path, description = "The job's id.")),
-    responses(
-        (status = 200, description = "The job document.", body = JobDocument),
-        super::openapi::JobReadErrors,
-    ),
-    security(("basic" = []), ("bearer" = [])),
-)]
-pub async fn get_command(
-    state: State<AppState>,
-    request_id: Extension<RequestId>,
-    job_id: Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<JobDocument>, ApiError> {
-    get(state, request_id, job_id, headers).await
-}
-
-/// `GET /v2/send-config/{job_id}`: the NAAS v2 path of [`get`].
-#[utoipa::path(
-    get, path = "/v2/send-config/{job_id}", tag = "jobs", operation_id = "get_config_job",
-    summary = "A job's status and results (NAAS v2 path)",
-    description = "The same as `GET /v2/jobs/{job_id}`.",
-    params(("job_id" = JobId, Path, description = "The job's id.")),
-    responses(
-        (status = 200, description = "The job document.", body = JobDocument),
-        super::openapi::JobReadErrors,
-    ),
-    security(("basic" = []), ("bearer" = [])),
-)]
-pub async fn get_config(
-    state: State<AppState>,
-    request_id: Extension<RequestId>,
-    job_id: Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<JobDocument>, ApiError> {
-    get(state, request_id, job_id, headers).await
-}
-
 /// Cancels a job: a queued job never runs, a running one is interrupted; a job that already
 /// ended is a conflict (409).
 #[utoipa::path(

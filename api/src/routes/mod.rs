@@ -21,27 +21,28 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.api.max_body_bytes;
     let document: Arc<str> = openapi::document(&state.settings, &state.platforms).into();
+    // NAAS's other read paths for a job go to the same handlers (`openapi::ALIASES`).
     // NAAS v1, deprecated: the v2 handlers behind NAAS's field names and answers.
     let v1 = Router::new()
         .route("/v1/send_command", post(v1::send_command))
         .route("/v1/send_command_structured", post(v1::send_command_structured))
-        .route("/v1/send_command_structured/{job_id}", get(v1::get_command_structured))
+        .route("/v1/send_command_structured/{job_id}", get(v1::get))
         .route("/v1/send_config", post(v1::send_config))
-        .route("/v1/send_command/{job_id}", get(v1::get_command))
-        .route("/v1/send_config/{job_id}", get(v1::get_config))
+        .route("/v1/send_command/{job_id}", get(v1::get))
+        .route("/v1/send_config/{job_id}", get(v1::get))
         .route("/v1/jobs/{job_id}", delete(v1::cancel))
         .route_layer(axum::middleware::from_fn(v1::deprecation));
     Router::new()
         .merge(v1)
         .route("/v2/send-command", post(jobs::send_command))
         .route("/v2/send-command-structured", post(structured::send_command_structured))
-        .route("/v2/send-command-structured/{job_id}", get(structured::get))
+        .route("/v2/send-command-structured/{job_id}", get(jobs::get))
         .route("/v2/send-config", post(jobs::send_config))
         .route("/v2/jobs", get(listing::list))
         .route("/v2/jobs/{job_id}", get(jobs::get).delete(jobs::cancel))
         .route("/v2/jobs/{job_id}/stream", get(stream::follow))
-        .route("/v2/send-config/{job_id}", get(jobs::get_config))
-        .route("/v2/send-command/{job_id}", get(jobs::get_command))
+        .route("/v2/send-config/{job_id}", get(jobs::get))
+        .route("/v2/send-command/{job_id}", get(jobs::get))
         .route("/v2/api-keys", post(api_keys::create).get(api_keys::list))
         .route("/v2/api-keys/{key_id}", delete(api_keys::revoke))
         .route("/v2/api-keys/{key_id}/rotate", post(api_keys::rotate))

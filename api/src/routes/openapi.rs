@@ -55,16 +55,11 @@ use crate::error::{ErrorBody, FieldError};
         super::jobs::get,
         super::jobs::cancel,
         super::stream::follow,
-        super::jobs::get_command,
-        super::jobs::get_config,
         super::structured::send_command_structured,
-        super::structured::get,
         super::v1::send_command,
         super::v1::send_command_structured,
-        super::v1::get_command_structured,
         super::v1::send_config,
-        super::v1::get_command,
-        super::v1::get_config,
+        super::v1::get,
         super::v1::cancel,
         super::api_keys::create,
         super::api_keys::list,
@@ -91,7 +86,7 @@ use crate::error::{ErrorBody, FieldError};
             TooManyRequests, Unavailable,
         ),
     ),
-    modifiers(&Security, &V1Deprecated),
+    modifiers(&Security, &Aliases, &V1Deprecated),
     tags(
         (name = "jobs", description = "Submit jobs, follow them, read their results, cancel them."),
         (name = "api-keys", description = "API keys (admin only). A token is shown once, when created or rotated."),
@@ -101,6 +96,68 @@ use crate::error::{ErrorBody, FieldError};
     ),
 )]
 struct ApiDoc;
+
+/// A path NAAS clients read a job at, served by the handler of another documented path
+/// (the router sends both to it) and documented as a copy of that path's `GET` under its
+/// own operation id and summary.
+struct Alias {
+    path: &'static str,
+    of: &'static str,
+    operation_id: &'static str,
+    summary: &'static str,
+}
+
+const ALIASES: &[Alias] = &[
+    Alias {
+        path: "/v2/send-command/{job_id}",
+        of: "/v2/jobs/{job_id}",
+        operation_id: "get_command_job",
+        summary: "A job's status and results (NAAS v2 path)",
+    },
+    Alias {
+        path: "/v2/send-config/{job_id}",
+        of: "/v2/jobs/{job_id}",
+        operation_id: "get_config_job",
+        summary: "A job's status and results (NAAS v2 path)",
+    },
+    Alias {
+        path: "/v2/send-command-structured/{job_id}",
+        of: "/v2/jobs/{job_id}",
+        operation_id: "get_structured_job",
+        summary: "A job's status and results (send-command-structured path)",
+    },
+    Alias {
+        path: "/v1/send_config/{job_id}",
+        of: "/v1/send_command/{job_id}",
+        operation_id: "v1_get_config",
+        summary: "A configuration job and its results (NAAS v1)",
+    },
+    Alias {
+        path: "/v1/send_command_structured/{job_id}",
+        of: "/v1/send_command/{job_id}",
+        operation_id: "v1_get_command_structured",
+        summary: "A structured job and its records (NAAS v1)",
+    },
+];
+
+struct Aliases;
+
+impl Modify for Aliases {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let paths = &mut openapi.paths.paths;
+        for alias in ALIASES {
+            let mut operation = paths
+                .get(alias.of)
+                .and_then(|item| item.get.clone())
+                .unwrap_or_else(|| panic!("{} aliases {}, which has no documented GET", alias.path, alias.of));
+            operation.operation_id = Some(alias.operation_id.into());
+            operation.summary = Some(alias.summary.into());
+            operation.description = Some(format!("The same as `GET {}`.", alias.of));
+            let item = utoipa::openapi::path::PathItem::new(utoipa::openapi::HttpMethod::Get, operation);
+            paths.insert(alias.path.into(), item);
+        }
+    }
+}
 
 struct Security;
 

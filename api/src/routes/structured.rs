@@ -2,14 +2,12 @@
 //! TextFSM (the templates index, or the caller's own template) into lists of records.
 
 use axum::Extension;
-use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use naas_shared::domain::JobId;
-use naas_shared::job::{JobDocument, JobKind};
+use naas_shared::job::JobKind;
 
 use crate::error::ApiError;
 use crate::request_id::RequestId;
@@ -47,25 +45,4 @@ pub async fn send_command_structured(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     super::jobs::submit(state, request_id, headers, body, JobKind::Command, true).await
-}
-
-/// `GET /v2/send-command-structured/{job_id}`: the job, as `GET /v2/jobs/{job_id}`.
-#[utoipa::path(
-    get, path = "/v2/send-command-structured/{job_id}", tag = "jobs", operation_id = "get_structured_job",
-    summary = "A job's status and results (send-command-structured path)",
-    description = "The same as `GET /v2/jobs/{job_id}`.",
-    params(("job_id" = JobId, Path, description = "The job's id.")),
-    responses(
-        (status = 200, description = "The job document.", body = JobDocument),
-        super::openapi::JobReadErrors,
-    ),
-    security(("basic" = []), ("bearer" = [])),
-)]
-pub async fn get(
-    state: State<AppState>,
-    request_id: Extension<RequestId>,
-    job_id: Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<JobDocument>, ApiError> {
-    super::jobs::get(state, request_id, job_id, headers).await
 }

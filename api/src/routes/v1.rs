@@ -78,26 +78,6 @@ pub async fn send_command_structured(
     accepted(outcome, "send_command_structured").await
 }
 
-#[utoipa::path(
-    get, path = "/v1/send_command_structured/{job_id}", tag = "v1", operation_id = "v1_get_command_structured",
-    summary = "A structured job and its records (NAAS v1)",
-    description = "The v2 job document plus NAAS's `app` and `version`.",
-    params(("job_id" = String, Path, description = "The job's id.")),
-    responses(
-        (status = 200, description = "The job.", body = V1JobDocument),
-        super::openapi::JobReadErrors,
-    ),
-    security(("basic" = []), ("bearer" = [])),
-)]
-pub async fn get_command_structured(
-    state: State<AppState>,
-    request_id: Extension<RequestId>,
-    job_id: Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    get(state, request_id, job_id, headers).await
-}
-
 /// `POST /v1/send_config`: NAAS's body (`ip`, `config` or `commands`, `save_config`, `commit`…).
 #[utoipa::path(
     post, path = "/v1/send_config", tag = "v1", operation_id = "v1_send_config",
@@ -121,8 +101,8 @@ pub async fn send_config(
     accepted(jobs::send_config(state, request_id, headers, body).await, "send_config").await
 }
 
-/// `GET /v1/send_command/{job_id}` and `/v1/send_config/{job_id}`: the job document with
-/// NAAS's `app` and `version`.
+/// `GET /v1/send_command/{job_id}` (and the other v1 read paths, `openapi::ALIASES`): the
+/// job document with NAAS's `app` and `version`.
 #[utoipa::path(
     get, path = "/v1/send_command/{job_id}", tag = "v1", operation_id = "v1_get_command",
     summary = "A job and its results (NAAS v1)",
@@ -134,36 +114,7 @@ pub async fn send_config(
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
-pub async fn get_command(
-    state: State<AppState>,
-    request_id: Extension<RequestId>,
-    job_id: Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    get(state, request_id, job_id, headers).await
-}
-
-#[utoipa::path(
-    get, path = "/v1/send_config/{job_id}", tag = "v1", operation_id = "v1_get_config",
-    summary = "A configuration job and its results (NAAS v1)",
-    description = "The v2 job document plus NAAS's `app` and `version`.",
-    params(("job_id" = String, Path, description = "The job's id.")),
-    responses(
-        (status = 200, description = "The job.", body = V1JobDocument),
-        super::openapi::JobReadErrors,
-    ),
-    security(("basic" = []), ("bearer" = [])),
-)]
-pub async fn get_config(
-    state: State<AppState>,
-    request_id: Extension<RequestId>,
-    job_id: Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    get(state, request_id, job_id, headers).await
-}
-
-async fn get(
+pub async fn get(
     state: State<AppState>,
     request_id: Extension<RequestId>,
     job_id: Path<String>,
