@@ -96,22 +96,18 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
             (Some(pool), Some(key)) => pool.checkout(key, prompt_timeout.min(Duration::from_secs(5)), read_only).await,
             _ => None,
         };
-        let pooled_used = pooled.is_some();
-        let unprobed = pooled.as_ref().is_some_and(|(_, vouched)| *vouched == Vouched::Recent);
-        let mut session = match pooled {
-            Some((session, vouched)) => {
-                if vouched == Vouched::Probed {
-                    ctx.stats.sessions_probed.fetch_add(1, Ordering::Relaxed);
-                }
-                session
-            }
+        let (mut session, vouched) = match pooled {
+            Some((session, vouched)) => (session, Some(vouched)),
             None => match open(ctx, &target, credentials).await {
-                Ok(session) => session,
+                Ok(session) => (session, None),
                 Err(failure) => return Outcome::failed(failure),
             },
         };
+        if vouched == Some(Vouched::Probed) {
+            ctx.stats.sessions_probed.fetch_add(1, Ordering::Relaxed);
+        }
         let mut outcome = run(ctx, &mut session, job, read_timeout).await;
-        if unprobed && session.found_dead() {
+        if vouched == Some(Vouched::Recent) && session.found_dead() {
             // Closed before it answered anything, not even an echo: its input never ran.
             tracing::info!("the pooled session had been dropped by the device; running the job on a fresh session");
             ctx.stats.sessions_replaced.fetch_add(1, Ordering::Relaxed);
@@ -121,7 +117,7 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
                 Err(failure) => return Outcome::failed(failure),
             };
             outcome = run(ctx, &mut session, job, read_timeout).await;
-        } else if pooled_used {
+        } else if vouched.is_some() {
             ctx.stats.sessions_reused.fetch_add(1, Ordering::Relaxed);
             ctx.metrics.inc("naas_ssh_sessions_reused_total", &[]);
         }
