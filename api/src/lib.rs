@@ -5,6 +5,7 @@
 //! serves until the shutdown token fires, then drains in-flight requests.
 
 pub mod auth;
+pub mod body_limit;
 pub mod connections;
 pub mod error;
 pub mod metrics;

@@ -2,6 +2,7 @@
 //! redis-server on free loopback ports, the services in-process, and simulated devices.
 
 mod api_keys;
+mod bodies;
 mod breaker;
 mod cancel;
 mod config;
