@@ -160,7 +160,8 @@ pub struct ApiSettings {
     pub listen: SocketAddr,
     pub max_body_bytes: usize,
     pub shutdown_grace_secs: u64,
-    /// A client must send a request's headers within this many seconds.
+    /// A client must send a request's headers within this many seconds; an idle kept-alive
+    /// HTTP/1.1 connection is closed after as long.
     pub header_read_timeout_secs: u64,
     /// Open connections one API process accepts at most; more are closed at once.
     pub max_connections: usize,
