@@ -148,7 +148,7 @@ pub async fn create(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let caller = admin(&state, &headers, &request_id).await?;
-    let body = json_body(&headers, body, state.settings.api.max_body_bytes)?;
+    let body = json_body(&headers, body)?;
     let mut errors = Vec::new();
     let role = match body.get("role").map(|r| serde_json::from_value::<Role>(r.clone())) {
         Some(Ok(role)) => Some(role),

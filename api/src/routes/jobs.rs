@@ -25,16 +25,10 @@ use crate::request_id::RequestId;
 use crate::state::AppState;
 use crate::submit::{self, Submission};
 
-/// Reads a JSON body, mapping transport problems to their contract status codes.
-pub(super) fn json_body(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-    limit: usize,
-) -> Result<Value, ApiError> {
-    let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(limit),
-        _ => ApiError::MalformedJson(rejection.body_text()),
-    })?;
+/// Reads a JSON body (already read and bounded by `body_limit::layer`), mapping transport
+/// problems to their contract status codes.
+pub(super) fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
+    let body = body.map_err(|rejection| ApiError::MalformedJson(rejection.body_text()))?;
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -120,7 +114,7 @@ pub(super) async fn submit(
 ) -> Result<Response, ApiError> {
     let caller = authenticate(&headers, &state, Realm::Jobs, &request_id).await?;
     caller.require(Role::Operator, &state, &request_id).await?;
-    let value = json_body(&headers, body, state.settings.api.max_body_bytes)?;
+    let value = json_body(&headers, body)?;
     let in_body = caller.credentials.is_none();
     let settings = &state.settings;
     let (platforms, jobs, webhooks) = (&state.platforms, &settings.jobs, &settings.webhooks);

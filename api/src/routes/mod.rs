@@ -56,7 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/docs/docs.css", get(openapi::docs_style))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(body_limit))
+        // Bodies are read and bounded once, by the layer; the extractors add no limit of their own.
+        .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(body_limit, crate::body_limit::layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::layer))
         .layer(axum::middleware::from_fn(crate::request_id::layer))
