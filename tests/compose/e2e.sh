@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The compose stack, built and used as an operator runs it: the images from
+# scripts/images.sh, compose/compose.yaml as shipped (production mode, TLS everywhere, NATS
+# users with subject permissions, Redis ACL users, read-only roots, no capabilities) plus
+# tests/compose/override.yaml, which only publishes the API and NATS on loopback ports of
+# this machine. Then, through the published HTTPS port: a show job and a config job on the
+# simulator container, an API key's life (create, submit, revoke), the result of a job on
+# a NATS subscription with the `consumer` user's own credentials, and a publish by the
+# `worker` user to a subject it may not use, refused by NATS. Tears everything down
+# (containers, networks, volumes) whatever happens.
+#
+#   tests/compose/e2e.sh            (scripts/test.sh runs it)
+#
+# Without a Docker engine it says that it skipped; under CI=true that is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if ! docker info >/dev/null 2>&1; then
+  if [ "${CI:-}" = true ]; then
+    echo "compose e2e: no Docker engine answers, and CI=true requires one" >&2
+    exit 1
+  fi
+  echo "compose e2e: SKIPPED (no Docker engine answers)"
+  exit 0
+fi
+say() { printf 'compose e2e: %s\n' "$*"; }
+export NAAS_TAG=${NAAS_TAG:-e2e}
+project="naas-e2e-$$"
+work=$(mktemp -d)
+dc() {
+  local files=(-p "$project" -f "$work/compose/compose.yaml" -f "$work/compose/override.yaml" --profile sim)
+  if docker compose version >/dev/null 2>&1; then docker compose "${files[@]}" "$@"; else docker-compose "${files[@]}" "$@"; fi
+}
+cleanup() {
+  status=$?
+  if [ $status -ne 0 ] && [ -f "$work/compose/compose.yaml" ]; then
+    dc ps >&2 || true
+    dc logs --no-color --tail 40 >&2 || true
+  fi
+  [ -f "$work/compose/compose.yaml" ] && dc down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
+  rm -rf "$work"
+  exit $status
+}
+trap cleanup EXIT
+
+say "images (scripts/images.sh --tag $NAAS_TAG)"
+scripts/images.sh --tag "$NAAS_TAG"
+
+read -r api_port nats_port < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])')
+export NAAS_API_ADDRESS=127.0.0.1 NAAS_API_PORT=$api_port E2E_NATS_PORT=$nats_port
+# Open files: no more than this machine grants (the daemon cannot raise it for a container).
+limit=$(ulimit -Hn); [ "$limit" = unlimited ] && limit=65536
+export NAAS_NOFILE=${NAAS_NOFILE:-$((limit < 65536 ? limit : 65536))}
+cp -r compose "$work/compose"
+rm -rf "$work/compose/secrets"
+cp tests/compose/override.yaml "$work/compose/override.yaml"
+bash "$work/compose/init-secrets.sh" >/dev/null
+secrets="$work/compose/secrets"
+
+say "up ($project: API on 127.0.0.1:$api_port, NATS on 127.0.0.1:$nats_port)"
+dc up -d --no-build >/dev/null 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
+
+# Every container with a health check reports healthy (bounded), the simulator runs.
+deadline=$((SECONDS + 180))
+while :; do
+  states=$(dc ps -q | xargs docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}')
+  echo "$states" | grep -qv -e ' running healthy$' -e ' running none$' || break
+  if echo "$states" | grep -q -e ' exited' -e ' unhealthy$' || [ $SECONDS -ge $deadline ]; then
+    echo "$states" >&2
+    echo "compose e2e: the stack did not become healthy" >&2
+    exit 1
+  fi
+  sleep 2
+done
+say "healthy: $(echo "$states" | awk '{print $1}' | tr -d / | tr '\n' ' ')"
+
+export E2E_API="https://127.0.0.1:$api_port" E2E_SECRETS="$secrets" E2E_NATS_PORT="$nats_port"
+python3 tests/compose/e2e.py
+say "passed"
