@@ -11,6 +11,7 @@
 #
 #   tests/compose/e2e.sh            (scripts/test.sh runs it)
 #
+# First, the images' configuration against the Dockerfile's (tests/compose/image_config.py).
 # Without a Docker engine it says that it skipped; under CI=true that is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,6 +45,7 @@ trap cleanup EXIT
 
 say "images (scripts/images.sh --tag $NAAS_TAG)"
 scripts/images.sh --tag "$NAAS_TAG"
+python3 tests/compose/image_config.py "${NAAS_REGISTRY:-naas}" "$NAAS_TAG"
 
 read -r api_port nats_port < <(python3 -c '
 import socket
