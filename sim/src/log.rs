@@ -67,6 +67,8 @@ impl CommandLog {
     }
 
     pub(crate) fn record(&self, hostname: &str, command: &str, mode: &str) {
+        // For whoever watches a simulator in a container (`RUST_LOG=naas_sim::commands=debug`).
+        tracing::debug!(target: "naas_sim::commands", device = hostname, mode, command, "command");
         let mut inner = self.lock();
         if inner.records.len() >= MAX_RECORDS {
             inner.records.pop_front();

@@ -6,7 +6,8 @@
 # this machine. Then, through the published HTTPS port: a show job and a config job on the
 # simulator container, an API key's life (create, submit, revoke), the result of a job on
 # a NATS subscription with the `consumer` user's own credentials, and a publish by the
-# `worker` user to a subject it may not use, refused by NATS. Tears everything down
+# `worker` user to a subject it may not use, refused by NATS. Then faults under load
+# (tests/compose/faults.py): a worker container killed, the workers scaled out. Tears everything down
 # (containers, networks, volumes) whatever happens.
 #
 #   tests/compose/e2e.sh            (scripts/test.sh runs it)
@@ -27,10 +28,10 @@ say() { printf 'compose e2e: %s\n' "$*"; }
 export NAAS_TAG=${NAAS_TAG:-e2e}
 project="naas-e2e-$$"
 work=$(mktemp -d)
-dc() {
-  local files=(-p "$project" -f "$work/compose/compose.yaml" -f "$work/compose/override.yaml" --profile sim)
-  if docker compose version >/dev/null 2>&1; then docker compose "${files[@]}" "$@"; else docker-compose "${files[@]}" "$@"; fi
-}
+compose=(docker-compose)
+docker compose version >/dev/null 2>&1 && compose=(docker compose)
+compose+=(-p "$project" -f "$work/compose/compose.yaml" -f "$work/compose/override.yaml" --profile sim)
+dc() { "${compose[@]}" "$@"; }
 cleanup() {
   status=$?
   if [ $status -ne 0 ] && [ -f "$work/compose/compose.yaml" ]; then
@@ -81,4 +82,6 @@ say "healthy: $(echo "$states" | awk '{print $1}' | tr -d / | tr '\n' ' ')"
 
 export E2E_API="https://127.0.0.1:$api_port" E2E_SECRETS="$secrets" E2E_NATS_PORT="$nats_port"
 python3 tests/compose/e2e.py
+E2E_COMPOSE=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "${compose[@]}") \
+  python3 tests/compose/faults.py
 say "passed"
