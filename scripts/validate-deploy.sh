@@ -30,14 +30,17 @@ $venv/checkov -f Dockerfile --framework dockerfile --quiet --compact --skip-down
   || { cat "$out/checkov-docker.txt"; exit 1; }
 
 step "compose: Compose's own check (config) with every profile, and the hardening policy"
-if ! scripts/compose.sh version >/dev/null 2>&1; then
-  echo "validate-deploy: Compose is not installed (docker compose or docker-compose)" >&2
+if scripts/compose.sh version >/dev/null 2>&1; then
+  scripts/compose.sh config -q
+  for profile in $(scripts/compose.sh config --profiles); do
+    scripts/compose.sh --profile "$profile" config -q
+  done
+elif [ "${CI:-}" = true ]; then
+  echo "validate-deploy: Compose is not installed (docker compose or docker-compose), and CI=true requires it" >&2
   exit 1
+else
+  step "SKIPPED Compose's own check: neither docker compose nor docker-compose is installed"
 fi
-scripts/compose.sh config -q
-for profile in $(scripts/compose.sh config --profiles); do
-  scripts/compose.sh --profile "$profile" config -q
-done
 $py scripts/validate_deploy.py compose compose/compose.yaml
 
 step "NATS: nats-server -t on compose/nats/nats.conf; permissions cover nats/src/topology.rs"
