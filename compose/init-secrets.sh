@@ -30,16 +30,17 @@ if ! keep ca.crt; then
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
     -subj "/CN=naas compose CA" -keyout ca.key -out ca.crt 2>/dev/null
 fi
-issue() { # name, subjectAltName
+issue() { # name, subjectAltName[, extendedKeyUsage]
   keep "$1.crt" && return
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
     -keyout "$1.key" -out "$1.csr" 2>/dev/null
-  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$2" > "$1.ext"
+  printf 'subjectAltName=%s\nextendedKeyUsage=%s\n' "$2" "${3:-serverAuth}" > "$1.ext"
   openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 \
     -extfile "$1.ext" -out "$1.crt" 2>/dev/null
   rm -f "$1.csr" "$1.ext"
 }
-issue nats "DNS:nats,DNS:localhost,IP:127.0.0.1"
+# NATS: also the names of the nats-cluster.yaml nodes, which dial each other's routes with it.
+issue nats "DNS:nats,DNS:nats-2,DNS:nats-3,DNS:localhost,IP:127.0.0.1" serverAuth,clientAuth
 issue redis "DNS:redis,DNS:localhost,IP:127.0.0.1"
 issue api "DNS:api,DNS:localhost,IP:127.0.0.1"
 

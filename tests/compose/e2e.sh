@@ -7,7 +7,8 @@
 # simulator container, an API key's life (create, submit, revoke), the result of a job on
 # a NATS subscription with the `consumer` user's own credentials, and a publish by the
 # `worker` user to a subject it may not use, refused by NATS. Then faults under load
-# (tests/compose/faults.py): a worker container killed, the workers scaled out. Tears everything down
+# (tests/compose/faults.py): a worker container killed, the workers scaled out; and with
+# compose/nats-cluster.yaml, a NATS node killed, another cut off (tests/compose/nats_faults.py). Tears everything down
 # (containers, networks, volumes) whatever happens.
 #
 #   tests/compose/e2e.sh            (scripts/test.sh runs it)
@@ -67,21 +68,33 @@ say "up ($project: API on 127.0.0.1:$api_port, NATS on 127.0.0.1:$nats_port)"
 dc up -d --no-build >/dev/null 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
 
 # Every container with a health check reports healthy (bounded), the simulator runs.
-deadline=$((SECONDS + 180))
-while :; do
-  states=$(dc ps -q | xargs docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}')
-  echo "$states" | grep -qv -e ' running healthy$' -e ' running none$' || break
-  if echo "$states" | grep -q -e ' exited' -e ' unhealthy$' || [ $SECONDS -ge $deadline ]; then
-    echo "$states" >&2
-    echo "compose e2e: the stack did not become healthy" >&2
-    exit 1
-  fi
-  sleep 2
-done
-say "healthy: $(echo "$states" | awk '{print $1}' | tr -d / | tr '\n' ' ')"
+wait_healthy() { # a cluster's services may restart until JetStream elects its leaders
+  local deadline=$((SECONDS + 300)) states
+  while :; do
+    states=$(dc ps -q | xargs docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}')
+    echo "$states" | grep -qv -e ' running healthy$' -e ' running none$' || break
+    if [ $SECONDS -ge $deadline ]; then
+      echo "$states" >&2
+      dc ps -q | xargs docker inspect -f '{{.Name}} {{json .State.Health}}' >&2 || true
+      echo "compose e2e: the stack did not become healthy" >&2
+      exit 1
+    fi
+    sleep 2
+  done
+  say "healthy: $(echo "$states" | awk '{print $1}' | tr -d / | tr '\n' ' ')"
+}
+wait_healthy
 
 export E2E_API="https://127.0.0.1:$api_port" E2E_SECRETS="$secrets" E2E_NATS_PORT="$nats_port"
 python3 tests/compose/e2e.py
 E2E_COMPOSE=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "${compose[@]}") \
   python3 tests/compose/faults.py
+
+say "down; up again with compose/nats-cluster.yaml (three NATS nodes, streams R3)"
+dc down -v --remove-orphans -t 5 >/dev/null 2>&1
+compose+=(-f "$work/compose/nats-cluster.yaml")
+dc up -d --no-build >/dev/null 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
+wait_healthy
+E2E_COMPOSE=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "${compose[@]}") \
+  python3 tests/compose/nats_faults.py
 say "passed"

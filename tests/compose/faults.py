@@ -72,12 +72,13 @@ def check_quiet(ok, what):
         raise SystemExit(f"compose faults: FAILED: {what}")
 
 
-def settle_all(ids, within=180):
+def settle_all(ids, within=180, caller=None):
+    caller = caller or CALLER
     deadline = time.monotonic() + within
     docs = {}
     while ids - docs.keys() and time.monotonic() < deadline:
         for job_id in sorted(ids - docs.keys()):
-            status, doc = call("GET", f"/v2/jobs/{job_id}", CALLER)
+            status, doc = call("GET", f"/v2/jobs/{job_id}", caller)
             if status == 200 and doc["status"] in ("finished", "failed", "canceled"):
                 docs[job_id] = doc
         time.sleep(0.5)
