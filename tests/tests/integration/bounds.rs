@@ -236,3 +236,53 @@ fn marker_of(output: &str) -> Option<&str> {
     let marker = &output[start..];
     marker.ends_with(" bytes not kept]").then_some(marker)
 }
+
+/// What one job costs where it stays (the per-job figures of the sizing table in
+/// docs/operations.md): its Redis record, and its share of the results and events streams.
+/// Printed, and held to what the table assumes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_per_job_is_what_the_sizing_assumes() {
+    let mut devices = ios_fleet("r", 4, 0);
+    for device in &mut devices {
+        device.output_size = 100 * 1024;
+    }
+    let options = StackOptions { devices, settings: |s| s.rate_limit.enabled = false, ..Default::default() };
+    let stack = Stack::start(options).await;
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let mut conn = redis(&stack).await;
+    const JOBS: usize = 100;
+    let mut figures = Vec::new();
+    for (command, record_bound) in [("show version", 4 * 1024), ("show tech-support", 200 * 1024)] {
+        let js = stack.jetstream();
+        let stream_bytes = |name: String| {
+            let js = js.clone();
+            async move { js.get_stream(name).await.unwrap().info().await.unwrap().state.bytes }
+        };
+        let (results0, events0) =
+            (stream_bytes(topology.results_stream()).await, stream_bytes(topology.events_stream()).await);
+        let used0 = conn.memory().await.unwrap().unwrap().used;
+        let mut ids = Vec::new();
+        for n in 0..JOBS {
+            ids.push(
+                stack.submit_command(USER, PASS, &job(&stack, n, command)).await["job_id"].as_str().unwrap().to_owned(),
+            );
+        }
+        for id in &ids {
+            assert_eq!(stack.result_of(id).await["status"], "finished");
+        }
+        let used = conn.memory().await.unwrap().unwrap().used.saturating_sub(used0) / JOBS as u64;
+        let key =
+            naas_shared::store::job_key(&stack.settings.prefix, naas_shared::domain::JobId::parse(&ids[0]).unwrap());
+        let record: u64 = redis::cmd("MEMORY").arg("USAGE").arg(&key).query_async(&mut conn).await.unwrap();
+        let results = (stream_bytes(topology.results_stream()).await - results0) / JOBS as u64;
+        let events = (stream_bytes(topology.events_stream()).await - events0) / JOBS as u64;
+        println!(
+            "{command}: Redis record {record} B (used_memory +{used} B/job); NATS results {results} B/job, events {events} B/job"
+        );
+        assert!(record <= record_bound, "{command}: a record of {record} bytes");
+        assert!(results <= 4096, "{command}: {results} bytes of results stream per job");
+        assert!(events <= 4096, "{command}: {events} bytes of events stream per job");
+        figures.push(record);
+    }
+    assert!(figures[1] > 100 * 1024, "the large output is kept whole: {figures:?}");
+}
