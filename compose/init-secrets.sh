@@ -58,7 +58,7 @@ if ! keep redis-users.acl; then
   hash=$(tr -d '\n' < redis.password | sha256sum | cut -d' ' -f1)
   cat > redis-users.acl <<ACL
 user default off
-user naas on #$hash resetkeys ~naas:* ~{naas}:* resetchannels +@all -@admin -@dangerous
+user naas on #$hash resetkeys ~naas:* ~{naas}:* resetchannels +@all -@admin -@dangerous +info
 user healthcheck on nopass resetkeys resetchannels -@all +ping
 ACL
 fi

@@ -49,7 +49,14 @@ pub enum ApiError {
     RateLimited { verdict: crate::rate_limit::Verdict, retry_after: u64 },
     #[error("{what} is unavailable")]
     Unavailable { what: &'static str, cause: String },
+    /// The job store (Redis) has no room for more jobs: its `maxmemory` is (nearly) reached.
+    /// The jobs already accepted still settle; room comes back as records expire.
+    #[error("the job store is full; retry later")]
+    StoreFull,
 }
+
+/// Seconds a caller refused with `STORE_FULL` is asked to wait.
+pub const STORE_FULL_RETRY_AFTER_SECS: u64 = 10;
 
 /// Every non-2xx body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -64,7 +71,7 @@ pub struct ErrorBody {
     /// `CONTEXT_DENIED`, `LOCKED_OUT`, `DEVICE_LOCKED_OUT`, `NOT_FOUND`, `METHOD_NOT_ALLOWED`,
     /// `JOB_ALREADY_ENDED`, `IDEMPOTENCY_KEY_IN_USE`, `PAYLOAD_TOO_LARGE`,
     /// `UNSUPPORTED_MEDIA_TYPE`, `MALFORMED_JSON`, `VALIDATION_FAILED`, `RATE_LIMITED`,
-    /// `SERVICE_UNAVAILABLE`.
+    /// `SERVICE_UNAVAILABLE`, `STORE_FULL`.
     #[schema(value_type = String, pattern = "^[A-Z][A-Z0-9_]*$")]
     pub code: &'static str,
     /// Every field that failed validation (422 `VALIDATION_FAILED` only).
@@ -79,6 +86,17 @@ impl ApiError {
         Self::Unavailable { what: "Redis", cause: cause.to_string() }
     }
 
+    /// A failed Redis write: 503 `STORE_FULL` when Redis refused it for lack of memory,
+    /// 503 `SERVICE_UNAVAILABLE` otherwise.
+    pub fn redis_write(error: redis::RedisError) -> Self {
+        if naas_shared::store::out_of_memory(&error) {
+            tracing::warn!(%error, "redis refused a write for lack of memory; answering 503 STORE_FULL");
+            Self::StoreFull
+        } else {
+            Self::redis(error)
+        }
+    }
+
     /// A job store failure: 503 while Redis is unavailable; 404 for a record that can no
     /// longer be opened (sealed with a key since removed from the ring, or damaged), which
     /// no caller can be shown to own, logged for the operator without its contents.
@@ -86,6 +104,7 @@ impl ApiError {
         use naas_shared::store::StoreError;
         match error {
             StoreError::Unavailable(cause) => Self::redis(cause),
+            StoreError::Full(cause) => Self::redis_write(cause),
             unreadable @ (StoreError::Sealed(_) | StoreError::Malformed(_)) => {
                 tracing::warn!(error = %unreadable, "a job record cannot be read: answering 404");
                 Self::NotFound
@@ -112,6 +131,7 @@ impl ApiError {
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED"),
             Self::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+            Self::StoreFull => (StatusCode::SERVICE_UNAVAILABLE, "STORE_FULL"),
         }
     }
 }
@@ -147,6 +167,9 @@ impl IntoResponse for ApiError {
             }
             Self::Unavailable { .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::StoreFull => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(STORE_FULL_RETRY_AFTER_SECS));
             }
             Self::RateLimited { verdict, retry_after } => {
                 verdict.headers(headers);

@@ -4,6 +4,7 @@
 //! [`build`] connects and binds (failing fast, port 0 allowed); [`Api::run_until_stopped`]
 //! serves until the shutdown token fires, then drains in-flight requests.
 
+pub mod admission;
 pub mod auth;
 pub mod body_limit;
 pub mod connections;
@@ -57,7 +58,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
         )
     });
     let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
+    let admission = admission::Admission::new(backends.store.connection(), settings.redis.admission_max_memory_percent);
     let state = AppState(Arc::new(Inner {
+        admission,
         lockouts,
         rate_limiter,
         tokens,

@@ -32,6 +32,8 @@ pub struct Inner {
     /// Submission limits; `None` when rate limiting is off.
     pub rate_limiter: Option<RateLimiter>,
     pub lockouts: Lockouts,
+    /// Refuses submissions while Redis has no room for more jobs.
+    pub admission: crate::admission::Admission,
     pub metrics: Arc<naas_shared::metrics::Metrics>,
 }
 

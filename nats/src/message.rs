@@ -95,6 +95,7 @@ impl JobMessage {
                 kind: self.kind,
                 results: None,
                 parsed: None,
+                results_truncated: false,
                 error: None,
                 error_code: None,
                 error_retryable: None,

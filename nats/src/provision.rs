@@ -77,7 +77,8 @@ pub fn jobs_stream_config(topology: &Topology, settings: &NatsSettings) -> strea
     }
 }
 
-/// The results stream: every terminal job document, kept for the result TTL.
+/// The results stream: every terminal job document, kept for the result TTL and within
+/// `nats.results_max_bytes` / `results_max_msgs`, the oldest leaving first.
 pub fn results_stream_config(topology: &Topology, settings: &NatsSettings, result_ttl: Duration) -> stream::Config {
     stream::Config {
         name: topology.results_stream(),
@@ -86,13 +87,17 @@ pub fn results_stream_config(topology: &Topology, settings: &NatsSettings, resul
         storage: StorageType::File,
         num_replicas: settings.replicas,
         max_age: result_ttl,
+        max_bytes: settings.results_max_bytes,
+        max_messages: settings.results_max_msgs,
+        discard: DiscardPolicy::Old,
         duplicate_window: Duration::from_secs(settings.duplicate_window_secs),
         allow_direct: true,
         ..Default::default()
     }
 }
 
-/// The events stream: every job's lifecycle events, kept for `events.retention_secs`.
+/// The events stream: every job's lifecycle events, kept for `events.retention_secs` and
+/// within `events.max_bytes` / `max_msgs`, the oldest leaving first.
 pub fn events_stream_config(topology: &Topology, settings: &Settings) -> stream::Config {
     stream::Config {
         name: topology.events_stream(),
@@ -101,6 +106,9 @@ pub fn events_stream_config(topology: &Topology, settings: &Settings) -> stream:
         storage: StorageType::File,
         num_replicas: settings.nats.replicas,
         max_age: Duration::from_secs(settings.events.retention_secs),
+        max_bytes: settings.events.max_bytes,
+        max_messages: settings.events.max_msgs,
+        discard: DiscardPolicy::Old,
         duplicate_window: Duration::from_secs(settings.nats.duplicate_window_secs),
         allow_direct: true,
         ..Default::default()

@@ -7,17 +7,21 @@ use naas_shared::seal::Sealer;
 
 use crate::{Events, Topology, headers};
 
-/// Set on a result message whose `results` were left out because the document would not
-/// fit in one NATS message (`max_payload`); `GET /v2/jobs/{id}` has them.
+/// Set on a result message whose `results` were left out because the document was larger
+/// than `nats.result_inline_max_bytes` (or than one NATS message, `max_payload`);
+/// `GET /v2/jobs/{id}` has them.
 pub const RESULTS_OMITTED: &str = "Naas-Results-Omitted";
 
 /// Publishes `record`'s document and waits for the stream's ack. The message id makes a
-/// re-publication of the same job's result a duplicate the stream drops.
+/// re-publication of the same job's result a duplicate the stream drops. A document over
+/// `inline_max_bytes` goes without its results: the results stream holds outcomes, and
+/// bulk output lives only in Redis, within its own bounds.
 pub async fn publish_result(
     jetstream: &jetstream::Context,
     topology: &Topology,
     record: &JobRecord,
     sealer: Option<&Sealer>,
+    inline_max_bytes: usize,
 ) -> Result<(), String> {
     let subject = topology.result_subject(&record.context, record.doc.job_id);
     let mut headers = async_nats::HeaderMap::new();
@@ -25,10 +29,10 @@ pub async fn publish_result(
     headers.insert(headers::REQUEST_ID, record.request_id.as_str());
     let mut payload = crate::message::result_payload(&record.doc, sealer);
     // Room for the subject and headers within the server's largest message.
-    let limit = jetstream.client().server_info().max_payload.saturating_sub(4096);
+    let limit = jetstream.client().server_info().max_payload.saturating_sub(4096).min(inline_max_bytes);
     if payload.len() > limit {
-        // Output too big for one NATS message: the document goes without its results
-        // (the API still serves them), and a header says so.
+        // Output too big for the stream: the document goes without its results (the API
+        // still serves them), and a header says so.
         let mut doc = record.doc.clone();
         doc.results = None;
         payload = crate::message::result_payload(&doc, sealer);
@@ -49,7 +53,8 @@ pub async fn publish_settled(
     events: &Events,
     record: &JobRecord,
     sealer: Option<&Sealer>,
+    inline_max_bytes: usize,
 ) -> Result<(), String> {
-    publish_result(jetstream, topology, record, sealer).await?;
+    publish_result(jetstream, topology, record, sealer, inline_max_bytes).await?;
     events.publish(record).await
 }

@@ -40,6 +40,7 @@ pub struct Settler {
     max_attempts: u32,
     queue_timeout: Duration,
     ack_wait: Duration,
+    inline_max_bytes: usize,
 }
 
 fn view(record: &Option<JobRecord>) -> Option<JobView> {
@@ -60,6 +61,7 @@ impl Settler {
             max_attempts: settings.jobs.max_attempts,
             queue_timeout: Duration::from_secs(settings.jobs.queue_timeout_secs),
             ack_wait: Duration::from_secs(settings.nats.ack_wait_secs),
+            inline_max_bytes: settings.nats.result_inline_max_bytes,
         }
     }
 
@@ -163,7 +165,16 @@ impl Settler {
     /// Publishes a settled job's result; false if the stream did not take it.
     async fn publish(&self, record: &JobRecord) -> bool {
         let sealer = self.sealer.as_deref();
-        match naas_nats::publish_settled(&self.jetstream, &self.topology, &self.events, record, sealer).await {
+        match naas_nats::publish_settled(
+            &self.jetstream,
+            &self.topology,
+            &self.events,
+            record,
+            sealer,
+            self.inline_max_bytes,
+        )
+        .await
+        {
             Ok(()) => true,
             Err(error) => {
                 tracing::warn!(error, job.id = %record.doc.job_id, "cannot publish the settled job's result");

@@ -104,6 +104,13 @@ pub struct NatsSettings {
     pub ack_wait_secs: u64,
     /// Jobs the queue holds at most; submissions beyond it get 503 with Retry-After.
     pub max_queued_jobs: i64,
+    /// Bytes the results stream keeps at most; beyond it the oldest results leave first.
+    pub results_max_bytes: i64,
+    /// Messages the results stream keeps at most (-1: no count limit).
+    pub results_max_msgs: i64,
+    /// A result document larger than this is published without its `results` (the API
+    /// serves them from Redis), so the stream holds outcomes, not bulk output.
+    pub result_inline_max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +119,10 @@ pub struct RedisSettings {
     /// `redis://[:password@]host:port` or `rediss://…` for TLS; several comma-separated
     /// URLs are seed nodes of a Redis Cluster.
     pub url: Secret<String>,
+    /// Submissions are refused (503 `STORE_FULL`) once Redis's `used_memory` reaches this
+    /// percentage of its `maxmemory`, leaving the rest for the jobs already accepted to
+    /// settle; 100: only Redis's own out-of-memory refusal counts. No `maxmemory`: no check.
+    pub admission_max_memory_percent: u8,
     /// PEM CA bundle verifying the server's certificate (`rediss://`); empty: system roots.
     #[serde(default)]
     pub ca_file: String,
@@ -152,6 +163,9 @@ pub struct JobSettings {
     pub max_attempts: u32,
     /// A job nobody started within this many seconds of its submission fails.
     pub queue_timeout_secs: u64,
+    /// Output bytes kept per job in its record; beyond them the output is truncated with a
+    /// marker and the document says `results_truncated: true`.
+    pub max_stored_output_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -495,6 +509,18 @@ impl Settings {
         }
         if self.worker.concurrency == 0 {
             p.push("worker.concurrency: must be at least 1".into());
+        }
+        if self.nats.results_max_bytes == 0 || self.nats.results_max_bytes < -1 {
+            p.push("nats.results_max_bytes: at least 1, or -1 for no limit".into());
+        }
+        if self.events.max_bytes == 0 || self.events.max_bytes < -1 {
+            p.push("events.max_bytes: at least 1, or -1 for no limit".into());
+        }
+        if self.nats.results_max_msgs == 0 || self.events.max_msgs == 0 {
+            p.push("nats.results_max_msgs, events.max_msgs: at least 1, or -1 for no limit".into());
+        }
+        if !(1..=100).contains(&self.redis.admission_max_memory_percent) {
+            p.push("redis.admission_max_memory_percent: between 1 and 100".into());
         }
         if self.nats.max_deliver < 1 {
             p.push("nats.max_deliver: must be at least 1".into());

@@ -74,6 +74,11 @@ pub struct JobDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<std::collections::HashMap<String, bool>>))]
     pub parsed: Option<Value>,
+    /// Whether output was cut to the largest output kept per job
+    /// (`jobs.max_stored_output_bytes`): every cut output ends with
+    /// `[naas: output truncated, N bytes not kept]`. Absent when nothing was cut.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub results_truncated: bool,
     /// Why the job failed or was canceled (never credentials or device output).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub error: Option<String>,
@@ -114,6 +119,16 @@ impl JobDocument {
         self.attempts = attempt;
     }
 
+    /// Keeps at most `limit` bytes of output (see [`truncate_results`]) and says so in
+    /// `results_truncated`.
+    pub fn bound_results(&mut self, limit: usize) {
+        if let Some(results) = &mut self.results
+            && truncate_results(results, limit)
+        {
+            self.results_truncated = true;
+        }
+    }
+
     /// Records the terminal outcome; `duration_ms` runs from start (or enqueue) to now.
     pub fn settle(&mut self, outcome: Outcome, now: OffsetDateTime) {
         let since = self.started_at.unwrap_or(self.enqueued_at);
@@ -135,6 +150,42 @@ impl JobDocument {
             }
         }
     }
+}
+
+/// What ends an output cut to the bytes kept per job.
+pub fn truncation_marker(dropped: usize) -> String {
+    format!("\n[naas: output truncated, {dropped} bytes not kept]")
+}
+
+/// Cuts the text in `results` (every string, in document order) to `limit` bytes in
+/// total: the string that crosses the limit keeps what fits and ends with the
+/// [`truncation_marker`], those after it keep only the marker. Returns whether anything
+/// was cut.
+pub fn truncate_results(results: &mut Value, limit: usize) -> bool {
+    fn walk(value: &mut Value, left: &mut usize) -> bool {
+        match value {
+            Value::String(text) if text.len() > *left => {
+                let mut cut = *left;
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let dropped = text.len() - cut;
+                text.truncate(cut);
+                text.push_str(&truncation_marker(dropped));
+                *left = 0;
+                true
+            }
+            Value::String(text) => {
+                *left -= text.len();
+                false
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |cut, item| walk(item, left) | cut),
+            Value::Object(fields) => fields.values_mut().fold(false, |cut, item| walk(item, left) | cut),
+            _ => false,
+        }
+    }
+    let mut left = limit;
+    walk(results, &mut left)
 }
 
 /// How a job ended: results (also kept for some failures, e.g. which config line was
@@ -270,6 +321,38 @@ pub fn command_results(outputs: impl IntoIterator<Item = (String, String)>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_are_cut_to_the_bytes_kept() {
+        let cases: &[(Value, usize, Value, bool)] = &[
+            (serde_json::json!({"a": "12345"}), 5, serde_json::json!({"a": "12345"}), false),
+            (
+                serde_json::json!({"a": "12345", "b": "678"}),
+                6,
+                serde_json::json!({"a": "12345", "b": format!("6{}", truncation_marker(2))}),
+                true,
+            ),
+            (
+                serde_json::json!({"a": "12345", "b": "6", "c": "7"}),
+                3,
+                serde_json::json!({"a": format!("123{}", truncation_marker(2)), "b": format!("{}", truncation_marker(1)), "c": truncation_marker(1)}),
+                true,
+            ),
+            (
+                serde_json::json!({"config_set_output": "ok", "lines": [{"line": "x", "output": "yy", "error": null}]}),
+                4,
+                serde_json::json!({"config_set_output": "ok", "lines": [{"line": "x", "output": format!("y{}", truncation_marker(1)), "error": null}]}),
+                true,
+            ),
+            // A multi-byte character is never split.
+            (serde_json::json!({"a": "aé"}), 2, serde_json::json!({"a": format!("a{}", truncation_marker(2))}), true),
+        ];
+        for (input, limit, expected, cut) in cases {
+            let mut value = input.clone();
+            assert_eq!(truncate_results(&mut value, *limit), *cut, "{input} at {limit}");
+            assert_eq!(&value, expected, "{input} at {limit}");
+        }
+    }
 
     #[test]
     fn results_keep_order_and_duplicates() {

@@ -73,9 +73,42 @@ pub async fn connect(settings: &RedisSettings) -> Result<RedisConn, RedisError> 
     Ok(RedisConn::Single(ConnectionManager::new_with_config(client, config).await?))
 }
 
+/// Whether Redis refused a write for lack of memory (`maxmemory` reached under the
+/// `noeviction` policy: `OOM command not allowed when used memory > 'maxmemory'`), alone,
+/// inside a script, a pipeline or a transaction.
+pub fn out_of_memory(error: &RedisError) -> bool {
+    error.code() == Some("OOM")
+        || error.clone().into_server_errors().is_some_and(|errors| errors.iter().any(|(_, e)| e.code() == "OOM"))
+}
+
+/// A server's memory: what it uses and its `maxmemory` (0: none set), bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Memory {
+    pub used: u64,
+    pub max: u64,
+}
+
+impl Memory {
+    /// Reads `used_memory` and `maxmemory` from the text of `INFO memory`.
+    pub fn parse(info: &str) -> Option<Self> {
+        let field = |name: &str| {
+            info.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(':')?.trim().parse::<u64>().ok())
+        };
+        Some(Self { used: field("used_memory")?, max: field("maxmemory")? })
+    }
+}
+
 impl RedisConn {
     pub fn is_cluster(&self) -> bool {
         matches!(self, Self::Cluster(_))
+    }
+
+    /// The memory of the one server; `None` on a cluster (each shard has its own).
+    pub async fn memory(&self) -> RedisResult<Option<Memory>> {
+        let Self::Single(conn) = self else { return Ok(None) };
+        let mut conn = conn.clone();
+        let info: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await?;
+        Ok(Memory::parse(&info))
     }
 
     /// Every key matching `pattern`, scanned in batches (never one long blocking command)

@@ -17,17 +17,26 @@ use redis::AsyncCommands;
 use crate::config::RedisSettings;
 use crate::domain::JobId;
 use crate::job::{JobRecord, JobStatus};
-pub use crate::redis_conn::{RedisConn, connect};
+pub use crate::redis_conn::{Memory, RedisConn, connect, out_of_memory};
 use crate::seal::{SealError, Sealer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("redis is unavailable: {0}")]
-    Unavailable(#[from] redis::RedisError),
+    Unavailable(redis::RedisError),
+    /// Redis refused the write for lack of memory (`maxmemory` with `noeviction`).
+    #[error("redis is out of memory: {0}")]
+    Full(redis::RedisError),
     #[error("stored job record cannot be opened: {0}")]
     Sealed(#[from] SealError),
     #[error("stored job record is malformed: {0}")]
     Malformed(#[from] serde_json::Error),
+}
+
+impl From<redis::RedisError> for StoreError {
+    fn from(error: redis::RedisError) -> Self {
+        if crate::redis_conn::out_of_memory(&error) { Self::Full(error) } else { Self::Unavailable(error) }
+    }
 }
 
 /// The one way a job's status moves. KEYS: record, leases (zset job → expiry ms), lease

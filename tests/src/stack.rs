@@ -295,9 +295,32 @@ impl Stack {
             .expect("a result within 60 s")
             .expect("stream open")
             .expect("message");
-        let sealer = naas_shared::seal::Sealer::from_ring(self.settings.encryption_key.as_ref().unwrap()).unwrap();
-        let doc = naas_nats::message::open_result(&message.payload, &sealer).expect("a result document");
+        let omitted = message.headers.as_ref().is_some_and(|h| h.get(naas_nats::results::RESULTS_OMITTED).is_some());
+        if omitted {
+            // Published without its output (larger than nats.result_inline_max_bytes): the
+            // whole document is the job's record, as the API serves it.
+            return serde_json::to_value(self.record(job_id).await.doc).unwrap();
+        }
+        let doc = naas_nats::message::open_result(&message.payload, &self.sealer()).expect("a result document");
         serde_json::to_value(doc).unwrap()
+    }
+
+    fn sealer(&self) -> naas_shared::seal::Sealer {
+        naas_shared::seal::Sealer::from_ring(self.settings.encryption_key.as_ref().unwrap()).unwrap()
+    }
+
+    /// The job's record in Redis, opened with the stack's key ring.
+    pub async fn record(&self, job_id: &str) -> naas_shared::job::JobRecord {
+        let store = naas_shared::store::JobStore::connect(
+            &self.settings.redis,
+            &self.settings.prefix,
+            Arc::new(self.sealer()),
+            self.settings.result_ttl(),
+        )
+        .await
+        .expect("job store");
+        let id = naas_shared::domain::JobId::parse(job_id).expect("a job id");
+        store.get(id).await.expect("the record opens").expect("the job has a record")
     }
 
     /// Every value stored under this stack's Redis prefix (`<prefix>:…` and the hash-tagged

@@ -280,6 +280,7 @@ async fn requeue(
 /// wait, rather than by running the job again.
 async fn settle(ctx: &JobContext, record: &mut JobRecord, from: FromState, outcome: Outcome) -> Handled {
     record.doc.settle(outcome, naas_shared::now());
+    record.doc.bound_results(ctx.settings.jobs.max_stored_output_bytes);
     let mut pause = Duration::from_millis(250);
     let give_up = tokio::time::Instant::now() + ctx.lease_ttl();
     let written = loop {
@@ -354,7 +355,8 @@ async fn republish(ctx: &JobContext, record: &JobRecord) -> Handled {
 
 async fn publish(ctx: &JobContext, record: &JobRecord) -> Result<(), ()> {
     let sealer = ctx.settings.jobs.seal_results.then_some(ctx.sealer.as_ref());
-    naas_nats::publish_settled(&ctx.jetstream, &ctx.topology, &ctx.events, record, sealer)
+    let inline_max_bytes = ctx.settings.nats.result_inline_max_bytes;
+    naas_nats::publish_settled(&ctx.jetstream, &ctx.topology, &ctx.events, record, sealer, inline_max_bytes)
         .instrument(tracing::info_span!("result.publish"))
         .await
         .map_err(|error| tracing::warn!(error, "cannot publish the job's result; will retry"))

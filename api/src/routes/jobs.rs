@@ -129,6 +129,7 @@ pub(super) async fn submit(
         let message = format!("the device is locked out for {seconds} s after repeated login failures");
         return Err(ApiError::Forbidden { code: "DEVICE_LOCKED_OUT", message });
     }
+    state.admission.check().await?;
     let job_id = JobId::new();
     let idempotency = match idempotency_key(&headers)? {
         None => None,
@@ -172,7 +173,7 @@ async fn rate_limit(state: &AppState, caller: &Caller, host: &str) -> Result<Opt
     if state.settings.rate_limit.exempt_roles.iter().any(|r| role.as_ref().and_then(|v| v.as_str()) == Some(r)) {
         return Ok(None);
     }
-    let verdict = limiter.check(&caller.owner, host).await.map_err(ApiError::redis)?;
+    let verdict = limiter.check(&caller.owner, host).await.map_err(ApiError::redis_write)?;
     if !verdict.allowed {
         state.metrics.inc("naas_rate_limit_rejections_total", &[]);
         let retry_after = verdict.retry_after();
@@ -224,7 +225,7 @@ async fn enqueue(
     // Recorded before publishing, so a worker always finds the record it updates.
     let record = message.queued_record();
     let deadline = enqueued_at + Duration::from_secs(state.settings.jobs.queue_timeout_secs);
-    state.store.enqueue(&record, deadline).await.map_err(|e| Refused::NotQueued(ApiError::redis(e)))?;
+    state.store.enqueue(&record, deadline).await.map_err(|e| Refused::NotQueued(ApiError::store(e)))?;
 
     let login = match (caller.credentials, submission.login) {
         (Some(basic), _) => basic,
@@ -351,7 +352,7 @@ async fn claim(state: &AppState, slot: &str, job_id: JobId) -> Result<Option<Job
         .arg(24 * 3600)
         .query_async(&mut redis)
         .await
-        .map_err(ApiError::redis)?;
+        .map_err(ApiError::redis_write)?;
     Ok(set.and_then(|existing| JobId::parse(&existing).ok()))
 }
 

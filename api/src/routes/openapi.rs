@@ -468,8 +468,11 @@ error_responses! {
         ],
     );
     Unavailable => error_response(
-        "NATS or Redis is unavailable; retry later.",
-        &[("unavailable", error_example(503, "Redis is unavailable", "SERVICE_UNAVAILABLE"))],
+        "NATS or Redis is unavailable, or (submissions) the job queue or the job store is full; retry later.",
+        &[
+            ("unavailable", error_example(503, "Redis is unavailable", "SERVICE_UNAVAILABLE")),
+            ("store full", error_example(503, "the job store is full; retry later", "STORE_FULL")),
+        ],
         &[RETRY_AFTER],
     );
 }

@@ -10,6 +10,10 @@ use crate::secret::Secret;
 pub struct EventSettings {
     /// How long the events stream keeps lifecycle events, seconds.
     pub retention_secs: u64,
+    /// Bytes the events stream keeps at most; beyond it the oldest events leave first.
+    pub max_bytes: i64,
+    /// Events the stream keeps at most (-1: no count limit).
+    pub max_msgs: i64,
     /// Seconds between keep-alive comments on an idle `/v2/jobs/{id}/stream`.
     pub sse_keepalive_secs: u64,
 }

@@ -139,7 +139,12 @@ async fn an_unknown_host_key_fails_under_strict() {
 async fn output_larger_than_a_nats_message_is_served_by_the_api() {
     let mut device = DeviceSpec::cisco_ios("r1", USER, PASS, PASS);
     device.output_size = 9 * 1024 * 1024;
-    let stack = Stack::start(StackOptions { devices: vec![device], ..Default::default() }).await;
+    let options = StackOptions {
+        devices: vec![device],
+        settings: |s| s.jobs.max_stored_output_bytes = 16 * 1024 * 1024,
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
     let topology = naas_nats::Topology::new(&stack.settings.prefix);
     let mut results = stack.nats_client.subscribe(topology.results_wildcard()).await.unwrap();
     stack.nats_client.flush().await.unwrap();

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod bodies;
+mod bounds;
 mod breaker;
 mod cancel;
 mod config;

@@ -199,6 +199,7 @@ async fn one_reaper_leads_and_another_takes_over_when_it_stops() {
     let redis = naas_tests::servers::RedisServer::start();
     let settings = naas_shared::config::RedisSettings {
         url: naas_shared::secret::Secret::new(redis.url.clone()),
+        admission_max_memory_percent: 90,
         ca_file: String::new(),
         cluster: false,
     };
