@@ -33,14 +33,14 @@ use crate::state::{AppState, Inner};
 pub struct Api {
     listener: std::net::TcpListener,
     addr: SocketAddr,
-    tls: Arc<rustls::ServerConfig>,
+    tls: tls::Certificates,
     state: AppState,
 }
 
 pub async fn build(settings: Settings) -> anyhow::Result<Api> {
     let platforms = settings.platforms().map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
     let backends = naas_nats::connect_backends(&settings, "naas-api").await?;
-    let tls = tls::server_config(&settings.tls)?;
+    let tls = tls::Certificates::load(&settings.tls, naas_shared::now())?;
     let listener =
         std::net::TcpListener::bind(settings.api.listen).with_context(|| format!("binding {}", settings.api.listen))?;
     listener.set_nonblocking(true)?;
@@ -80,6 +80,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
             metrics::CATALOGUE,
         ])),
     }));
+    tls.record(&state.metrics);
     Ok(Api { listener, addr, tls, state })
 }
 
@@ -112,8 +113,9 @@ impl Api {
         let max_connections = self.state.settings.api.max_connections;
         let handle: Handle<SocketAddr> = Handle::new();
         let stopper = handle.clone();
-        let tls = RustlsConfig::from_config(self.tls);
-        tokio::spawn(tls::watch(self.state.settings.tls.clone(), tls.clone(), Duration::from_secs(2), token.clone()));
+        let tls = RustlsConfig::from_config(self.tls.config());
+        let metrics = self.state.metrics.clone();
+        tokio::spawn(tls::watch(self.tls, tls.clone(), metrics, Duration::from_secs(2), token.clone()));
         tokio::spawn(async move {
             token.cancelled().await;
             tracing::info!(grace_s = grace.as_secs(), "API stopping: draining in-flight requests");

@@ -20,6 +20,10 @@ pub const CATALOGUE: &[Def] = &[
     counter("naas_jobs_submitted_total", "Jobs accepted (202), by kind."),
     counter("naas_rate_limit_rejections_total", "Submissions refused by a rate limit (429)."),
     gauge("naas_job_streams_open", "Open GET /v2/jobs/{id}/stream responses."),
+    gauge(
+        crate::tls::EXPIRY_METRIC,
+        "When the served TLS certificate expires (Unix time, seconds), by source (configured, generated).",
+    ),
 ];
 
 /// Counts and times every request under its route template (never its concrete path, so

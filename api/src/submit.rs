@@ -121,6 +121,17 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A string typed at the device (login, password, enable secret): one line without
+    /// control characters, see [`device_line_ok`].
+    fn device_string(&mut self, name: &str) -> Option<&'a str> {
+        let text = self.string(name)?;
+        if !device_line_ok(text) {
+            self.fail(name, DEVICE_LINE);
+            return None;
+        }
+        Some(text)
+    }
+
     fn integer(&mut self, name: &str, min: u64, max: u64) -> Option<u64> {
         let value = self.present(name)?;
         match value.as_u64().filter(|n| (min..=max).contains(n)) {
@@ -170,25 +181,58 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// `{"host", "port"?, "username", "password"?, "ssh_key"?}`
-fn jump_host(value: &Value) -> Result<(Option<JumpHostSpec>, Option<Secret<String>>), String> {
-    let object = value.as_object().ok_or("must be an object: {host, port, username, password or ssh_key}")?;
+/// `{"host", "port"?, "username", "password"?, "ssh_key"?}`; an error names the member
+/// (`jump_host.password`) when one is at fault.
+fn jump_host(value: &Value) -> Result<(Option<JumpHostSpec>, Option<Secret<String>>), FieldError> {
+    let whole = |message: &str| FieldError::new("jump_host", message);
+    let object =
+        value.as_object().ok_or_else(|| whole("must be an object: {host, port, username, password or ssh_key}"))?;
     let text = |name: &str| object.get(name).and_then(Value::as_str);
-    let host = Host::parse(text("host").ok_or("needs \"host\"")?).map_err(|e| e.0)?;
+    let host = Host::parse(text("host").ok_or_else(|| whole("needs \"host\""))?).map_err(|e| whole(&e.0))?;
     let port = match object.get("port") {
         None => 22,
-        Some(p) => p.as_u64().filter(|p| (1..=65535).contains(p)).ok_or("\"port\" must be 1-65535")? as u16,
+        Some(p) => {
+            p.as_u64().filter(|p| (1..=65535).contains(p)).ok_or_else(|| whole("\"port\" must be 1-65535"))? as u16
+        }
     };
-    let username = text("username").filter(|u| !u.is_empty()).ok_or("needs \"username\"")?.to_owned();
+    let username = text("username").filter(|u| !u.is_empty()).ok_or_else(|| whole("needs \"username\""))?.to_owned();
     let ssh_key = text("ssh_key").map(str::to_owned);
     if ssh_key.as_deref().is_some_and(|k| !key_name_ok(k)) {
-        return Err("\"ssh_key\" names a key in the key store".into());
+        return Err(whole("\"ssh_key\" names a key in the key store"));
     }
     let password = text("password").filter(|p| !p.is_empty()).map(|p| Secret::new(p.to_owned()));
     if password.is_none() && ssh_key.is_none() {
-        return Err("needs \"password\" or \"ssh_key\"".into());
+        return Err(whole("needs \"password\" or \"ssh_key\""));
+    }
+    for (name, value) in
+        [("username", Some(username.as_str())), ("password", password.as_ref().map(|p| p.expose().as_str()))]
+    {
+        if value.is_some_and(|v| !device_line_ok(v)) {
+            return Err(FieldError::new(format!("jump_host.{name}"), DEVICE_LINE));
+        }
     }
     Ok((Some(JumpHostSpec { host, port, username, ssh_key }), password))
+}
+
+/// The HTTP Basic login of a job submission is the device login: the same rule as for the
+/// body's `username` and `password`, and the same field names.
+pub fn basic_login_problems(login: &DeviceCredentials) -> Vec<FieldError> {
+    [("username", login.username.as_str()), ("password", login.password.expose().as_str())]
+        .into_iter()
+        .filter(|(_, value)| !device_line_ok(value))
+        .map(|(name, _)| FieldError::new(name, format!("(HTTP Basic) {DEVICE_LINE}")))
+        .collect()
+}
+
+/// Why a device-bound value was refused. It never echoes the value: most are secrets.
+pub const DEVICE_LINE: &str = "must be one line without control characters (the device would read the rest as input)";
+
+/// Whether a value typed at a device (a login, a password, an enable secret) is one line
+/// without control characters. A newline in an `enable` secret would end the secret early
+/// and the device would run what follows as a command; an escape or a NUL can drive the
+/// terminal. Unicode line and paragraph separators count as line breaks.
+pub fn device_line_ok(value: &str) -> bool {
+    !value.chars().any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
 }
 
 /// A key store name: a plain file name, never a path.
@@ -260,7 +304,7 @@ pub fn parse(
             }
         }
     }
-    let enable = f.string("enable").map(|s| Secret::new(s.to_owned()));
+    let enable = f.device_string("enable").map(|s| Secret::new(s.to_owned()));
     let ssh_key = f.string("ssh_key").map(str::to_owned);
     let legacy_ssh = f.boolean("legacy_ssh").unwrap_or(false);
     let expect_string = f.string("expect_string").map(str::to_owned);
@@ -275,8 +319,8 @@ pub fn parse(
         None => (None, None),
         Some(value) => match jump_host(value) {
             Ok(parsed) => parsed,
-            Err(message) => {
-                f.fail("jump_host", message);
+            Err(error) => {
+                f.errors.push(error);
                 (None, None)
             }
         },
@@ -303,8 +347,8 @@ pub fn parse(
         None => Some(Vec::new()),
     };
     let login = if credentials_in_body {
-        let username = f.string("username").filter(|u| !u.is_empty()).map(str::to_owned);
-        let password = f.string("password").map(|p| Secret::new(p.to_owned()));
+        let username = f.device_string("username").filter(|u| !u.is_empty()).map(str::to_owned);
+        let password = f.device_string("password").map(|p| Secret::new(p.to_owned()));
         if username.is_none() && !f.errors.iter().any(|e| e.field == "username") {
             f.fail("username", "is required: the device login (API key callers send device credentials in the body)");
         }
@@ -447,6 +491,42 @@ mod tests {
         assert_eq!(fields(json!({"host": "r1", "commands": ["x"], "ttp_template": "x"})), ["ttp_template"]);
         let errors = check(json!({"host": "r1", "commands": ["x"], "template": "Value V (x\n\nStart\n"})).unwrap_err();
         assert!(errors[0].message.contains("line 1"), "{errors:?}");
+    }
+
+    #[test]
+    fn device_bound_values_are_one_line_without_control_characters() {
+        let (limits, webhooks) = (Settings::defaults().jobs, Settings::defaults().webhooks);
+        let in_body = |body: Value| parse(&body, JobKind::Command, &Platforms::builtin(), &limits, &webhooks, true);
+        let named = |body: Value| in_body(body).unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>();
+        let base = || json!({"host": "r1", "commands": ["show version"], "username": "u", "password": "p"});
+        for hostile in ["s3cret\nreload", "a\rb", "nul\0", "esc\u{1b}[2J", "tab\t", "del\u{7f}", "ls\u{2028}x"] {
+            for field in ["enable", "username", "password"] {
+                let mut body = base();
+                body[field] = hostile.into();
+                assert_eq!(named(body), [field], "{field} = {hostile:?}");
+            }
+            for member in ["username", "password"] {
+                let mut body = base();
+                body["jump_host"] = json!({"host": "b1", "username": "j", "password": "jp"});
+                body["jump_host"][member] = hostile.into();
+                let errors = in_body(body).unwrap_err();
+                assert_eq!(errors[0].field, format!("jump_host.{member}"), "{member} = {hostile:?}");
+                assert!(!errors[0].message.contains(hostile), "the value is never echoed");
+            }
+        }
+        let fine =
+            json!({"host": "r1", "commands": ["x"], "username": "ünï cödé", "password": "p@ss w0rd!", "enable": "é"});
+        assert!(in_body(fine).is_ok());
+        let login = |username: &str, password: &str| DeviceCredentials {
+            username: username.into(),
+            password: Secret::new(password.into()),
+            enable: None,
+            jump_password: None,
+        };
+        assert!(basic_login_problems(&login("netops", "pw")).is_empty());
+        let fields: Vec<String> =
+            basic_login_problems(&login("net\nops", "p\rw")).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["username", "password"]);
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub struct ApiSettings {
     pub max_connections: usize,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsSettings {
     pub cert_file: Option<PathBuf>,
@@ -192,6 +192,36 @@ pub struct TlsSettings {
     /// PEM bundle of CAs whose client certificates are required (mutual TLS); unset: none.
     #[serde(default)]
     pub client_ca_file: Option<PathBuf>,
+    /// Days the generated certificate is valid ([`TlsSettings::SELF_SIGNED_DAYS`]).
+    pub self_signed_days: u32,
+    /// Names (DNS names or IP addresses) the generated certificate is valid for, besides
+    /// `localhost` and the loopback addresses.
+    pub self_signed_names: Vec<String>,
+}
+
+impl TlsSettings {
+    /// Bounds of `self_signed_days`: past the renewal window (a shorter life would be renewed
+    /// at every check), at most the 397 days browsers accept for a server certificate.
+    pub const SELF_SIGNED_DAYS: std::ops::RangeInclusive<u32> = 8..=397;
+    /// A generated certificate this close to its expiry is replaced.
+    pub const RENEW_BEFORE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+    fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.cert_file.is_some() != self.key_file.is_some() {
+            p.push("tls: set both cert_file and key_file, or neither".into());
+        }
+        let (min, max) = (Self::SELF_SIGNED_DAYS.start(), Self::SELF_SIGNED_DAYS.end());
+        if !Self::SELF_SIGNED_DAYS.contains(&self.self_signed_days) {
+            p.push(format!("tls.self_signed_days: between {min} (past the 7-day renewal window) and {max}"));
+        }
+        for name in &self.self_signed_names {
+            if crate::domain::Host::parse(name).map_or(true, |host| host.as_str() != name.to_ascii_lowercase()) {
+                p.push(format!("tls.self_signed_names: {name:?} is not a DNS name or an IP address"));
+            }
+        }
+        p
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -379,6 +409,7 @@ impl Settings {
             .list_separator(",")
             .with_list_parse_key("rate_limit.exempt_roles")
             .with_list_parse_key("webhooks.retry_delays_ms")
+            .with_list_parse_key("tls.self_signed_names")
             .source(Some(env.into_iter().collect()));
         let cfg = match builder.add_source(environment).build() {
             Ok(cfg) => cfg,
@@ -493,9 +524,7 @@ impl Settings {
         if let Err(errors) = self.platforms() {
             p.extend(errors.into_iter().map(|e| format!("jobs.platform_dir: {e}")));
         }
-        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
-            p.push("tls: set both cert_file and key_file, or neither".into());
-        }
+        p.extend(self.tls.problems());
         for role in &self.rate_limit.exempt_roles {
             if !["viewer", "operator", "admin"].contains(&role.as_str()) {
                 p.push(format!("rate_limit.exempt_roles: unknown role {role:?}"));
@@ -724,6 +753,28 @@ mod tests {
         assert_eq!(refused(Process::Provisioner), "", "the provisioner needs NATS settings only");
         let weak = Settings::load_for(None, env(&[("NAAS_ADMIN_SECRET", "short")]), Some(Process::Worker)).unwrap_err();
         assert!(weak.to_string().contains("at least 16"), "{weak}");
+    }
+
+    #[test]
+    fn self_signed_certificate_settings_are_checked() {
+        let s = Settings::load_from(
+            None,
+            env(&[("NAAS_TLS__SELF_SIGNED_NAMES", "api.naas.test,192.0.2.7"), ("NAAS_TLS__SELF_SIGNED_DAYS", "30")]),
+        )
+        .unwrap();
+        assert_eq!(s.tls.self_signed_names, ["api.naas.test", "192.0.2.7"]);
+        assert_eq!(s.tls.self_signed_days, 30);
+        assert_eq!(Settings::defaults().tls.self_signed_days, 90);
+        let err = Settings::load_from(
+            None,
+            env(&[("NAAS_TLS__SELF_SIGNED_NAMES", "ok.test,not a name"), ("NAAS_TLS__SELF_SIGNED_DAYS", "398")]),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("\"not a name\"") && text.contains("self_signed_days"), "{text}");
+        assert!(!text.contains("ok.test"), "{text}");
+        let short = Settings::load_from(None, env(&[("NAAS_TLS__SELF_SIGNED_DAYS", "7")])).unwrap_err();
+        assert!(short.to_string().contains("renewal window"), "{short}");
     }
 
     #[test]

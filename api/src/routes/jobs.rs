@@ -118,11 +118,19 @@ pub(super) async fn submit(
     let in_body = caller.credentials.is_none();
     let settings = &state.settings;
     let (platforms, jobs, webhooks) = (&state.platforms, &settings.jobs, &settings.webhooks);
+    let mut problems = caller.credentials.as_ref().map(submit::basic_login_problems).unwrap_or_default();
     let submission = match structured {
         true => submit::parse_structured(&value, platforms, jobs, webhooks, in_body),
         false => submit::parse(&value, kind, platforms, jobs, webhooks, in_body),
-    }
-    .map_err(ApiError::Validation)?;
+    };
+    let submission = match submission {
+        Ok(submission) if problems.is_empty() => submission,
+        Ok(_) => return Err(ApiError::Validation(problems)),
+        Err(errors) => {
+            problems.extend(errors);
+            return Err(ApiError::Validation(problems));
+        }
+    };
     caller.require_context(submission.context.as_str(), &state, &request_id).await?;
     let device = format!("{}:{}", submission.host, submission.port);
     if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(ApiError::redis)? {

@@ -33,6 +33,7 @@ mod secrets;
 mod stream;
 mod structured;
 mod tls;
+mod tls_scan;
 mod traces;
 mod v1;
 mod validation;

@@ -118,3 +118,55 @@ async fn idempotency_keys_return_the_original_job() {
     assert_eq!(in_use.status(), 409);
     assert_eq!(in_use.json::<Value>().await.unwrap()["code"], "IDEMPOTENCY_KEY_IN_USE");
 }
+
+/// Every value the worker types at a device (login, password, enable secret, the jump
+/// host's login and password), in every way a caller can send it (v2 body with an API key,
+/// HTTP Basic, NAAS v1 body), is one line without control characters: otherwise a 422
+/// naming it, the value never echoed, and nothing queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn device_bound_values_with_line_breaks_or_control_characters_are_refused() {
+    let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let (_, token) = stack.api_key("operator", &["*"]).await;
+    let hostile = ["s3cret\nreload", "s3cret\r\nwrite erase", "nul\0x", "esc\u{1b}[2J", "tab\tx", "ls\u{2028}x"];
+    let jump = json!({"host": "bastion1", "username": "jumper", "password": "jump-pw"});
+    let refused = |response: reqwest::Response, field: &'static str, value: &'static str| async move {
+        let status = response.status();
+        let error: Value = response.json().await.unwrap();
+        assert_eq!((status.as_u16(), &error["code"]), (422, &json!("VALIDATION_FAILED")), "{field} = {value:?}");
+        let fields: Vec<&str> =
+            error["fields"].as_array().unwrap().iter().filter_map(|f| f["field"].as_str()).collect();
+        assert_eq!(fields, [field], "{field} = {value:?}: {error}");
+        assert!(!error.to_string().contains(&serde_json::to_string(value).unwrap()), "echoed: {error}");
+    };
+    for value in hostile {
+        for field in ["enable", "username", "password"] {
+            let mut body = json!({"host": "r1", "commands": ["show clock"], "username": "netops", "password": "pw"});
+            body[field] = value.into();
+            let response = stack.bearer(reqwest::Method::POST, "/v2/send-command", &token, Some(&body)).await;
+            refused(response, field, value).await;
+        }
+        for (field, member) in [("jump_host.username", "username"), ("jump_host.password", "password")] {
+            let mut body = json!({"host": "r1", "config": ["hostname x"], "jump_host": jump});
+            body["jump_host"][member] = value.into();
+            refused(stack.post("/v2/send-config", "netops", "pw", &body).await, field, value).await;
+        }
+        let basic = json!({"host": "r1", "commands": ["show clock"]});
+        refused(stack.post("/v2/send-command", value, "pw", &basic).await, "username", value).await;
+        refused(stack.post("/v2/send-command", "netops", value, &basic).await, "password", value).await;
+        let v1 = json!({"ip": "r1", "commands": ["show clock"], "enable": value});
+        refused(stack.post("/v1/send_command", "netops", "pw", &v1).await, "enable", value).await;
+        let v1 = json!({"ip": "r1", "commands": ["hostname x"], "enable": value});
+        refused(stack.post("/v1/send_config", "netops", "pw", &v1).await, "enable", value).await;
+        let structured = json!({"ip": "r1", "commands": ["show version"], "enable": value});
+        refused(stack.post("/v1/send_command_structured", "netops", "pw", &structured).await, "enable", value).await;
+    }
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let mut jobs = stack.jetstream().get_stream(topology.jobs_stream()).await.unwrap();
+    assert_eq!(jobs.info().await.unwrap().state.messages, 0, "nothing was queued");
+    // The same shapes with clean values go through (the refusals above were the values').
+    let clean = json!({"host": "r1", "commands": ["show clock"], "enable": "én-s3cret !", "jump_host": jump});
+    assert_eq!(stack.post("/v2/send-command", "netops", "pw", &clean).await.status(), 202);
+    let v1 = json!({"ip": "r1", "commands": ["show clock"], "enable": "s3cret"});
+    assert_eq!(stack.post("/v1/send_command", "netops", "pw", &v1).await.status(), 202);
+    assert_eq!(jobs.info().await.unwrap().state.messages, 2);
+}
