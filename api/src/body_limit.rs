@@ -188,7 +188,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_body_that_does_not_arrive_in_time_gets_a_408_and_the_connection_closes() {
         let first = futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"host\""))]);
-        let stalled = first.chain(futures::stream::pending());
+        let stalled = futures::StreamExt::chain(first, futures::stream::pending());
         let request = Request::post("/").body(Body::from_stream(stalled)).unwrap();
         let (status, connection, body) = send(1000, request).await;
         assert_eq!((status, connection.as_deref()), (StatusCode::REQUEST_TIMEOUT, Some("close")));

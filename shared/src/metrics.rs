@@ -111,24 +111,26 @@ impl Metrics {
         let mut registry = Registry::default();
         let mut entries = HashMap::new();
         for def in catalogues.iter().flat_map(|c| c.iter()) {
+            // The encoder ends every help text with a full stop of its own.
+            let help = def.help.strip_suffix('.').unwrap_or(def.help);
             let series = match def.kind {
                 Kind::Counter => {
                     let family = Family::default();
                     drop(family.get_or_create(&Vec::new()));
                     // The encoder adds the `_total` the catalogue's names already carry.
                     let name = def.name.strip_suffix("_total").unwrap_or(def.name);
-                    registry.register(name, def.help, family.clone());
+                    registry.register(name, help, family.clone());
                     Series::Counter(family)
                 }
                 Kind::Gauge => {
                     let family = Family::default();
                     drop(family.get_or_create(&Vec::new()));
-                    registry.register(def.name, def.help, family.clone());
+                    registry.register(def.name, help, family.clone());
                     Series::Gauge(family)
                 }
                 Kind::Histogram => {
                     let family: HistogramFamily = Family::new_with_constructor(new_histogram);
-                    registry.register(def.name, def.help, family.clone());
+                    registry.register(def.name, help, family.clone());
                     Series::Histogram(family)
                 }
             };
@@ -246,7 +248,10 @@ mod tests {
     fn renders_the_text_format() {
         let m = Metrics::new(&[CATALOGUE]);
         let empty = m.render();
-        assert!(empty.contains("# TYPE naas_things_total counter\nnaas_things_total 0"), "{empty}");
+        assert!(
+            empty.contains("# HELP naas_things_total Things.\n# TYPE naas_things_total counter\nnaas_things_total 0"),
+            "{empty}"
+        );
         assert!(empty.contains("# TYPE naas_level gauge\nnaas_level 0"), "{empty}");
         m.inc("naas_things_total", &[("status", "failed"), ("code", "A\"B")]);
         m.inc("naas_things_total", &[("code", "A\"B"), ("status", "failed")]);
@@ -263,7 +268,7 @@ mod tests {
         assert_eq!(value("naas_level"), Some(2.0), "{text}");
         assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"0.025\"}"), Some(0.0), "{text}");
         assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"0.05\"}"), Some(1.0), "{text}");
-        assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"900.0\"}"), Some(1.0), "{text}");
+        assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"900\"}"), Some(1.0), "{text}");
         assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"+Inf\"}"), Some(2.0), "{text}");
         assert_eq!(value("naas_wait_seconds_count{kind=\"command\"}"), Some(2.0), "{text}");
     }
