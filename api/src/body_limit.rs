@@ -7,8 +7,15 @@
 //! [`DRAIN_MAX_TIME`], and the connection stays usable. A client that sent
 //! `Expect: 100-continue` is answered before it sends the body; a body declared beyond the
 //! drain bound, or one that does not end within it, gets the 413 with `Connection: close`.
+//!
+//! A body within the limit must arrive in full within `api.body_read_timeout_secs` of the
+//! layer starting to read it (the headers have their own deadline, in hyper): a client that
+//! trickles it, or stops half way, gets 408 `REQUEST_TIMEOUT` and the connection closes, so
+//! a connection slot and a task are not held for as long as a client cares to dribble.
 
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{Request, State};
@@ -24,10 +31,25 @@ pub const DRAIN_MAX_BYTES: u64 = 64 << 20;
 /// How long a body beyond the limit may take to arrive in full.
 pub const DRAIN_MAX_TIME: Duration = Duration::from_secs(5);
 
-pub async fn layer(State(limit): State<usize>, request: Request, next: Next) -> Response {
+/// How large a body may be, and how long it may take to arrive.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub max_bytes: usize,
+    pub read_timeout: Duration,
+}
+
+impl Bounds {
+    pub fn new(settings: &naas_shared::config::ApiSettings) -> Self {
+        Self { max_bytes: settings.max_body_bytes, read_timeout: Duration::from_secs(settings.body_read_timeout_secs) }
+    }
+}
+
+pub async fn layer(State(bounds): State<Bounds>, request: Request, next: Next) -> Response {
     if request.body().is_end_stream() {
         return next.run(request).await;
     }
+    let deadline = Instant::now() + bounds.read_timeout;
+    let limit = bounds.max_bytes;
     let (parts, body) = request.into_parts();
     let http1 = parts.version < Version::HTTP_2;
     let limit_bytes = limit as u64;
@@ -41,7 +63,11 @@ pub async fn layer(State(limit): State<usize>, request: Request, next: Next) -> 
     let mut stream = body.into_data_stream();
     let mut chunks: Vec<Bytes> = Vec::new();
     let mut read = 0usize;
-    while let Some(chunk) = stream.next().await {
+    loop {
+        let Ok(next_chunk) = tokio::time::timeout_at(deadline, stream.next()).await else {
+            return timed_out(bounds.read_timeout, http1);
+        };
+        let Some(chunk) = next_chunk else { break };
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(error) => {
@@ -76,6 +102,15 @@ async fn drain(mut stream: axum::body::BodyDataStream, mut budget: u64) -> bool 
     tokio::time::timeout(DRAIN_MAX_TIME, to_the_end).await.unwrap_or(false)
 }
 
+/// The 408; on HTTP/1.x the connection closes after it (the rest of the body is not read).
+fn timed_out(read_timeout: Duration, http1: bool) -> Response {
+    let mut response = ApiError::RequestTimeout(read_timeout.as_secs()).into_response();
+    if http1 {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 /// The 413; on HTTP/1.x with the body not read to its end, the connection closes after it.
 fn too_large(limit: usize, http1: bool, body_read: bool) -> Response {
     let mut response = ApiError::PayloadTooLarge(limit).into_response();
@@ -93,10 +128,15 @@ mod tests {
     use axum::routing::post;
     use tower::ServiceExt as _;
 
+    use std::time::Duration;
+
+    use super::Bounds;
+
     fn app(limit: usize) -> Router {
+        let bounds = Bounds { max_bytes: limit, read_timeout: Duration::from_secs(10) };
         Router::new()
             .route("/", post(|body: axum::body::Bytes| async move { body.len().to_string() }))
-            .layer(axum::middleware::from_fn_with_state(limit, super::layer))
+            .layer(axum::middleware::from_fn_with_state(bounds, super::layer))
     }
 
     async fn send(limit: usize, request: Request<Body>) -> (StatusCode, Option<String>, String) {
@@ -143,5 +183,15 @@ mod tests {
         let request = Request::post("/").body(Body::from_stream(endless)).unwrap();
         let (status, connection, _) = send(10, request).await;
         assert_eq!((status, connection.as_deref()), (StatusCode::PAYLOAD_TOO_LARGE, Some("close")));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_does_not_arrive_in_time_gets_a_408_and_the_connection_closes() {
+        let first = futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"host\""))]);
+        let stalled = futures::StreamExt::chain(first, futures::stream::pending());
+        let request = Request::post("/").body(Body::from_stream(stalled)).unwrap();
+        let (status, connection, body) = send(1000, request).await;
+        assert_eq!((status, connection.as_deref()), (StatusCode::REQUEST_TIMEOUT, Some("close")));
+        assert!(body.contains("REQUEST_TIMEOUT"), "{body}");
     }
 }

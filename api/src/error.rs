@@ -39,6 +39,8 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("request body did not arrive within {0} s")]
+    RequestTimeout(u64),
     #[error("request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("request body is not valid JSON: {0}")]
@@ -69,7 +71,7 @@ pub struct ErrorBody {
     pub error: String,
     /// What went wrong, for a program: `AUTH_REQUIRED`, `AUTH_INVALID_TOKEN`, `RBAC_DENIED`,
     /// `CONTEXT_DENIED`, `LOCKED_OUT`, `DEVICE_LOCKED_OUT`, `NOT_FOUND`, `METHOD_NOT_ALLOWED`,
-    /// `JOB_ALREADY_ENDED`, `IDEMPOTENCY_KEY_IN_USE`, `PAYLOAD_TOO_LARGE`,
+    /// `JOB_ALREADY_ENDED`, `IDEMPOTENCY_KEY_IN_USE`, `REQUEST_TIMEOUT`, `PAYLOAD_TOO_LARGE`,
     /// `UNSUPPORTED_MEDIA_TYPE`, `MALFORMED_JSON`, `VALIDATION_FAILED`, `RATE_LIMITED`,
     /// `SERVICE_UNAVAILABLE`, `STORE_FULL`.
     #[schema(value_type = String, pattern = "^[A-Z][A-Z0-9_]*$")]
@@ -126,6 +128,7 @@ impl ApiError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED"),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE"),
+            Self::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT"),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE"),
             Self::MalformedJson(_) => (StatusCode::UNPROCESSABLE_ENTITY, "MALFORMED_JSON"),
             Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_FAILED"),

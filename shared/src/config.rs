@@ -173,6 +173,9 @@ pub struct JobSettings {
 pub struct ApiSettings {
     pub listen: SocketAddr,
     pub max_body_bytes: usize,
+    /// A request body must arrive in full within this many seconds of its headers, or the
+    /// answer is 408 and the connection closes.
+    pub body_read_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
     /// A client must send a request's headers within this many seconds; an idle kept-alive
     /// HTTP/1.1 connection is closed after as long.
@@ -535,6 +538,9 @@ impl Settings {
         }
         if self.jobs.device_concurrency == 0 {
             p.push("jobs.device_concurrency: must be at least 1".into());
+        }
+        if self.api.body_read_timeout_secs == 0 {
+            p.push("api.body_read_timeout_secs: must be at least 1".into());
         }
         if self.worker.concurrency == 0 {
             p.push("worker.concurrency: must be at least 1".into());

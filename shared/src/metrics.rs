@@ -1,15 +1,20 @@
-//! Prometheus metrics: a small registry per process and the text exposition format.
+//! Prometheus metrics: one registry per process, encoded by `prometheus-client`.
 //!
-//! Hand-written rather than a metrics crate: each service builds its own [`Metrics`] from a
-//! fixed catalogue and passes it explicitly (no global recorder), so the api, workers and
-//! reaper that tests run in one process keep separate counts, every metric is listed from
-//! the start (at zero), and labels stay what the catalogue allows: low-cardinality values
-//! only, never a host or a job id.
+//! Each service builds its own [`Metrics`] from a fixed catalogue and passes it explicitly
+//! (a per-instance `Registry`, no global recorder), so the api, workers and reaper that
+//! tests run in one process keep separate counts, every metric is listed from the start
+//! (at zero), and labels stay what the catalogue allows: low-cardinality values only,
+//! never a host or a job id. The exposition is the Prometheus text format 0.0.4.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 mod listener;
 pub use listener::{Refresh, bind, serve};
@@ -46,25 +51,35 @@ pub const fn histogram(name: &'static str, help: &'static str) -> Def {
 pub const BUCKETS: [f64; 16] =
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0];
 
-/// Sorted `name="value"` pairs identifying one series of a metric.
+/// `name="value"` pairs identifying one series of a metric, sorted by name.
 type Labels = Vec<(&'static str, String)>;
 
-#[derive(Debug, Clone)]
-enum Series {
-    Value(f64),
-    Histogram { counts: [u64; BUCKETS.len()], sum: f64, count: u64 },
+type HistogramFamily = Family<Labels, Histogram, fn() -> Histogram>;
+
+fn new_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
 #[derive(Debug)]
-struct Family {
-    def: Def,
-    series: BTreeMap<Labels, Series>,
+enum Series {
+    Counter(Family<Labels, Counter<f64, std::sync::atomic::AtomicU64>>),
+    Gauge(Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>),
+    Histogram(HistogramFamily),
+}
+
+/// One metric of the registry. A counter or gauge shows one unlabelled series at zero
+/// until its first labelled series appears, so a scrape lists it from the start.
+#[derive(Debug)]
+struct Entry {
+    series: Series,
+    placeholder: AtomicBool,
 }
 
 /// The metrics of one process.
 #[derive(Debug)]
 pub struct Metrics {
-    families: Mutex<BTreeMap<&'static str, Family>>,
+    registry: Registry,
+    entries: HashMap<&'static str, Entry>,
 }
 
 /// Metrics every process exports: the backlog of the JetStream consumers, the signal for
@@ -93,34 +108,56 @@ impl Metrics {
     /// A registry holding the metrics of the given catalogues (usually [`COMMON`] and the
     /// process's own).
     pub fn new(catalogues: &[&[Def]]) -> Self {
-        let families = catalogues
-            .iter()
-            .flat_map(|c| c.iter())
-            .map(|def| (def.name, Family { def: *def, series: BTreeMap::new() }))
-            .collect();
-        Self { families: Mutex::new(families) }
+        let mut registry = Registry::default();
+        let mut entries = HashMap::new();
+        for def in catalogues.iter().flat_map(|c| c.iter()) {
+            // The encoder ends every help text with a full stop of its own.
+            let help = def.help.strip_suffix('.').unwrap_or(def.help);
+            let series = match def.kind {
+                Kind::Counter => {
+                    let family = Family::default();
+                    drop(family.get_or_create(&Vec::new()));
+                    // The encoder adds the `_total` the catalogue's names already carry.
+                    let name = def.name.strip_suffix("_total").unwrap_or(def.name);
+                    registry.register(name, help, family.clone());
+                    Series::Counter(family)
+                }
+                Kind::Gauge => {
+                    let family = Family::default();
+                    drop(family.get_or_create(&Vec::new()));
+                    registry.register(def.name, help, family.clone());
+                    Series::Gauge(family)
+                }
+                Kind::Histogram => {
+                    let family: HistogramFamily = Family::new_with_constructor(new_histogram);
+                    registry.register(def.name, help, family.clone());
+                    Series::Histogram(family)
+                }
+            };
+            let placeholder = AtomicBool::new(def.kind != Kind::Histogram);
+            let previous = entries.insert(def.name, Entry { series, placeholder });
+            debug_assert!(previous.is_none(), "metric {} is in the catalogues twice", def.name);
+        }
+        Self { registry, entries }
     }
 
-    fn with_series(
-        &self,
-        name: &'static str,
-        labels: &[(&'static str, &str)],
-        kind: Kind,
-        update: impl FnOnce(&mut Series),
-    ) {
-        let mut families = self.families.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Some(family) = families.get_mut(name).filter(|f| f.def.kind == kind) else {
-            drop(families);
-            debug_assert!(false, "metric {name} is not in the catalogue as a {kind:?}");
-            return;
+    /// The series of `name` for `labels` (sorted by label name), or nothing when `name`
+    /// is not in the catalogue (a bug caught in debug builds).
+    fn entry(&self, name: &'static str, labels: &[(&'static str, &str)]) -> Option<(&Entry, Labels)> {
+        let Some(entry) = self.entries.get(name) else {
+            debug_assert!(false, "metric {name} is not in the catalogue");
+            return None;
         };
         let mut key: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         key.sort();
-        let fresh = match kind {
-            Kind::Histogram => Series::Histogram { counts: [0; BUCKETS.len()], sum: 0.0, count: 0 },
-            _ => Series::Value(0.0),
-        };
-        update(family.series.entry(key).or_insert(fresh));
+        if !key.is_empty() && entry.placeholder.swap(false, Ordering::Relaxed) {
+            match &entry.series {
+                Series::Counter(family) => _ = family.remove(&Vec::new()),
+                Series::Gauge(family) => _ = family.remove(&Vec::new()),
+                Series::Histogram(_) => {}
+            }
+        }
+        Some((entry, key))
     }
 
     /// Adds one to a counter.
@@ -129,75 +166,47 @@ impl Metrics {
     }
 
     pub fn add(&self, name: &'static str, labels: &[(&'static str, &str)], by: f64) {
-        self.with_series(name, labels, Kind::Counter, |s| {
-            if let Series::Value(v) = s {
-                *v += by;
-            }
-        });
+        match self.entry(name, labels) {
+            Some((Entry { series: Series::Counter(family), .. }, key)) => _ = family.get_or_create(&key).inc_by(by),
+            Some(_) => debug_assert!(false, "metric {name} is not a counter"),
+            None => {}
+        }
     }
 
     /// Sets a gauge.
     pub fn set(&self, name: &'static str, labels: &[(&'static str, &str)], value: f64) {
-        self.with_series(name, labels, Kind::Gauge, |s| *s = Series::Value(value));
+        match self.entry(name, labels) {
+            Some((Entry { series: Series::Gauge(family), .. }, key)) => _ = family.get_or_create(&key).set(value),
+            Some(_) => debug_assert!(false, "metric {name} is not a gauge"),
+            None => {}
+        }
     }
 
     /// Moves a gauge up or down.
     pub fn shift(&self, name: &'static str, labels: &[(&'static str, &str)], by: f64) {
-        self.with_series(name, labels, Kind::Gauge, |s| {
-            if let Series::Value(v) = s {
-                *v += by;
-            }
-        });
+        match self.entry(name, labels) {
+            Some((Entry { series: Series::Gauge(family), .. }, key)) => _ = family.get_or_create(&key).inc_by(by),
+            Some(_) => debug_assert!(false, "metric {name} is not a gauge"),
+            None => {}
+        }
     }
 
     /// Records one observation in a histogram.
     pub fn observe(&self, name: &'static str, labels: &[(&'static str, &str)], took: Duration) {
-        let seconds = took.as_secs_f64();
-        self.with_series(name, labels, Kind::Histogram, |s| {
-            if let Series::Histogram { counts, sum, count } = s {
-                if let Some(i) = BUCKETS.iter().position(|bound| seconds <= *bound) {
-                    counts[i] += 1;
-                }
-                *sum += seconds;
-                *count += 1;
+        match self.entry(name, labels) {
+            Some((Entry { series: Series::Histogram(family), .. }, key)) => {
+                family.get_or_create(&key).observe(took.as_secs_f64());
             }
-        });
+            Some(_) => debug_assert!(false, "metric {name} is not a histogram"),
+            None => {}
+        }
     }
 
     /// The Prometheus text exposition (format 0.0.4) of every metric.
     pub fn render(&self) -> String {
-        let families = self.families.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut out = String::new();
-        for family in families.values() {
-            let Def { name, kind, help } = family.def;
-            let kind_name = match kind {
-                Kind::Counter => "counter",
-                Kind::Gauge => "gauge",
-                Kind::Histogram => "histogram",
-            };
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind_name}");
-            if family.series.is_empty() && kind != Kind::Histogram {
-                let _ = writeln!(out, "{name} 0");
-            }
-            for (labels, series) in &family.series {
-                match series {
-                    Series::Value(v) => {
-                        let _ = writeln!(out, "{name}{} {v}", braces(labels, None));
-                    }
-                    Series::Histogram { counts, sum, count } => {
-                        let mut cumulative = 0;
-                        for (bound, n) in BUCKETS.iter().zip(counts) {
-                            cumulative += n;
-                            let _ =
-                                writeln!(out, "{name}_bucket{} {cumulative}", braces(labels, Some(&bound.to_string())));
-                        }
-                        let _ = writeln!(out, "{name}_bucket{} {count}", braces(labels, Some("+Inf")));
-                        let _ = writeln!(out, "{name}_sum{} {sum}", braces(labels, None));
-                        let _ = writeln!(out, "{name}_count{} {count}", braces(labels, None));
-                    }
-                }
-            }
-        }
+        prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
         out
     }
 }
@@ -222,21 +231,8 @@ impl Drop for Held {
     }
 }
 
-/// `{a="x",le="0.5"}`, or nothing without labels.
-fn braces(labels: &Labels, le: Option<&str>) -> String {
-    let mut parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
-    if let Some(le) = le {
-        parts.push(format!("le=\"{le}\""));
-    }
-    if parts.is_empty() { String::new() } else { format!("{{{}}}", parts.join(",")) }
-}
-
-fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
 /// The content type of [`Metrics::render`]'s output.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 #[cfg(test)]
 mod tests {
@@ -252,7 +248,11 @@ mod tests {
     fn renders_the_text_format() {
         let m = Metrics::new(&[CATALOGUE]);
         let empty = m.render();
-        assert!(empty.contains("# TYPE naas_things_total counter\nnaas_things_total 0\n"), "{empty}");
+        assert!(
+            empty.contains("# HELP naas_things_total Things.\n# TYPE naas_things_total counter\nnaas_things_total 0"),
+            "{empty}"
+        );
+        assert!(empty.contains("# TYPE naas_level gauge\nnaas_level 0"), "{empty}");
         m.inc("naas_things_total", &[("status", "failed"), ("code", "A\"B")]);
         m.inc("naas_things_total", &[("code", "A\"B"), ("status", "failed")]);
         m.set("naas_level", &[], 3.0);
@@ -260,12 +260,16 @@ mod tests {
         m.observe("naas_wait_seconds", &[("kind", "command")], Duration::from_millis(30));
         m.observe("naas_wait_seconds", &[("kind", "command")], Duration::from_secs(2000));
         let text = m.render();
-        assert!(text.contains("naas_things_total{code=\"A\\\"B\",status=\"failed\"} 2\n"), "{text}");
-        assert!(text.contains("naas_level 2\n"), "{text}");
-        assert!(text.contains("naas_wait_seconds_bucket{kind=\"command\",le=\"0.025\"} 0\n"), "{text}");
-        assert!(text.contains("naas_wait_seconds_bucket{kind=\"command\",le=\"0.05\"} 1\n"), "{text}");
-        assert!(text.contains("naas_wait_seconds_bucket{kind=\"command\",le=\"900\"} 1\n"), "{text}");
-        assert!(text.contains("naas_wait_seconds_bucket{kind=\"command\",le=\"+Inf\"} 2\n"), "{text}");
-        assert!(text.contains("naas_wait_seconds_count{kind=\"command\"} 2\n"), "{text}");
+        let value = |series: &str| -> Option<f64> {
+            text.lines().find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        };
+        assert_eq!(value("naas_things_total{code=\"A\\\"B\",status=\"failed\"}"), Some(2.0), "{text}");
+        assert_eq!(value("naas_things_total"), None, "the zero placeholder goes with the first series: {text}");
+        assert_eq!(value("naas_level"), Some(2.0), "{text}");
+        assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"0.025\"}"), Some(0.0), "{text}");
+        assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"0.05\"}"), Some(1.0), "{text}");
+        assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"900\"}"), Some(1.0), "{text}");
+        assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"+Inf\"}"), Some(2.0), "{text}");
+        assert_eq!(value("naas_wait_seconds_count{kind=\"command\"}"), Some(2.0), "{text}");
     }
 }

@@ -134,6 +134,7 @@ async fn issue(
         (status = 201, description = "Created; the token is shown this once.", body = ApiKeyCreated),
         (status = 401, response = super::openapi::Unauthorized),
         (status = 403, response = super::openapi::Forbidden),
+        (status = 408, response = super::openapi::RequestTimeout),
         (status = 413, response = super::openapi::PayloadTooLarge),
         (status = 415, response = super::openapi::UnsupportedMediaType),
         (status = 422, response = super::openapi::Unprocessable),

@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    let body_limit = state.settings.api.max_body_bytes;
+    let body_bounds = crate::body_limit::Bounds::new(&state.settings.api);
     let document: Arc<str> = openapi::document(&state.settings, &state.platforms).into();
     // NAAS's other read paths for a job go to the same handlers (`openapi::ALIASES`).
     // NAAS v1, deprecated: the v2 handlers behind NAAS's field names and answers.
@@ -58,7 +58,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Bodies are read and bounded once, by the layer; the extractors add no limit of their own.
         .layer(DefaultBodyLimit::disable())
-        .layer(axum::middleware::from_fn_with_state(body_limit, crate::body_limit::layer))
+        .layer(axum::middleware::from_fn_with_state(body_bounds, crate::body_limit::layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::layer))
         .layer(axum::middleware::from_fn(crate::request_id::layer))
         .with_state(state)

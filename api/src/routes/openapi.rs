@@ -82,7 +82,8 @@ use crate::error::{ErrorBody, FieldError};
             Probe, Health,
         ),
         responses(
-            Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable,
+            Unauthorized, Forbidden, NotFound, Conflict, RequestTimeout, PayloadTooLarge, UnsupportedMediaType,
+            Unprocessable,
             TooManyRequests, Unavailable,
         ),
     ),
@@ -388,8 +389,8 @@ macro_rules! error_sets {
 error_sets! {
     /// What a job submission can answer besides 202.
     SubmissionErrors => [
-        401 Unauthorized, 403 Forbidden, 409 Conflict, 413 PayloadTooLarge, 415 UnsupportedMediaType,
-        422 Unprocessable, 429 TooManyRequests, 503 Unavailable,
+        401 Unauthorized, 403 Forbidden, 408 RequestTimeout, 409 Conflict, 413 PayloadTooLarge,
+        415 UnsupportedMediaType, 422 Unprocessable, 429 TooManyRequests, 503 Unavailable,
     ];
     /// What reading one job can answer besides 200.
     JobReadErrors => [401 Unauthorized, 403 Forbidden, 404 NotFound, 503 Unavailable];
@@ -430,6 +431,12 @@ error_responses! {
             ("ended", error_example(409, "the job already ended (finished)", "JOB_ALREADY_ENDED")),
             ("key in use", error_example(409, "a submission with this idempotency key is still being processed; retry shortly", "IDEMPOTENCY_KEY_IN_USE")),
         ],
+        &[],
+    );
+    RequestTimeout => error_response(
+        "The body did not arrive in full within `api.body_read_timeout_secs` of the headers; the connection \
+         closes after this answer.",
+        &[("too slow", error_example(408, "request body did not arrive within 10 s", "REQUEST_TIMEOUT"))],
         &[],
     );
     PayloadTooLarge => error_response(
@@ -750,7 +757,7 @@ mod tests {
                     assert!(responses.contains_key("503"), "{method} {path}: authenticated, so 503 is possible");
                 }
                 if operation.get("requestBody").is_some() {
-                    for status in ["413", "415", "422"] {
+                    for status in ["408", "413", "415", "422"] {
                         assert!(responses.contains_key(status), "{method} {path}: a body, so {status} is possible");
                     }
                 }

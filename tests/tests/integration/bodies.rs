@@ -1,5 +1,6 @@
 //! Request bodies over `api.max_body_bytes`, as HTTP/1.1 clients really send them: the
-//! caller reads a 413, whichever way its client writes.
+//! caller reads a 413, whichever way its client writes. A body that does not arrive within
+//! `api.body_read_timeout_secs` gets a 408 and the connection closes.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -37,9 +38,33 @@ impl Http1 {
         self.0.flush()
     }
 
+    /// The first byte of an answer, if one arrives within `wait`.
+    fn answer_started(&mut self, wait: Duration) -> Option<u8> {
+        self.0.sock.set_read_timeout(Some(wait)).unwrap();
+        let mut byte = [0u8; 1];
+        let read = self.0.read(&mut byte);
+        self.0.sock.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        match read {
+            Ok(1) => Some(byte[0]),
+            Ok(_) => panic!("the connection closed without an answer"),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => None,
+            Err(e) => panic!("reading the answer: {e}"),
+        }
+    }
+
+    /// Whether the server closed the connection (end of stream, or a reset).
+    fn closed(&mut self) -> bool {
+        let mut byte = [0u8; 1];
+        matches!(self.0.read(&mut byte), Ok(0) | Err(_))
+    }
+
     /// One response: status, header block (lower-cased) and body (by Content-Length).
     fn response(&mut self) -> std::io::Result<(u16, String, String)> {
-        let mut head = Vec::new();
+        self.response_from(Vec::new())
+    }
+
+    /// One response whose first bytes were already read.
+    fn response_from(&mut self, mut head: Vec<u8>) -> std::io::Result<(u16, String, String)> {
         let mut byte = [0u8; 1];
         while !head.ends_with(b"\r\n\r\n") {
             self.0.read_exact(&mut byte)?;
@@ -96,6 +121,61 @@ async fn a_body_over_the_limit_gets_a_413_the_client_can_read() {
         let (status, head_read, _) = asking.response().unwrap();
         assert_eq!(status, 413, "answered before the body is sent: {head_read}");
         assert!(head_read.contains("connection: close"), "{head_read}");
+    })
+    .await
+    .unwrap();
+}
+
+/// A body within the size limit, trickled a byte at a time so the connection is never idle
+/// for long, is cut off at `api.body_read_timeout_secs` with a 408, and the connection closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_body_that_trickles_in_gets_a_408_at_the_deadline() {
+    let dir = TempDir::new("bodies-slow");
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(dir.path().join("tls.crt"), generated.cert.pem()).unwrap();
+    std::fs::write(dir.path().join("tls.key"), generated.signing_key.serialize_pem()).unwrap();
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    stack.settings.tls.cert_file = Some(dir.path().join("tls.crt"));
+    stack.settings.tls.key_file = Some(dir.path().join("tls.key"));
+    stack.settings.api.body_read_timeout_secs = 1;
+    let addr = stack.add_api().await.trim_start_matches("https://").to_owned();
+    let ca = generated.cert.pem();
+    tokio::task::spawn_blocking(move || {
+        use base64::Engine as _;
+        let login = base64::engine::general_purpose::STANDARD.encode("netops:s3cret-pw");
+        // 200 bytes at one per 100 ms: 20 s to arrive in full, far below the size limit.
+        let body = format!(r#"{{"host": "r1", "commands": ["{}"]}}"#, "x".repeat(170));
+        let mut slow = Http1::connect(&addr, &ca);
+        slow.send(
+            format!(
+                "POST /v2/send-command HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic {login}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let mut sent = 0;
+        let first = loop {
+            assert!(sent < body.len(), "the whole body was sent without an answer");
+            slow.send(&body.as_bytes()[sent..=sent]).expect("the server still reads the body");
+            sent += 1;
+            if let Some(byte) = slow.answer_started(Duration::from_millis(100)) {
+                break byte;
+            }
+        };
+        let waited = started.elapsed();
+        let (status, head, answer) = slow.response_from(vec![first]).expect("the answer arrives whole");
+        assert_eq!(status, 408, "{head}{answer}");
+        let answer: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!((answer["status"].as_u64(), answer["code"].as_str()), (Some(408), Some("REQUEST_TIMEOUT")));
+        assert!(head.contains("connection: close"), "{head}");
+        assert!(slow.closed(), "the server closes the connection after the 408");
+        assert!(
+            waited >= Duration::from_millis(900) && sent < body.len(),
+            "cut off at the deadline: {waited:?}, {sent} bytes"
+        );
     })
     .await
     .unwrap();

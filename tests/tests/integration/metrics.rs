@@ -1,11 +1,14 @@
 //! Prometheus `/metrics` on the API (HTTPS), a worker and a reaper (plain HTTP listeners):
-//! the expected names, values that follow what happened, and no high-cardinality labels.
+//! the expected names, values that follow what happened, no high-cardinality labels, and
+//! output that a real exposition-format parser (the Python client's) reads.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use naas_tests::servers::closed_port;
 use naas_tests::{Stack, StackOptions};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const USER: &str = "netops";
 const PASS: &str = "s3cret-pw";
@@ -15,6 +18,30 @@ async fn scrape(http: &reqwest::Client, url: &str) -> String {
     assert_eq!(response.status(), 200, "{url}");
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
     response.text().await.unwrap()
+}
+
+/// Each scrape parsed by `tests/metrics_check.py` (Python `prometheus_client.parser`):
+/// per scrape, family name (counters without `_total`) → `{type, labels, samples}`.
+fn parsed(scrapes: &[(&str, &str)]) -> Vec<Value> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.parent().unwrap().join(".tools/venv/bin/python");
+    assert!(python.exists(), "the project venv is missing: run scripts/bootstrap.sh");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("metrics-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<_> = scrapes
+        .iter()
+        .map(|(name, text)| {
+            let file = dir.join(format!("{name}.prom"));
+            std::fs::write(&file, text).unwrap();
+            file
+        })
+        .collect();
+    let output = Command::new(python).arg(root.join("metrics_check.py")).args(&files).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the exposition does not parse (texts in {}):\n{stderr}", dir.display());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    files.iter().map(|file| report[file.to_str().unwrap()].clone()).collect()
 }
 
 /// The value of the series `series` (name and labels exactly as rendered).
@@ -90,6 +117,22 @@ async fn api_worker_and_reaper_export_their_metrics() {
     assert_eq!(value(&reaped, r#"naas_circuit_breakers{state="closed"}"#), Some(2.0), "two devices seen: {reaped}");
     assert_eq!(value(&reaped, r#"naas_circuit_breakers{state="open"}"#), Some(0.0), "{reaped}");
     assert!(reaped.contains("# TYPE naas_jobs_completed_total counter"), "{reaped}");
+
+    let families = parsed(&[("api", &api), ("worker", &work), ("reaper", &reaped)]);
+    let family = |process: usize, name: &str| {
+        (families[process][name]["type"].clone(), families[process][name]["labels"].clone())
+    };
+    assert_eq!(family(0, "naas_http_requests"), (json!("counter"), json!(["method", "route", "status"])));
+    assert_eq!(family(0, "naas_http_request_duration_seconds"), (json!("histogram"), json!(["route"])));
+    assert_eq!(family(0, "naas_rate_limit_rejections"), (json!("counter"), json!([])));
+    assert_eq!(family(1, "naas_jobs_completed"), (json!("counter"), json!(["error_code", "status"])));
+    assert_eq!(family(1, "naas_ssh_phase_duration_seconds"), (json!("histogram"), json!(["phase"])));
+    assert_eq!(family(1, "naas_jobs_in_flight"), (json!("gauge"), json!([])));
+    assert_eq!(family(2, "naas_circuit_breakers"), (json!("gauge"), json!(["state"])));
+    assert_eq!(family(2, "naas_reaper_actions").0, json!("counter"));
+    for (process, report) in families.iter().enumerate() {
+        assert!(report["naas_jetstream_consumer_pending"]["type"] == "gauge", "{process}: {report}");
+    }
 
     for text in [&api, &work, &reaped] {
         for high_cardinality in [finished.as_str(), failed.as_str(), "127.0.0.1"] {
