@@ -414,16 +414,21 @@ async fn a_missing_password_is_asked_for_on_the_terminal_and_only_there() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_api_certificate_is_verified_against_the_ca_file() {
-    use base64::Engine;
     let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
     let home = Home::new();
-    // The API's self-signed development certificate, as its operator would hand it out.
-    let probe = reqwest::Client::builder().danger_accept_invalid_certs(true).tls_info(true).build().unwrap();
-    let response = probe.get(stack.url("/livez")).send().await.unwrap();
-    let der = response.extensions().get::<reqwest::tls::TlsInfo>().unwrap().peer_certificate().unwrap().to_vec();
-    let body = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = body.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
-    let pem = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"));
+    // The authority of the API's generated development certificate (the last certificate
+    // of the chain it sends), as its operator would hand it out.
+    let url = reqwest::Url::parse(&stack.url("/livez")).unwrap();
+    let address = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let shown = std::process::Command::new("openssl")
+        .args(["s_client", "-connect", &address, "-showcerts"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("openssl s_client runs");
+    let chain = String::from_utf8_lossy(&shown.stdout);
+    let last = chain.rfind("-----BEGIN CERTIFICATE-----").expect("the API sends its chain");
+    let end = chain[last..].find("-----END CERTIFICATE-----").unwrap() + last + "-----END CERTIFICATE-----".len();
+    let pem = format!("{}\n", &chain[last..end]);
     let ca = home.write("api-ca.pem", &pem).display().to_string();
 
     let mut env = user_env(&stack, &home);

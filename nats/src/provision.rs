@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+use async_nats::jetstream::context::CreateStreamErrorKind;
 use async_nats::jetstream::stream::{self, DiscardPolicy, RetentionPolicy, StorageType};
 use async_nats::jetstream::{self, Context};
 use naas_shared::config::{NatsSettings, Settings};
@@ -148,6 +149,10 @@ pub fn workers_consumer_config(topology: &Topology, settings: &NatsSettings) -> 
     }
 }
 
+/// How often a stream's creation is asked for when JetStream does not answer in time (each
+/// request waits for the client's request timeout, 5 s by default).
+const STREAM_TRIES: u32 = 6;
+
 /// Creates or updates the streams and the worker consumer.
 pub async fn provision(
     client: async_nats::Client,
@@ -163,7 +168,19 @@ pub async fn provision(
     ];
     for config in streams {
         let name = config.name.clone();
-        js.create_or_update_stream(config).await.map_err(|source| ProvisionError::Stream { stream: name, source })?;
+        // A cluster that has just formed (or lost a node) may not answer JetStream requests
+        // until it has elected its leaders: a timed-out request is tried again, for a while.
+        let mut tries = STREAM_TRIES;
+        loop {
+            match js.create_or_update_stream(config.clone()).await {
+                Ok(_) => break,
+                Err(source) if source.kind() == CreateStreamErrorKind::TimedOut && tries > 1 => {
+                    tries -= 1;
+                    tracing::warn!(stream = name.as_str(), "JetStream did not answer in time; trying again");
+                }
+                Err(source) => return Err(ProvisionError::Stream { stream: name, source }),
+            }
+        }
     }
     let jobs = js
         .get_stream(topology.jobs_stream())
