@@ -80,20 +80,31 @@ impl Http1 {
     }
 }
 
-/// A client that sends its whole body before it reads (Python's http.client, and so most
-/// scripts) gets the 413 for a body over the limit, on a connection that stays usable; a
-/// client that asks `Expect: 100-continue` gets the 413 instead of the go-ahead.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_body_over_the_limit_gets_a_413_the_client_can_read() {
-    let dir = TempDir::new("bodies");
+/// An API (no workers) serving a certificate issued for `localhost`, with `tune` applied
+/// to its settings: the stack and the folder that hold it, its address and the
+/// certificate's PEM for the client to trust.
+async fn api_with_certificate(
+    name: &str,
+    tune: impl FnOnce(&mut naas_shared::config::Settings),
+) -> (Stack, TempDir, String, String) {
+    let dir = TempDir::new(name);
     let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     std::fs::write(dir.path().join("tls.crt"), generated.cert.pem()).unwrap();
     std::fs::write(dir.path().join("tls.key"), generated.signing_key.serialize_pem()).unwrap();
     let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
     stack.settings.tls.cert_file = Some(dir.path().join("tls.crt"));
     stack.settings.tls.key_file = Some(dir.path().join("tls.key"));
+    tune(&mut stack.settings);
     let addr = stack.add_api().await.trim_start_matches("https://").to_owned();
-    let ca = generated.cert.pem();
+    (stack, dir, addr, generated.cert.pem())
+}
+
+/// A client that sends its whole body before it reads (Python's http.client, and so most
+/// scripts) gets the 413 for a body over the limit, on a connection that stays usable; a
+/// client that asks `Expect: 100-continue` gets the 413 instead of the go-ahead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_body_over_the_limit_gets_a_413_the_client_can_read() {
+    let (_stack, _dir, addr, ca) = api_with_certificate("bodies", |_| {}).await;
     tokio::task::spawn_blocking(move || {
         use base64::Engine as _;
         let login = base64::engine::general_purpose::STANDARD.encode("netops:s3cret-pw");
@@ -130,16 +141,8 @@ async fn a_body_over_the_limit_gets_a_413_the_client_can_read() {
 /// for long, is cut off at `api.body_read_timeout_secs` with a 408, and the connection closes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_body_that_trickles_in_gets_a_408_at_the_deadline() {
-    let dir = TempDir::new("bodies-slow");
-    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    std::fs::write(dir.path().join("tls.crt"), generated.cert.pem()).unwrap();
-    std::fs::write(dir.path().join("tls.key"), generated.signing_key.serialize_pem()).unwrap();
-    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
-    stack.settings.tls.cert_file = Some(dir.path().join("tls.crt"));
-    stack.settings.tls.key_file = Some(dir.path().join("tls.key"));
-    stack.settings.api.body_read_timeout_secs = 1;
-    let addr = stack.add_api().await.trim_start_matches("https://").to_owned();
-    let ca = generated.cert.pem();
+    let (_stack, _dir, addr, ca) =
+        api_with_certificate("bodies-slow", |settings| settings.api.body_read_timeout_secs = 1).await;
     tokio::task::spawn_blocking(move || {
         use base64::Engine as _;
         let login = base64::engine::general_purpose::STANDARD.encode("netops:s3cret-pw");
