@@ -22,7 +22,7 @@ trap 'rm -rf "$out"' EXIT
 step() { printf 'validate-deploy: %s\n' "$*"; }
 
 step "yamllint (compose, chart values, CI values)"
-$venv/yamllint -s -c .yamllint.yaml compose/compose.yaml helm/naas/Chart.yaml helm/naas/values.yaml helm/naas/ci/
+$venv/yamllint -s -c .yamllint.yaml compose/compose.yaml compose/nats-cluster.yaml compose/redis-sentinel.yaml helm/naas/Chart.yaml helm/naas/values.yaml helm/naas/ci/
 
 step "Dockerfile: hadolint, checkov (dockerfile)"
 $venv/hadolint Dockerfile
@@ -34,6 +34,10 @@ if scripts/compose.sh version >/dev/null 2>&1; then
   scripts/compose.sh config -q
   for profile in $(scripts/compose.sh config --profiles); do
     scripts/compose.sh --profile "$profile" config -q
+  done
+  # The overlays: a NATS cluster, Redis with Sentinel.
+  for overlay in compose/nats-cluster.yaml compose/redis-sentinel.yaml; do
+    scripts/compose.sh -f "$overlay" --profile sim config -q
   done
 elif [ "${CI:-}" = true ]; then
   echo "validate-deploy: Compose is not installed (docker compose or docker-compose), and CI=true requires it" >&2

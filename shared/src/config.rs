@@ -129,6 +129,11 @@ pub struct RedisSettings {
     /// The URL is a seed node of a Redis Cluster (implied by several URLs).
     #[serde(default)]
     pub cluster: bool,
+    /// The name of the primary that Redis Sentinel watches; when set, the URLs are the
+    /// Sentinels' (their user and password serve the Sentinels and the Redis servers alike)
+    /// and the connection follows a failover to the promoted replica.
+    #[serde(default)]
+    pub sentinel: String,
 }
 
 impl RedisSettings {
@@ -139,7 +144,12 @@ impl RedisSettings {
 
     /// Whether to talk to a Redis Cluster rather than one server.
     pub fn is_cluster(&self) -> bool {
-        self.cluster || self.urls().len() > 1
+        !self.is_sentinel() && (self.cluster || self.urls().len() > 1)
+    }
+
+    /// Whether the URLs are Sentinels that name the primary.
+    pub fn is_sentinel(&self) -> bool {
+        !self.sentinel.is_empty()
     }
 }
 
@@ -553,6 +563,9 @@ impl Settings {
         }
         if self.nats.results_max_msgs == 0 || self.events.max_msgs == 0 {
             p.push("nats.results_max_msgs, events.max_msgs: at least 1, or -1 for no limit".into());
+        }
+        if self.redis.is_sentinel() && self.redis.cluster {
+            p.push("redis.sentinel and redis.cluster: a Sentinel watches one primary, not a cluster; set one".into());
         }
         if !(1..=100).contains(&self.redis.admission_max_memory_percent) {
             p.push("redis.admission_max_memory_percent: between 1 and 100".into());

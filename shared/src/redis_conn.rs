@@ -1,6 +1,8 @@
 //! The one Redis connection every process uses: a single server (reconnecting
-//! `ConnectionManager`) or a Redis Cluster (`ClusterConnection`, which follows slot moves
-//! and reconnects to nodes by itself), chosen by `redis.url` / `redis.cluster`.
+//! `ConnectionManager`), a Redis Cluster (`ClusterConnection`, which follows slot moves
+//! and reconnects to nodes by itself), or the primary that Redis Sentinel names (followed
+//! through a failover, [`sentinel`]), chosen by `redis.url` / `redis.cluster` /
+//! `redis.sentinel`.
 //!
 //! Both are cheap to clone and implement [`redis::aio::ConnectionLike`], so commands,
 //! scripts and pipelines are written once. What a cluster demands of them is in the key
@@ -21,6 +23,8 @@ use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
 use crate::config::RedisSettings;
 
+pub mod sentinel;
+
 /// Connect and response timeouts: a dead Redis turns into a prompt error (and a 503)
 /// rather than a hung request.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -30,6 +34,7 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
 pub enum RedisConn {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
+    Sentinel(sentinel::Primary),
 }
 
 /// Connects (fails fast when Redis is unreachable) and keeps reconnecting afterwards.
@@ -58,6 +63,14 @@ pub async fn connect(settings: &RedisSettings) -> Result<RedisConn, RedisError> 
         let client = builder.build()?;
         return Ok(RedisConn::Cluster(client.get_async_connection().await?));
     }
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(Some(RESPONSE_TIMEOUT))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_secs(1));
+    if settings.is_sentinel() {
+        return Ok(RedisConn::Sentinel(sentinel::Primary::connect(&urls, &settings.sentinel, root, config).await?));
+    }
     let url = urls.first().copied().unwrap_or_default();
     let client = match root {
         None => redis::Client::open(url)?,
@@ -65,11 +78,6 @@ pub async fn connect(settings: &RedisSettings) -> Result<RedisConn, RedisError> 
             redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(root) })?
         }
     };
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(CONNECT_TIMEOUT))
-        .set_response_timeout(Some(RESPONSE_TIMEOUT))
-        .set_number_of_retries(2)
-        .set_max_delay(Duration::from_secs(1));
     Ok(RedisConn::Single(ConnectionManager::new_with_config(client, config).await?))
 }
 
@@ -105,8 +113,10 @@ impl RedisConn {
 
     /// The memory of the one server; `None` on a cluster (each shard has its own).
     pub async fn memory(&self) -> RedisResult<Option<Memory>> {
-        let Self::Single(conn) = self else { return Ok(None) };
-        let mut conn = conn.clone();
+        if self.is_cluster() {
+            return Ok(None);
+        }
+        let mut conn = self.clone();
         let info: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await?;
         Ok(Memory::parse(&info))
     }
@@ -116,8 +126,8 @@ impl RedisConn {
     pub async fn scan_match(&self, pattern: &str) -> RedisResult<Vec<String>> {
         let mut found = Vec::new();
         match self {
-            Self::Single(conn) => {
-                let mut conn = conn.clone();
+            Self::Single(_) | Self::Sentinel(_) => {
+                let mut conn = self.clone();
                 let mut cursor = 0u64;
                 loop {
                     let (next, keys): (u64, Vec<String>) = scan(cursor, pattern).query_async(&mut conn).await?;
@@ -187,6 +197,7 @@ impl ConnectionLike for RedisConn {
         match self {
             Self::Single(conn) => conn.req_packed_command(cmd),
             Self::Cluster(conn) => conn.req_packed_command(cmd),
+            Self::Sentinel(conn) => conn.req_packed_command(cmd),
         }
     }
 
@@ -199,6 +210,7 @@ impl ConnectionLike for RedisConn {
         match self {
             Self::Single(conn) => conn.req_packed_commands(pipeline, offset, count),
             Self::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count),
+            Self::Sentinel(conn) => conn.req_packed_commands(pipeline, offset, count),
         }
     }
 
@@ -206,6 +218,7 @@ impl ConnectionLike for RedisConn {
         match self {
             Self::Single(conn) => conn.get_db(),
             Self::Cluster(conn) => conn.get_db(),
+            Self::Sentinel(conn) => conn.get_db(),
         }
     }
 }
@@ -235,5 +248,15 @@ mod tests {
         let seeds = redis_with(&[("NAAS_REDIS__URL", "redis://10.0.0.1:6379, redis://10.0.0.2:6379,")]);
         assert_eq!(seeds.urls(), ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"]);
         assert!(seeds.is_cluster());
+    }
+
+    #[test]
+    fn with_a_sentinel_name_the_urls_are_sentinels_not_cluster_seeds() {
+        let sentinels = redis_with(&[
+            ("NAAS_REDIS__URL", "redis://10.0.0.1:26379,redis://10.0.0.2:26379"),
+            ("NAAS_REDIS__SENTINEL", "naas"),
+        ]);
+        assert!(sentinels.is_sentinel());
+        assert!(!sentinels.is_cluster());
     }
 }

@@ -8,10 +8,13 @@
 # a NATS subscription with the `consumer` user's own credentials, and a publish by the
 # `worker` user to a subject it may not use, refused by NATS. Then faults under load
 # (tests/compose/faults.py): a worker container killed, the workers scaled out; and with
-# compose/nats-cluster.yaml, a NATS node killed, another cut off (tests/compose/nats_faults.py). Tears everything down
-# (containers, networks, volumes) whatever happens.
+# compose/nats-cluster.yaml, a NATS node killed, another cut off (tests/compose/nats_faults.py);
+# with compose/redis-sentinel.yaml, the Redis primary killed and a replica promoted
+# (tests/compose/redis_faults.py). Tears everything down (containers, networks, volumes)
+# whatever happens.
 #
 #   tests/compose/e2e.sh            (scripts/test.sh runs it)
+#   E2E_ONLY=redis-sentinel tests/compose/e2e.sh   (one phase: single, nats-cluster, redis-sentinel)
 #
 # First, the images' configuration against the Dockerfile's (tests/compose/image_config.py).
 # Without a Docker engine it says that it skipped; under CI=true that is a failure.
@@ -64,9 +67,6 @@ cp tests/compose/override.yaml "$work/compose/override.yaml"
 bash "$work/compose/init-secrets.sh" >/dev/null
 secrets="$work/compose/secrets"
 
-say "up ($project: API on 127.0.0.1:$api_port, NATS on 127.0.0.1:$nats_port)"
-dc up -d --no-build >/dev/null 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
-
 # Every container with a health check reports healthy (bounded), the simulator runs.
 wait_healthy() { # a cluster's services may restart until JetStream elects its leaders
   local deadline=$((SECONDS + 300)) states
@@ -83,18 +83,28 @@ wait_healthy() { # a cluster's services may restart until JetStream elects its l
   done
   say "healthy: $(echo "$states" | awk '{print $1}' | tr -d / | tr '\n' ' ')"
 }
-wait_healthy
-
 export E2E_API="https://127.0.0.1:$api_port" E2E_SECRETS="$secrets" E2E_NATS_PORT="$nats_port"
-python3 tests/compose/e2e.py
-E2E_COMPOSE=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "${compose[@]}") \
-  python3 tests/compose/faults.py
-
-say "down; up again with compose/nats-cluster.yaml (three NATS nodes, streams R3)"
-dc down -v --remove-orphans -t 5 >/dev/null 2>&1
-compose+=(-f "$work/compose/nats-cluster.yaml")
-dc up -d --no-build >/dev/null 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
-wait_healthy
-E2E_COMPOSE=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "${compose[@]}") \
-  python3 tests/compose/nats_faults.py
+single=("${compose[@]}")
+# One phase: down (if up), up with the given overlays, healthy, then the given test script.
+phase() { # what, overlay files..., -- script
+  local what=$1; shift
+  compose=("${single[@]}")
+  while [ "$1" != -- ]; do compose+=(-f "$work/compose/$1"); shift; done
+  say "up ($what; $project: API on 127.0.0.1:$api_port, NATS on 127.0.0.1:$nats_port)"
+  dc up -d --no-build >/dev/null 2>"$work/up.log" || { cat "$work/up.log" >&2; exit 1; }
+  wait_healthy
+  shift
+  for script in "$@"; do
+    E2E_COMPOSE=$(python3 -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "${compose[@]}") \
+      python3 "tests/compose/$script"
+  done
+  dc down -v --remove-orphans -t 5 >/dev/null 2>&1
+}
+# E2E_ONLY=single|nats-cluster|redis-sentinel runs one phase (all by default).
+only=${E2E_ONLY:-all}
+case $only in all|single) phase "one NATS server, one Redis" -- e2e.py faults.py ;; esac
+case $only in all|nats-cluster) phase "three NATS nodes, streams R3" nats-cluster.yaml -- nats_faults.py ;; esac
+case $only in all|redis-sentinel)
+  phase "a Redis primary, two replicas, three Sentinels" redis-sentinel.yaml -- redis_faults.py ;;
+esac
 say "passed"

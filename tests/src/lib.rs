@@ -8,6 +8,7 @@ pub mod logs;
 pub mod processes;
 pub mod receiver;
 pub mod redis_cluster;
+pub mod redis_sentinel;
 pub mod servers;
 pub mod sshd;
 pub mod stack;

@@ -56,7 +56,7 @@ pub fn nats_server_binary() -> PathBuf {
     panic!("no nats-server >= 2.11 found (Debian's 2.9 is too old); {INSTALL_HINT}");
 }
 
-fn redis_server_binary() -> PathBuf {
+pub(crate) fn redis_server_binary() -> PathBuf {
     for candidate in ["redis-server", "/usr/bin/redis-server"] {
         if Command::new(candidate).arg("--version").output().is_ok() {
             return PathBuf::from(candidate);

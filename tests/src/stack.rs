@@ -27,6 +27,9 @@ pub struct Stack {
     pub redis: RedisServer,
     /// The other nodes when the stack runs a Redis Cluster (`redis` is the first).
     pub redis_peers: Vec<RedisServer>,
+    /// With `redis_sentinel`: the Sentinels watching `redis` (the primary) and `redis_peers`
+    /// (its replicas).
+    pub redis_sentinels: Vec<crate::redis_sentinel::Sentinel>,
     pub settings: Settings,
     pub api_url: String,
     pub devices: Vec<RunningDevice>,
@@ -53,6 +56,8 @@ pub struct StackOptions {
     pub redis_tls: bool,
     /// Run a three-primary Redis Cluster; every service gets all three URLs.
     pub redis_cluster: bool,
+    /// A primary, two replicas and three Sentinels; `redis.url` names the Sentinels.
+    pub redis_sentinel: bool,
 }
 
 /// `count` simulated Cisco IOS devices named `<name>1`, `<name>2`, … with the stack's
@@ -87,6 +92,7 @@ impl Default for StackOptions {
             nats_cluster: false,
             redis_tls: false,
             redis_cluster: false,
+            redis_sentinel: false,
         }
     }
 }
@@ -114,7 +120,15 @@ impl Stack {
         };
         let mut redis_peers = Vec::new();
         let mut redis_urls = None;
-        let redis = if options.redis_cluster {
+        let mut redis_sentinels = Vec::new();
+        let redis = if options.redis_sentinel {
+            let set = crate::redis_sentinel::RedisSentinels::start().await;
+            redis_urls = Some(set.urls());
+            settings.redis.sentinel = crate::redis_sentinel::PRIMARY_NAME.to_owned();
+            redis_peers = set.replicas;
+            redis_sentinels = set.sentinels;
+            set.primary
+        } else if options.redis_cluster {
             let mut cluster = crate::redis_cluster::RedisCluster::start(3).await;
             redis_urls = Some(cluster.urls());
             redis_peers = cluster.nodes.split_off(1);
@@ -166,6 +180,7 @@ impl Stack {
             nats_peers,
             redis,
             redis_peers,
+            redis_sentinels,
             settings,
             api_url,
             devices,

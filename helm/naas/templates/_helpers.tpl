@@ -86,6 +86,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: NAAS_REDIS__CLUSTER
   value: "true"
 {{- end }}
+{{- if .root.Values.redis.sentinel }}
+- name: NAAS_REDIS__SENTINEL
+  value: {{ .root.Values.redis.sentinel | quote }}
+{{- end }}
 - name: NAAS_ENCRYPTION_KEY_FILE
   value: /etc/naas/secrets/encryption-key
 {{- if eq .service "api" }}

@@ -30,6 +30,7 @@ mod reaper;
 mod redis_cluster;
 mod reuse;
 mod secrets;
+mod sentinel;
 mod stream;
 mod structured;
 mod tls;

@@ -202,6 +202,7 @@ async fn one_reaper_leads_and_another_takes_over_when_it_stops() {
         admission_max_memory_percent: 90,
         ca_file: String::new(),
         cluster: false,
+        sentinel: String::new(),
     };
     let connection = naas_shared::store::connect(&settings).await.unwrap();
     let lease = Duration::from_millis(600);
