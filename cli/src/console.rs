@@ -1,5 +1,12 @@
 //! The terminal, as a value: stdout for results, stderr for progress and errors, and the
 //! no-echo prompt when there is someone to ask. Tests use [`Console::captured`].
+//!
+//! The prompt is `rpassword`'s: question and answer go through `/dev/tty`, not
+//! stdin/stdout, so `naasctl run … > out.txt` still asks on the screen and never writes the
+//! question into the output. Echo and signal keys are off for the one answer and restored
+//! on every path: Ctrl-C ends the prompt with [`std::io::ErrorKind::Interrupted`] after the
+//! terminal is restored. (rpassword then raises SIGINT; [`crate::run`] listens for it from
+//! the start, so the signal does not kill the process with echo still off.)
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -21,8 +28,11 @@ impl Console {
     /// The process's stdout and stderr; prompts on the controlling terminal when stdin is
     /// one (a script or a pipe gets an error asking for the environment instead).
     pub fn standard() -> Self {
-        let prompt: Option<PromptFn> =
-            if std::io::stdin().is_terminal() { Some(Arc::new(crate::prompt::read_hidden)) } else { None };
+        let prompt: Option<PromptFn> = if std::io::stdin().is_terminal() {
+            Some(Arc::new(|question: &str| rpassword::prompt_password(question)))
+        } else {
+            None
+        };
         Self {
             out: Arc::new(Mutex::new(Box::new(std::io::stdout()))),
             err: Arc::new(Mutex::new(Box::new(std::io::stderr()))),

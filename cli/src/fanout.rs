@@ -2,14 +2,16 @@
 //!
 //! Each device's job is submitted, followed to its end and turned into an [`Outcome`];
 //! a refusal for one device (422 for its host, say) is that device's outcome, not the end
-//! of the run. Progress goes to stderr: on a terminal a spinner (one device) or a bar
-//! (several) redrawn in place, with a line per device as it ends; otherwise (logs, CI) a
-//! plain line per change of status.
+//! of the run. Progress goes to stderr: on a terminal `indicatif` draws a spinner per
+//! device being worked on and, for several devices, a bar over all of them, with a line
+//! per device printed above as it ends; otherwise (logs, CI, `-q` aside) a plain line per
+//! change of status.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -114,8 +116,10 @@ impl History {
         Self { path, api: api.to_owned(), warned: Mutex::new(false) }
     }
 
-    fn add(&self, console: &Console, kind: Kind, device: &Device, job_id: &str) {
-        let Some(path) = &self.path else { return };
+    /// Remembers the job; the warning to show when the history cannot be written (the
+    /// first time only).
+    fn add(&self, kind: Kind, device: &Device, job_id: &str) -> Option<String> {
+        let path = self.path.as_ref()?;
         let entry = Entry {
             job_id: job_id.to_owned(),
             kind: kind.as_str().to_owned(),
@@ -128,11 +132,12 @@ impl History {
             api: self.api.clone(),
         };
         let mut warned = self.warned.lock().expect("history lock");
-        if let Err(e) = history::record(path, &[entry])
-            && !*warned
-        {
-            *warned = true;
-            console.err(&format!("naasctl: warning: cannot write the job history {}: {e}\n", path.display()));
+        match history::record(path, &[entry]) {
+            Err(e) if !*warned => {
+                *warned = true;
+                Some(format!("naasctl: warning: cannot write the job history {}: {e}", path.display()))
+            }
+            _ => None,
         }
     }
 }
@@ -159,12 +164,12 @@ pub async fn run(
     let permits = Arc::new(Semaphore::new(plan.concurrency));
     let mut tasks = Vec::new();
     for (index, job) in plan.jobs.into_iter().enumerate() {
-        let (api, permits, progress, history, console) =
-            (api.clone(), permits.clone(), progress.clone(), history.clone(), console.clone());
+        let (api, permits, progress, history) = (api.clone(), permits.clone(), progress.clone(), history.clone());
         let (kind, detach, poll) = (plan.kind, plan.detach, plan.poll);
         tasks.push(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
-            let outcome = one(&api, kind, job, index, detach, poll, &progress, &history, &console).await;
+            progress.begin(index);
+            let outcome = one(&api, kind, job, index, detach, poll, &progress, &history).await;
             progress.done(index, &outcome);
             outcome
         }));
@@ -191,7 +196,6 @@ async fn one(
     poll: bool,
     progress: &Progress,
     history: &History,
-    console: &Console,
 ) -> Outcome {
     let accepted = match api.submit(kind, &job.body).await {
         Ok(accepted) => accepted,
@@ -201,7 +205,9 @@ async fn one(
         let e = CliError::Connection(format!("the API accepted the job without a job_id: {accepted}"));
         return Outcome::failed(job.device, None, e);
     };
-    history.add(console, kind, &job.device, &job_id);
+    if let Some(warning) = history.add(kind, &job.device, &job_id) {
+        progress.warn(&warning);
+    }
     progress.submitted(index, &job_id);
     if detach {
         return Outcome::of(job.device, accepted);
@@ -216,6 +222,7 @@ async fn one(
     }
 }
 
+/// Where the devices stand; `Progress` shares it with every device's task.
 #[derive(Default)]
 struct State {
     labels: Vec<String>,
@@ -223,8 +230,47 @@ struct State {
     job_ids: Vec<Option<String>>,
     ended: usize,
     failed: usize,
-    tick: usize,
-    finished: bool,
+    /// The spinner of each device being worked on (live only).
+    spinners: Vec<Option<ProgressBar>>,
+}
+
+impl State {
+    fn many(&self) -> bool {
+        self.labels.len() > 1
+    }
+
+    /// The overall bar's message: `1 failed, 4 running`.
+    fn counts(&self) -> String {
+        let running = self.statuses.iter().filter(|s| s.as_str() == "started").count();
+        format!("{} failed, {running} running", self.failed)
+    }
+}
+
+/// The bars drawn on a terminal: a spinner per device being worked on
+/// (`⠋ r1: started  0.3 s`) and, for several devices, the bar over all of them below
+/// (`⠋ [############............] 2/4 done, 1 failed, 1 running  2.5 s`).
+#[derive(Clone)]
+struct Live {
+    bars: MultiProgress,
+    overall: Option<ProgressBar>,
+}
+
+const TICK: Duration = Duration::from_millis(120);
+
+/// The spinner's frames, then the one shown once finished.
+const FRAMES: &str = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ";
+
+/// `2.5 s`: the bar's age, the way naasctl writes durations.
+fn seconds(state: &ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = write!(out, "{:.1} s", state.elapsed().as_secs_f64());
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .expect("the templates are valid")
+        .tick_chars(FRAMES)
+        .progress_chars("#.")
+        .with_key("seconds", seconds)
 }
 
 /// Progress on stderr; see the module doc.
@@ -233,62 +279,76 @@ struct Progress {
     console: Console,
     state: Arc<Mutex<State>>,
     quiet: bool,
-    live: bool,
-    started: Instant,
+    live: Option<Live>,
 }
-
-const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 impl Progress {
     fn start(console: Console, labels: Vec<String>, quiet: bool) -> Self {
-        let statuses = vec!["pending".to_owned(); labels.len()];
-        let job_ids = vec![None; labels.len()];
-        let live = !quiet && console.err_is_terminal();
-        let progress = Self {
-            console,
-            state: Arc::new(Mutex::new(State { labels, statuses, job_ids, ..Default::default() })),
-            quiet,
-            live,
-            started: Instant::now(),
+        let count = labels.len();
+        let state = State {
+            statuses: vec!["pending".to_owned(); count],
+            job_ids: vec![None; count],
+            spinners: vec![None; count],
+            labels,
+            ..Default::default()
         };
-        if live {
-            let ticker = progress.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_millis(120)).await;
-                    let mut state = ticker.state.lock().expect("progress lock");
-                    if state.finished {
-                        return;
-                    }
-                    state.tick += 1;
-                    ticker.console.err(&format!("\r\x1b[2K{}", render(&state, ticker.started.elapsed())));
-                }
+        let live = (!quiet && console.err_is_terminal()).then(|| {
+            let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            let overall = state.many().then(|| {
+                let bar = ProgressBar::new(count as u64)
+                    .with_style(style("{spinner} [{bar:24}] {pos}/{len} done, {msg}  {seconds}"))
+                    .with_message(state.counts());
+                let bar = bars.add(bar);
+                bar.enable_steady_tick(TICK);
+                bar
             });
-        }
-        progress
+            Live { bars, overall }
+        });
+        Self { console, state: Arc::new(Mutex::new(state)), quiet, live }
     }
 
-    fn many(state: &State) -> bool {
-        state.labels.len() > 1
-    }
-
-    /// Prints a line above the live spinner/bar (or just the line when not live).
-    fn line(&self, state: &State, text: &str) {
+    /// Prints a line above the live bars (or just the line when not live).
+    fn line(&self, text: &str) {
         if self.quiet {
             return;
         }
-        if self.live {
-            self.console.err(&format!("\r\x1b[2K{text}\n{}", render(state, self.started.elapsed())));
-        } else {
-            self.console.err(&format!("{text}\n"));
+        match &self.live {
+            Some(live) => {
+                let _ = live.bars.println(text);
+            }
+            None => self.console.err(&format!("{text}\n")),
         }
+    }
+
+    /// The device's turn has come (a concurrency permit): its spinner appears.
+    fn begin(&self, index: usize) {
+        let Some(live) = &self.live else { return };
+        let mut state = self.state.lock().expect("progress lock");
+        let spinner = ProgressBar::new_spinner()
+            .with_style(style("{spinner} {prefix}: {msg}  {seconds}"))
+            .with_prefix(state.labels[index].clone())
+            .with_message("submitting");
+        let spinner = match &live.overall {
+            Some(overall) => live.bars.insert_before(overall, spinner),
+            None => live.bars.add(spinner),
+        };
+        spinner.enable_steady_tick(TICK);
+        state.spinners[index] = Some(spinner);
     }
 
     fn submitted(&self, index: usize, job_id: &str) {
         let mut state = self.state.lock().expect("progress lock");
         state.job_ids[index] = Some(job_id.to_owned());
-        if !self.live || !Self::many(&state) {
-            self.line(&state, &format!("{}: job {job_id} submitted", state.labels[index]));
+        if self.live.is_none() || !state.many() {
+            self.line(&format!("{}: job {job_id} submitted", state.labels[index]));
+        }
+    }
+
+    /// A warning about one device that does not end its run (history not written).
+    fn warn(&self, text: &str) {
+        match &self.live {
+            Some(live) => live.bars.suspend(|| self.console.err(&format!("{text}\n"))),
+            None => self.console.err(&format!("{text}\n")),
         }
     }
 
@@ -298,9 +358,20 @@ impl Progress {
             return;
         }
         state.statuses[index] = status.to_owned();
-        // Terminal statuses are reported by `done`, with the outcome.
-        if !self.live && !crate::follow::is_terminal(status) {
-            self.line(&state, &format!("{}: {status}", state.labels[index]));
+        match &self.live {
+            Some(live) => {
+                if let Some(spinner) = &state.spinners[index] {
+                    spinner.set_message(status.to_owned());
+                }
+                if let Some(overall) = &live.overall {
+                    overall.set_message(state.counts());
+                }
+            }
+            // Terminal statuses are reported by `done`, with the outcome.
+            None if !crate::follow::is_terminal(status) => {
+                self.line(&format!("{}: {status}", state.labels[index]));
+            }
+            None => {}
         }
     }
 
@@ -311,7 +382,14 @@ impl Progress {
         if outcome.exit() != Exit::Ok {
             state.failed += 1;
         }
-        if outcome.failure.is_some() && !Self::many(&state) {
+        if let Some(spinner) = state.spinners[index].take() {
+            spinner.finish_and_clear();
+        }
+        if let Some(overall) = self.live.as_ref().and_then(|live| live.overall.as_ref()) {
+            overall.inc(1);
+            overall.set_message(state.counts());
+        }
+        if outcome.failure.is_some() && !state.many() {
             // One device: the error is the command's error, reported once by the caller.
             return;
         }
@@ -329,10 +407,10 @@ impl Progress {
                 text
             }
         };
-        if Self::many(&state) {
+        if state.many() {
             text = format!("[{}/{}] {text}", state.ended, state.labels.len());
         }
-        self.line(&state, &text);
+        self.line(&text);
     }
 
     /// What an interruption leaves behind: the jobs still queued or running, and the
@@ -360,33 +438,20 @@ impl Progress {
         text
     }
 
+    /// Takes the bars off the screen; what follows (the summary, an error) prints below
+    /// the per-device lines.
     fn finish(&self) {
         let mut state = self.state.lock().expect("progress lock");
-        state.finished = true;
-        if self.live {
-            self.console.err("\r\x1b[2K");
+        for spinner in state.spinners.iter_mut().filter_map(Option::take) {
+            spinner.finish_and_clear();
+        }
+        if let Some(live) = &self.live {
+            if let Some(overall) = &live.overall {
+                overall.finish_and_clear();
+            }
+            let _ = live.bars.clear();
         }
     }
-}
-
-/// The live line: a spinner with the one device's status, or a bar over all devices.
-fn render(state: &State, elapsed: Duration) -> String {
-    let spinner = SPINNER[state.tick % SPINNER.len()];
-    let seconds = elapsed.as_secs_f64();
-    if state.labels.len() == 1 {
-        return format!("{spinner} {}: {}  {seconds:.1} s", state.labels[0], state.statuses[0]);
-    }
-    const WIDTH: usize = 24;
-    let total = state.labels.len();
-    let filled = state.ended * WIDTH / total.max(1);
-    let running = state.statuses.iter().filter(|s| s.as_str() == "started").count();
-    format!(
-        "{spinner} [{}{}] {}/{total} done, {} failed, {running} running  {seconds:.1} s",
-        "#".repeat(filled),
-        ".".repeat(WIDTH - filled),
-        state.ended,
-        state.failed,
-    )
 }
 
 #[cfg(test)]
@@ -394,22 +459,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_live_line() {
-        let mut state = State {
+    fn the_overall_bar_counts_failures_and_running_devices() {
+        let state = State {
             labels: vec!["r1".into(), "r2".into(), "r3".into(), "r4".into()],
             statuses: vec!["finished".into(), "failed".into(), "started".into(), "queued".into()],
             ended: 2,
             failed: 1,
             ..Default::default()
         };
-        assert_eq!(
-            render(&state, Duration::from_millis(2500)),
-            "⠋ [############............] 2/4 done, 1 failed, 1 running  2.5 s"
-        );
-        state.labels.truncate(1);
-        state.statuses = vec!["started".into()];
-        state.tick = 1;
-        assert_eq!(render(&state, Duration::from_millis(300)), "⠙ r1: started  0.3 s");
+        assert_eq!(state.counts(), "1 failed, 1 running");
+        assert!(state.many());
     }
 
     #[test]

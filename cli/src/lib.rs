@@ -23,8 +23,6 @@ mod follow;
 mod history;
 mod inventory;
 mod output;
-mod prompt;
-mod sse;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -91,7 +89,22 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>, en
             return exit;
         }
     };
-    match commands::dispatch(cli, env, console).await {
+    // Ctrl-C is heard from here on, before any prompt: the prompt's restoring of the
+    // terminal needs the signal not to kill the process. Commands that leave work behind
+    // (fan-outs, `events`) listen too and say what goes on; `biased` lets them answer first.
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    let interrupted = async {
+        match &mut interrupt {
+            Some(interrupt) => interrupt.recv().await,
+            None => std::future::pending().await,
+        }
+    };
+    let outcome = tokio::select! {
+        biased;
+        outcome = commands::dispatch(cli, env, console) => outcome,
+        _ = interrupted => Err(CliError::Interrupted("interrupted".into())),
+    };
+    match outcome {
         Ok(exit) => exit,
         Err(error) => {
             console.err(&format!("naasctl: {error}\n"));

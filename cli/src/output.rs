@@ -14,30 +14,15 @@ pub fn yaml(value: &Value) -> Result<String, CliError> {
     serde_norway::to_string(value).map_err(|e| CliError::usage(format!("rendering YAML: {e}")))
 }
 
-/// Columns padded to their widest cell (the last column is not padded).
+/// Columns padded to their widest cell, two spaces apart, no borders, no trailing
+/// blanks: `grep`/`awk` read it as easily as a person.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::TableStyle::new()).set_header(header.to_vec()).add_rows(rows.iter().cloned());
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
     }
-    let line = |cells: Vec<&str>| {
-        let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        text.trim_end().to_owned() + "\n"
-    };
-    let mut text = line(header.to_vec());
-    for row in rows {
-        text.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    text
+    table.trim_fmt() + "\n"
 }
 
 pub fn text_of(value: &Value) -> String {

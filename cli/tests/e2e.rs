@@ -481,3 +481,191 @@ async fn usage_and_connection_errors_exit_2_and_3() {
     assert_eq!(ran.code, 2, "{ran:?}");
     assert!(ran.stderr.contains("group core, device 1"), "{ran:?}");
 }
+
+/// A terminal a person would sit at: a tmux server on a socket of its own running one
+/// command in a detached session of fixed size; the screen is read with `capture-pane`.
+/// The command runs under `sh`, which prints `[exit N]`, the terminal's settings
+/// (`stty -a`) and `[end]` when it ends, so a test sees the exit status and whether echo
+/// came back.
+/// The server is killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// `None` (with a message) when tmux is not installed, unless `CI` is `true`: CI
+    /// installs it (scripts/bootstrap.sh), so there a missing tmux is a failure.
+    fn available() -> bool {
+        let found = std::process::Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+        if !found {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "tmux is missing (scripts/bootstrap.sh installs it)"
+            );
+            eprintln!("skipped: tmux is not installed (scripts/bootstrap.sh installs it)");
+        }
+        found
+    }
+
+    /// Starts `naasctl args…` with exactly `env` (plus the `TERM` tmux sets) in a
+    /// 120×40 terminal.
+    fn start(home: &Home, env: &[(String, String)], args: &[&str]) -> Self {
+        let socket = format!("naasctl-e2e-{}", uuid::Uuid::new_v4().simple());
+        // The pane stays when its command ends, so the last screen can still be read.
+        let conf = home.write("tmux.conf", "set -g remain-on-exit on\nset -g status off\n");
+        let script = "\"$@\"; echo \"[exit $?]\"; stty -a; echo \"[end]\"";
+        let status = std::process::Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                conf.to_str().unwrap(),
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "120",
+                "-y",
+                "40",
+            ])
+            .args(["sh", "-c", script, "sh", env!("CARGO_BIN_EXE_naasctl")])
+            .args(args)
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .status()
+            .expect("tmux runs");
+        assert!(status.success(), "tmux new-session: {status}");
+        Self { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = std::process::Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap();
+        assert!(output.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// What the terminal shows now, scrolled-off lines included (tmux drops the blanks at
+    /// the end of each line).
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-S", "-", "-t", "t"])
+    }
+
+    /// Types `text` as keys (no Enter).
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    /// Presses a named key (`Enter`, `C-c`).
+    fn press(&self, key: &str) {
+        self.tmux(&["send-keys", "-t", "t", key]);
+    }
+
+    /// Polls the screen until `ready` accepts it, for at most `limit`; every screen seen on
+    /// the way must pass `never` (e.g. no password on it). Returns the accepted screen.
+    async fn wait_for(&self, what: &str, limit: Duration, ready: impl Fn(&str) -> bool, never: &str) -> String {
+        let give_up = tokio::time::Instant::now() + limit;
+        loop {
+            let screen = self.screen();
+            assert!(!screen.contains(never), "{never:?} is on the screen:\n{screen}");
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                tokio::time::Instant::now() < give_up,
+                "timed out after {limit:?} waiting for {what}; the screen:\n{screen}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
+}
+
+/// `stty -a` lists `echo` (on) or `-echo` (off) among its words.
+fn echo_is_on(screen: &str) -> bool {
+    let after = &screen[screen.rfind("[exit ").expect("the command ended")..];
+    let settings = &after[..after.find("[end]").expect("stty ran")];
+    settings.split_whitespace().any(|word| word == "echo")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_terminal_the_password_prompt_is_silent_and_the_fan_out_is_drawn_live() {
+    if !Tmux::available() {
+        return;
+    }
+    let devices = vec![
+        DeviceSpec::cisco_ios("r1", USER, PASS, PASS),
+        // Slow enough that r1 ends first and the live bar shows one device still running.
+        DeviceSpec { latency_ms: 800, ..DeviceSpec::cisco_ios("r2", USER, PASS, PASS) },
+    ];
+    let stack = Stack::start(StackOptions { devices, worker_concurrency: 4, ..Default::default() }).await;
+    let home = Home::new();
+    let mut env = user_env(&stack, &home);
+    env.retain(|(k, _)| k != "NAASCTL_PASSWORD");
+    let inventory = home.write(
+        "devices.yaml",
+        &format!(
+            "groups:\n  core:\n    - {{host: 127.0.0.1, port: {}, name: r1}}\n    - {{host: 127.0.0.1, port: {}, name: r2}}\n",
+            port(&stack, "r1"),
+            port(&stack, "r2"),
+        ),
+    );
+    let wait = Duration::from_secs(30);
+
+    let terminal = Tmux::start(&home, &env, &["run", "-i", inventory.to_str().unwrap(), "show version"]);
+    terminal.wait_for("the password prompt", wait, |s| s.contains("Password for netops:"), PASS).await;
+    terminal.type_text(PASS);
+    terminal.press("Enter");
+
+    // While r2 runs: r1's line above, r2's spinner, the bar over both below.
+    let live = |s: &str| s.contains("[1/2] r1: finished in") && s.contains("1/2 done, 0 failed, 1 running");
+    let screen = terminal.wait_for("the live bar", wait, live, PASS).await;
+    assert!(screen.contains("r2: started"), "r2's spinner:\n{screen}");
+
+    let screen = terminal.wait_for("the end", Duration::from_secs(60), |s| s.contains("[end]"), PASS).await;
+    assert!(screen.contains("[exit 0]"), "{screen}");
+    let seen: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    let prompt =
+        seen.iter().position(|l| *l == "Password for netops:").expect("the prompt's line, nothing typed on it");
+    let r1 = seen.iter().position(|l| l.starts_with("[1/2] r1: finished in")).unwrap();
+    let r2 = seen.iter().position(|l| l.starts_with("[2/2] r2: finished in")).unwrap();
+    let summary = seen.iter().position(|l| *l == "2 ok, 0 failed, 2 devices").unwrap();
+    let header = seen.iter().position(|l| l.starts_with("DEVICE  STATUS    ERROR_CODE  DURATION")).unwrap();
+    assert!(prompt < r1 && r1 < r2 && r2 < summary && summary < header, "{screen}");
+    assert!(
+        seen[header + 1].starts_with("r1      finished") && seen[header + 2].starts_with("r2      finished"),
+        "{screen}"
+    );
+    // The bars are gone once the run ends: no spinner, no bar left behind.
+    assert!(!screen.contains(" done, ") && !screen.contains("r2: started") && !screen.contains('⠋'), "{screen}");
+    assert!(echo_is_on(&screen), "{screen}");
+    assert!(commands_on(&stack, "r2").contains(&"show version".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ctrl_c_at_the_password_prompt_sends_nothing_and_gives_the_echo_back() {
+    if !Tmux::available() {
+        return;
+    }
+    let stack = Stack::start(StackOptions::default()).await;
+    let home = Home::new();
+    let mut env = user_env(&stack, &home);
+    env.retain(|(k, _)| k != "NAASCTL_PASSWORD");
+    let wait = Duration::from_secs(30);
+
+    let terminal = Tmux::start(&home, &env, &["run", "127.0.0.1", "--port", &port(&stack, "r1"), "show clock"]);
+    terminal.wait_for("the password prompt", wait, |s| s.contains("Password for netops:"), "half-typed").await;
+    terminal.type_text("half-typed");
+    terminal.press("C-c");
+    let screen = terminal.wait_for("the end", wait, |s| s.contains("[end]"), "half-typed").await;
+    assert!(screen.contains("naasctl: interrupted: nothing was sent") && screen.contains("[exit 130]"), "{screen}");
+    assert!(echo_is_on(&screen), "the terminal echoes again after the prompt:\n{screen}");
+    assert!(!home.0.join(".local/state/naas/history").exists(), "no job was submitted");
+    assert!(stack.command_log.entries_for("r1").is_empty(), "nothing reached the device");
+}
