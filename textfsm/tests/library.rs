@@ -99,7 +99,10 @@ const VLAN_STATES: &str = "Value Key ID (\\d+)\nValue NAME (\\S+)\nValue STATE (
 #[test]
 fn merged_tables_keep_the_first_templates_rows_and_values() {
     let (_dir, library) = library(&[
-        ("index", "Template, Platform, Command\nacme_show_vlans.textfsm:acme_show_vlan_states.textfsm, acme_os, sh[[ow]] vl[[ans]]\n"),
+        (
+            "index",
+            "Template, Platform, Command\nacme_show_vlans.textfsm:acme_show_vlan_states.textfsm, acme_os, sh[[ow]] vl[[ans]]\n",
+        ),
         ("acme_show_vlans.textfsm", VLANS),
         ("acme_show_vlan_states.textfsm", VLAN_STATES),
     ]);
