@@ -19,7 +19,8 @@ pub enum ParseError {
 }
 
 /// One item of a `List` value: a string, a dictionary of the value's own named groups, or
-/// nothing (an optional group that did not take part).
+/// nothing (an optional group that did not take part; `"None"` in records, as in
+/// ntc-templates' answers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     Null,
@@ -49,7 +50,9 @@ impl Cell {
                 items
                     .iter()
                     .map(|item| match item {
-                        Item::Null => Value::Null,
+                        // clitable's table turns every item into text with `str()`, and
+                        // `parse_output` (netmiko's `use_textfsm` too) returns that.
+                        Item::Null => Value::String("None".to_owned()),
                         Item::Text(s) => Value::String(s.clone()),
                         Item::Groups(groups) => Value::Object(
                             groups

@@ -9,7 +9,10 @@
 //! nested named groups), `Required`, actions `Next`/`Continue`/`Error` and
 //! `Record`/`NoRecord`/`Clear`/`Clearall`, states `End` and `EOF`, and the implicit record
 //! at the end of the input. Records come out as ntc-templates' `parse_output` returns
-//! them: objects keyed by the lower-cased value name, `List` values as arrays.
+//! them: objects keyed by the lower-cased value name, `List` values as arrays (an item whose
+//! optional group did not take part is the text `"None"`, as clitable's `str()` makes it;
+//! an item of nested named groups stays an object, where clitable writes the dictionary's
+//! Python text).
 //!
 //! Used by the API (a caller's own template is compiled at submission, so a broken one is a
 //! 422) and by the worker (parsing after the commands ran).

@@ -115,6 +115,17 @@ fn list_values_collect_every_match_and_nested_groups_become_objects() {
     );
 }
 
+/// A List value in an optional part of a rule that did not match still adds an item: the
+/// text "None", as clitable's table writes it.
+#[test]
+fn a_list_item_whose_group_did_not_take_part_is_none() {
+    let t = "Value NAME (\\S+)\nValue List TAGS (\\d+)\n\nStart\n  ^port ${NAME}\n  ^\\s+member(\\s+tag\\s+${TAGS})?\\s*$$\n  ^end -> Record\n";
+    assert_eq!(
+        parse(t, "port p1\n  member tag 7\n  member\n  member tag 9\nend\nport p2\n  member\nend\n"),
+        json!([{"name": "p1", "tags": ["7", "None", "9"]}, {"name": "p2", "tags": ["None"]}])
+    );
+}
+
 #[test]
 fn states_change_on_transitions() {
     let t = "Value Filldown SECTION (\\S+)\nValue ITEM (\\S+)\n\nStart\n  ^== ${SECTION} -> Body\n\nBody\n  ^- ${ITEM} -> Record\n  ^== ${SECTION}\n  ^done -> Start\n";

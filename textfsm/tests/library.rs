@@ -89,3 +89,30 @@ fn an_index_without_a_template_column_or_with_a_bad_pattern_is_refused() {
     assert!(Library::load(&dir).unwrap_err().to_string().contains("line 2"));
     assert!(Library::load(&dir.join("nowhere")).is_err());
 }
+
+const VLANS: &str = "Value Key ID (\\d+)\nValue NAME (\\S+)\n\nStart\n  ^vlan ${ID}\\s*$$ -> Record\n  ^vlan ${ID} name ${NAME} -> Record\n";
+const VLAN_STATES: &str = "Value Key ID (\\d+)\nValue NAME (\\S+)\nValue STATE (active|suspended)\n\nStart\n  ^id ${ID} ${STATE} named ${NAME} -> Record\n";
+
+/// Merging keeps the first template's table as it is: its rows in their order (not sorted
+/// by key), and its value of a column both templates have, even an empty one; the later
+/// template only adds its new columns, to the row with the same key.
+#[test]
+fn merged_tables_keep_the_first_templates_rows_and_values() {
+    let (_dir, library) = library(&[
+        (
+            "index",
+            "Template, Platform, Command\nacme_show_vlans.textfsm:acme_show_vlan_states.textfsm, acme_os, sh[[ow]] vl[[ans]]\n",
+        ),
+        ("acme_show_vlans.textfsm", VLANS),
+        ("acme_show_vlan_states.textfsm", VLAN_STATES),
+    ]);
+    let output = "vlan 20\nvlan 3 name users\nvlan 100\nid 3 active named staff\nid 100 suspended named voice\nid 20 active named guests\n";
+    assert_eq!(
+        serde_json::Value::Array(library.parse("acme_os", "sh vl", output).unwrap().records()),
+        json!([
+            {"id": "20", "name": "", "state": "active"},
+            {"id": "3", "name": "users", "state": "active"},
+            {"id": "100", "name": "", "state": "suspended"},
+        ])
+    );
+}
