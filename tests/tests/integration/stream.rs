@@ -2,59 +2,61 @@
 
 use std::time::Duration;
 
+use eventsource_stream::{Event, Eventsource};
+use futures::{Stream, StreamExt};
 use naas_tests::{Stack, StackOptions};
 use serde_json::{Value, json};
 
 const USER: &str = "netops";
 const PASS: &str = "s3cret-pw";
 
-/// One server-sent message: an event (name, data) or a comment.
-#[derive(Debug, PartialEq)]
-enum Sent {
-    Event(String, Value),
-    Comment(String),
-}
+type Events = std::pin::Pin<
+    Box<dyn Stream<Item = Result<Event, eventsource_stream::EventStreamError<reqwest::Error>>> + Send>,
+>;
 
-/// Reads an SSE response as it arrives.
+/// The keep-alive comment the API sends while a stream is idle, as it is on the wire.
+const KEEPALIVE: &[u8] = b": keep-alive\n";
+
+/// Reads an SSE response as it arrives (parsed by `eventsource-stream`, which drops
+/// comments), and notes every keep-alive comment in the raw bytes on their way to it.
 struct Reader {
-    response: reqwest::Response,
-    buffer: String,
+    events: Events,
+    keepalives: tokio::sync::mpsc::UnboundedReceiver<()>,
 }
 
 impl Reader {
-    /// The next message, or `None` when the server ended the response.
-    async fn next(&mut self) -> Option<Sent> {
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let (mut name, mut data) = (String::new(), String::new());
-                for line in block.lines() {
-                    if let Some(comment) = line.strip_prefix(':') {
-                        return Some(Sent::Comment(comment.trim().to_owned()));
-                    } else if let Some(value) = line.strip_prefix("event:") {
-                        name = value.trim().to_owned();
-                    } else if let Some(value) = line.strip_prefix("data:") {
-                        data.push_str(value.trim_start());
-                    }
-                }
-                return Some(Sent::Event(name, serde_json::from_str(&data).expect("JSON data")));
+    fn new(response: reqwest::Response) -> Self {
+        let (seen, keepalives) = tokio::sync::mpsc::unbounded_channel();
+        let bytes = response.bytes_stream().inspect(move |chunk| {
+            if chunk.as_ref().is_ok_and(|c| c.windows(KEEPALIVE.len()).any(|w| w == KEEPALIVE)) {
+                let _ = seen.send(());
             }
-            let chunk = tokio::time::timeout(Duration::from_secs(30), self.response.chunk())
-                .await
-                .expect("the stream moves within 30 s")
-                .expect("the stream reads");
-            self.buffer.push_str(std::str::from_utf8(&chunk?).unwrap());
-        }
+        });
+        Self { events: Box::pin(bytes.eventsource()), keepalives }
     }
 
-    /// The next event, skipping keep-alive comments.
+    /// The next event (name, JSON data), or `None` when the server ended the response.
+    async fn next(&mut self) -> Option<(String, Value)> {
+        let next = tokio::time::timeout(Duration::from_secs(30), self.events.next())
+            .await
+            .expect("the stream moves within 30 s")?;
+        let event = next.expect("the stream reads");
+        Some((event.event, serde_json::from_str(&event.data).expect("JSON data")))
+    }
+
     async fn event(&mut self) -> (String, Value) {
-        loop {
-            match self.next().await.expect("another event") {
-                Sent::Event(name, data) => return (name, data),
-                Sent::Comment(_) => continue,
+        self.next().await.expect("another event")
+    }
+
+    /// Waits for a keep-alive comment; an event meanwhile is a failure.
+    async fn keepalive(&mut self) {
+        let idle = async {
+            tokio::select! {
+                _ = self.keepalives.recv() => {}
+                event = self.events.next() => panic!("an idle stream sent {event:?}, not a keep-alive"),
             }
-        }
+        };
+        tokio::time::timeout(Duration::from_secs(30), idle).await.expect("a keep-alive within 30 s");
     }
 }
 
@@ -76,11 +78,11 @@ async fn a_job_stream_sends_every_status_then_the_result_and_ends() {
     let response = open(&stack, &job_id, PASS).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let mut stream = Reader { response, buffer: String::new() };
+    let mut stream = Reader::new(response);
     let (name, current) = stream.event().await;
     assert_eq!((name.as_str(), current["status"].as_str()), ("status", Some("queued")), "{current}");
     // Idle: proxies see a keep-alive comment every second.
-    assert_eq!(stream.next().await, Some(Sent::Comment("keep-alive".into())));
+    stream.keepalive().await;
 
     stack.add_worker().await;
     let mut seen = Vec::new();
@@ -104,7 +106,7 @@ async fn a_stream_of_an_ended_job_sends_its_status_and_result() {
     let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
     let job_id = stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned();
     assert_eq!(stack.result_of(&job_id).await["status"], "finished");
-    let mut stream = Reader { response: open(&stack, &job_id, PASS).await, buffer: String::new() };
+    let mut stream = Reader::new(open(&stack, &job_id, PASS).await);
     let (name, status) = stream.event().await;
     assert_eq!(
         (name.as_str(), status["status"].as_str(), status["attempt"].as_u64()),
@@ -137,7 +139,7 @@ async fn many_open_streams_cost_no_redis_reads_while_idle() {
     let mut streams = Vec::new();
     for n in 0..300 {
         let response = clients[n % 3].get(&url).basic_auth(USER, Some(PASS)).send().await.unwrap();
-        let mut stream = Reader { response, buffer: String::new() };
+        let mut stream = Reader::new(response);
         assert_eq!(stream.event().await.1["status"], "queued");
         streams.push(stream);
     }
