@@ -8,6 +8,7 @@ mod breaker;
 mod cancel;
 mod config;
 mod config_locks;
+mod docs_browser;
 mod device_limits;
 mod events;
 mod failures;
