@@ -11,8 +11,9 @@ Checks, in order:
    the simulated device answers 202, rendered with the job's id; then GET /v2/jobs/{job_id}
    renders the job finished, with the device's output;
 3. the browser reported no Content-Security-Policy violation and no failed load.
-A screenshot of the page (DIR/docs.png) is saved whatever the outcome. Exit status 0 when
-every check passes, 1 otherwise (the reasons on stderr).
+Screenshots (DIR/docs-top.png, the first screen; DIR/docs.png, the whole page) are saved
+whatever the outcome. Exit status 0 when every check passes, 1 otherwise (the reasons on
+stderr).
 """
 
 import argparse
@@ -202,12 +203,14 @@ def try_get_job(driver, job_id, problems):
         print("GET /v2/jobs/{job_id}: the finished job and the device's output rendered")
 
 
-def screenshot(driver, path):
+def screenshots(driver, out):
+    """The first screen as a person opening the page sees it, then the whole page."""
     driver.execute_script("window.scrollTo(0, 0)")
+    driver.save_screenshot(str(out / "docs-top.png"))
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(1400, min(max(height, 1000), 16000))
-    driver.save_screenshot(str(path))
-    print(f"screenshot: {path}")
+    driver.save_screenshot(str(out / "docs.png"))
+    print(f"screenshots: {out / 'docs-top.png'}, {out / 'docs.png'}")
 
 
 def main():
@@ -265,12 +268,13 @@ def main():
             message = entry.get("message", "")
             if "Content Security Policy" in message or "Failed to load resource" in message:
                 problems.append(f"browser console: {message}")
-        print(f"browser console: {len(console)} messages")
+            else:
+                print(f"browser console ({entry.get('level')}): {message}")
     except Exception as error:  # noqa: BLE001 (reported with the screenshot)
         problems.append(f"the page could not be driven: {type(error).__name__}: {error}")
     finally:
         try:
-            screenshot(driver, args.out / "docs.png")
+            screenshots(driver, args.out)
         finally:
             driver.quit()
 

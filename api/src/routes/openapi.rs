@@ -837,6 +837,21 @@ mod tests {
     }
 
     #[test]
+    fn the_page_loads_exactly_the_files_served_and_swagger_ui_reads_this_document() {
+        let page = include_str!("../../assets/docs.html");
+        let loaded: BTreeSet<&str> =
+            page.split("\"/docs/").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+        assert_eq!(loaded, DOCS_FILES.iter().copied().collect());
+        let files = DocsFiles::new();
+        let initializer = files.get(SWAGGER_INITIALIZER).unwrap().bytes.into_owned();
+        let initializer = String::from_utf8(initializer).unwrap();
+        assert!(initializer.contains("\"url\": \"/openapi.json\""), "{initializer}");
+        assert!(initializer.contains("\"validatorUrl\": \"none\""), "{initializer}");
+        let file = spec()["paths"]["/docs/{file}"]["get"]["parameters"][0]["schema"].clone();
+        assert_eq!(file["enum"], json!(DOCS_FILES));
+    }
+
+    #[test]
     fn the_deployment_fills_in_platforms_and_limits() {
         let mut settings = Settings::defaults();
         settings.jobs.max_read_timeout_secs = 77;

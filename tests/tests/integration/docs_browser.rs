@@ -5,8 +5,9 @@
 //!
 //! Chromium and chromedriver are Debian's (`chromium`, `chromium-driver`), Selenium is in the
 //! project venv: `scripts/bootstrap.sh` installs all three. Without them the test says it
-//! skipped, unless `CI=true`, where that is a failure. The screenshot is saved as
-//! `target/tmp/docs-browser/docs.png`.
+//! skipped, unless `CI=true`, where that is a failure. The screenshots are saved in
+//! `target/tmp/docs-browser/` (`docs-top.png`, the first screen; `docs.png`, the whole page),
+//! replaced at each run.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -64,6 +65,8 @@ async fn the_docs_page_renders_every_operation_and_runs_a_job_in_a_browser() {
     let stack = Stack::start(StackOptions::default()).await;
     let device = stack.device("r1").addr;
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("docs-browser");
+    // The last run's screenshots, gone: the ones checked below are this run's.
+    let _ = std::fs::remove_dir_all(&out);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/docs_page.py");
     let mut command = Command::new(python);
     command
@@ -96,6 +99,12 @@ async fn the_docs_page_renders_every_operation_and_runs_a_job_in_a_browser() {
     .unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     println!("{stdout}{stderr}");
-    assert!(output.status.success(), "the docs page failed in the browser (report above; screenshot in {})", out.display());
-    assert!(out.join("docs.png").is_file(), "no screenshot in {}", out.display());
+    assert!(
+        output.status.success(),
+        "the docs page failed in the browser (report above; screenshots in {})",
+        out.display()
+    );
+    for screenshot in ["docs-top.png", "docs.png"] {
+        assert!(out.join(screenshot).is_file(), "no {screenshot} in {}", out.display());
+    }
 }
