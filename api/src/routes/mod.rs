@@ -12,7 +12,7 @@ mod v1;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Path};
 use axum::routing::{delete, get, post};
 
 use crate::error::ApiError;
@@ -21,6 +21,7 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let body_bounds = crate::body_limit::Bounds::new(&state.settings.api);
     let document: Arc<str> = openapi::document(&state.settings, &state.platforms).into();
+    let docs = openapi::DocsFiles::new();
     // NAAS's other read paths for a job go to the same handlers (`openapi::ALIASES`).
     // NAAS v1, deprecated: the v2 handlers behind NAAS's field names and answers.
     let v1 = Router::new()
@@ -52,8 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(crate::metrics::scrape))
         .route("/openapi.json", get(move || async move { openapi::openapi_json(&document) }))
         .route("/docs", get(openapi::docs))
-        .route("/docs/docs.js", get(openapi::docs_script))
-        .route("/docs/docs.css", get(openapi::docs_style))
+        .route("/docs/{file}", get(move |Path(file): Path<String>| async move { openapi::docs_file(&docs, &file) }))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Bodies are read and bounded once, by the layer; the extractors add no limit of their own.

@@ -4,12 +4,17 @@
 //! as `GET /openapi.json` and rendered by the page at `GET /docs`.
 //!
 //! Both are public, like `/livez`: the document describes the interface, not any data, and
-//! a caller needs it before it has credentials. The page is self-contained (its script and
-//! stylesheet are compiled into the binary) and served with a CSP that allows nothing but
-//! this origin.
+//! a caller needs it before it has credentials. The page is Swagger UI: its files come from
+//! the crates.io package `utoipa-swagger-ui-vendored` at build time and are compiled into the
+//! binary, so the page loads nothing from elsewhere; it is served with a CSP that allows
+//! nothing but this origin.
+
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use naas_shared::config::Settings;
 use naas_shared::domain::{CommandList, Context, Host, JobId, Tag};
 use naas_shared::job::{JobDocument, JobKind, JobStatus};
@@ -22,6 +27,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr};
 use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
+use utoipa_swagger_ui::Config as SwaggerConfig;
 
 use super::api_keys::{ApiKeyCreated, ApiKeyList, ApiKeySummary, CreateApiKey, KeyContext};
 use super::health::{Health, Probe};
@@ -71,8 +77,7 @@ use crate::error::{ErrorBody, FieldError};
         crate::metrics::scrape,
         openapi_json,
         docs,
-        docs_script,
-        docs_style,
+        docs_file,
     ),
     components(
         schemas(
@@ -494,13 +499,16 @@ pub fn openapi_json(document: &str) -> Response {
     ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], document.to_owned()).into_response()
 }
 
-/// No script, style, frame, form or connection beyond this origin; nothing inline.
+/// No script, style, frame, form or connection beyond this origin; no inline script or
+/// style. `img-src data:`: Swagger UI's stylesheet draws its icons as `data:` SVG images.
+/// Swagger UI sets element styles from its script (the style properties of the DOM), which a
+/// CSP does not restrict, and needs neither `'unsafe-inline'` nor `'unsafe-eval'`.
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' \
                         data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+fn asset(content_type: HeaderValue, body: impl IntoResponse) -> Response {
     let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        (header::CONTENT_TYPE, content_type),
         (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCS_CSP)),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
@@ -512,32 +520,85 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 #[utoipa::path(
     get, path = "/docs", tag = "operations", operation_id = "docs",
     summary = "Interactive documentation of this API",
-    description = "Renders `/openapi.json`: endpoints by tag, parameters, schemas, examples, and a form that sends \
-                   requests with Basic or Bearer credentials. Self-contained (no asset from elsewhere).",
+    description = "Swagger UI rendering `/openapi.json`: operations by tag, parameters, schemas, examples, and \
+                   *Try it out* forms that send requests with Basic or Bearer credentials (*Authorize*). \
+                   Self-contained (no file from elsewhere).",
     responses((status = 200, description = "The page.", content_type = "text/html", body = String)),
 )]
 pub async fn docs() -> Response {
-    asset("text/html; charset=utf-8", include_str!("../../assets/docs.html"))
+    asset(HeaderValue::from_static("text/html; charset=utf-8"), include_str!("../../assets/docs.html"))
 }
 
-/// `GET /docs/docs.js`: the page's script.
-#[utoipa::path(
-    get, path = "/docs/docs.js", tag = "operations", operation_id = "docs_script",
-    summary = "Script of the documentation page",
-    responses((status = 200, description = "The script.", content_type = "text/javascript", body = String)),
-)]
-pub async fn docs_script() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("../../assets/docs.js"))
+/// The files of Swagger UI that `/docs` loads: Swagger UI's own (compiled in) and its
+/// start-up script, configured for this API.
+pub const DOCS_FILES: &[&str] = &[
+    "swagger-ui.css",
+    "index.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    SWAGGER_INITIALIZER,
+    "favicon-32x32.png",
+    "favicon-16x16.png",
+];
+
+const SWAGGER_INITIALIZER: &str = "swagger-initializer.js";
+
+/// Swagger UI's files, its configuration and the start-up script rendered from it.
+#[derive(Clone)]
+pub struct DocsFiles {
+    config: Arc<SwaggerConfig<'static>>,
 }
 
-/// `GET /docs/docs.css`: the page's stylesheet.
+impl DocsFiles {
+    pub fn new() -> Self {
+        let config = SwaggerConfig::new(["/openapi.json"])
+            // No top bar: it offers to load another document by URL.
+            .use_base_layout()
+            // Swagger UI's default sends the document to validator.swagger.io.
+            .validator_url("none")
+            .display_request_duration(true)
+            .filter(true)
+            .show_mutated_request(true);
+        let files = Self { config: Arc::new(config) };
+        for name in DOCS_FILES {
+            assert!(files.get(name).is_some(), "Swagger UI has no {name}");
+        }
+        files
+    }
+
+    fn get(&self, name: &str) -> Option<utoipa_swagger_ui::SwaggerFile<'static>> {
+        // Only the start-up script is rendered (the configuration as JSON), checked by `new`.
+        utoipa_swagger_ui::serve(name, self.config.clone()).expect("the Swagger UI configuration serialises")
+    }
+}
+
+/// `GET /docs/{file}`: a file of the documentation page.
 #[utoipa::path(
-    get, path = "/docs/docs.css", tag = "operations", operation_id = "docs_style",
-    summary = "Stylesheet of the documentation page",
-    responses((status = 200, description = "The stylesheet.", content_type = "text/css", body = String)),
+    get, path = "/docs/{file}", tag = "operations", operation_id = "docs_file",
+    summary = "A file of the documentation page",
+    description = "Swagger UI's script, stylesheet, icons and start-up script (the files `/docs` loads).",
+    params(("file" = String, Path, description = "The file's name.")),
+    responses(
+        (status = 200, description = "The file.", content(
+            (String = "text/javascript"), (String = "text/css"), (String = "image/png"),
+        )),
+        (status = 404, response = NotFound),
+    ),
 )]
-pub async fn docs_style() -> Response {
-    asset("text/css; charset=utf-8", include_str!("../../assets/docs.css"))
+pub fn docs_file(files: &DocsFiles, name: &str) -> Response {
+    let Some(file) = DOCS_FILES.contains(&name).then(|| files.get(name)).flatten() else {
+        return crate::error::ApiError::NotFound.into_response();
+    };
+    let content_type = match file.content_type.as_str() {
+        "text/javascript" | "application/javascript" => HeaderValue::from_static("text/javascript; charset=utf-8"),
+        "text/css" => HeaderValue::from_static("text/css; charset=utf-8"),
+        other => HeaderValue::from_str(other).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    };
+    let body = match file.bytes {
+        Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+        Cow::Owned(bytes) => Bytes::from(bytes),
+    };
+    asset(content_type, body)
 }
 
 /// The document for this deployment, as JSON text.
@@ -589,6 +650,9 @@ fn tailor(doc: &mut Value, settings: &Settings, platforms: &Platforms) {
                 }
             }
         }
+    }
+    if let Some(file) = doc.pointer_mut("/paths/~1docs~1{file}/get/parameters/0/schema") {
+        file["enum"] = json!(DOCS_FILES);
     }
     let names: Vec<&str> = platforms.names();
     let schemas = &mut doc["components"]["schemas"];
@@ -770,6 +834,21 @@ mod tests {
         }
         let retry = &spec["components"]["responses"]["TooManyRequests"]["headers"]["Retry-After"];
         assert_eq!(retry["required"], true);
+    }
+
+    #[test]
+    fn the_page_loads_exactly_the_files_served_and_swagger_ui_reads_this_document() {
+        let page = include_str!("../../assets/docs.html");
+        let loaded: BTreeSet<&str> =
+            page.split("\"/docs/").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+        assert_eq!(loaded, DOCS_FILES.iter().copied().collect());
+        let files = DocsFiles::new();
+        let initializer = files.get(SWAGGER_INITIALIZER).unwrap().bytes.into_owned();
+        let initializer = String::from_utf8(initializer).unwrap();
+        assert!(initializer.contains("\"url\": \"/openapi.json\""), "{initializer}");
+        assert!(initializer.contains("\"validatorUrl\": \"none\""), "{initializer}");
+        let file = spec()["paths"]["/docs/{file}"]["get"]["parameters"][0]["schema"].clone();
+        assert_eq!(file["enum"], json!(DOCS_FILES));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod cancel;
 mod config;
 mod config_locks;
 mod device_limits;
+mod docs_browser;
 mod events;
 mod failures;
 mod healthcheck;

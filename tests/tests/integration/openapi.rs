@@ -1,7 +1,7 @@
-//! The OpenAPI document and the docs page as a running API serves them, checked as OpenAPI
-//! 3.1 with every example valid (tests/openapi_check.py), then the API fuzzed from that
-//! document by schemathesis: no 5xx, and every status code, content type, header and body
-//! as the document says.
+//! The OpenAPI document and the docs page as a running API serves them (the page in a
+//! browser: docs_browser.rs), checked as OpenAPI 3.1 with every example valid
+//! (tests/openapi_check.py), then the API fuzzed from that document by schemathesis: no
+//! 5xx, and every status code, content type, header and body as the document says.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -60,7 +60,10 @@ async fn every_documented_operation_is_routed() {
     let spec = document(&stack).await;
     let mut operations = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
-        let concrete = path.replace("{job_id}", &uuid::Uuid::new_v4().to_string()).replace("{key_id}", "nokey");
+        let concrete = path
+            .replace("{job_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{key_id}", "nokey")
+            .replace("{file}", "swagger-ui-bundle.js");
         for method in item.as_object().unwrap().keys() {
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let response = stack.http.request(method.clone(), stack.url(&concrete)).send().await.unwrap();
@@ -84,12 +87,31 @@ async fn every_documented_operation_is_routed() {
     let csp = docs.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{csp}");
     let page = docs.text().await.unwrap();
-    for asset in ["/docs/docs.js", "/docs/docs.css"] {
-        assert!(page.contains(asset), "the page loads {asset}");
+    // Swagger UI's files, served by the API itself.
+    for (asset, content_type) in [
+        ("/docs/swagger-ui-bundle.js", "text/javascript"),
+        ("/docs/swagger-ui-standalone-preset.js", "text/javascript"),
+        ("/docs/swagger-initializer.js", "text/javascript"),
+        ("/docs/swagger-ui.css", "text/css"),
+        ("/docs/index.css", "text/css"),
+    ] {
+        assert!(page.contains(&format!("\"{asset}\"")), "the page loads {asset}");
         let response = stack.http.get(stack.url(asset)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{asset}");
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with(content_type), "{asset}");
+        assert!(response.headers().contains_key("content-security-policy"), "{asset}");
     }
     assert!(!page.contains("http://") && !page.contains("https://"), "the page loads nothing from elsewhere");
+    // Configured for this API: its document, and no validator badge fetched from elsewhere.
+    let initializer = stack.http.get(stack.url("/docs/swagger-initializer.js")).send().await.unwrap();
+    let initializer = initializer.text().await.unwrap();
+    assert!(initializer.contains("\"url\": \"/openapi.json\""), "{initializer}");
+    assert!(initializer.contains("\"validatorUrl\": \"none\""), "{initializer}");
+    // Only the page's files: nothing else of Swagger UI's distribution, no path tricks.
+    for other in ["/docs/index.html", "/docs/oauth2-redirect.html", "/docs/swagger-ui.js", "/docs/..%2Fopenapi.json"] {
+        let response = stack.http.get(stack.url(other)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{other}");
+    }
 }
 
 /// schemathesis against the running stack: examples, coverage (edge cases of every
