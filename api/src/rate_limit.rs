@@ -8,34 +8,7 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue};
 use naas_shared::redis_conn::RedisConn;
-use redis::Script;
-
-/// KEYS: caller window, caller+device window. ARGV: window ms, caller limit, device limit,
-/// a unique member. Returns {allowed, caller remaining, device remaining, reset (Unix ms),
-/// ms until then (by Redis's clock, the one every replica shares)}.
-const CHECK: &str = r#"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[1])
-local limits = {tonumber(ARGV[2]), tonumber(ARGV[3])}
-local counts, reset = {}, now + window
-for i, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  counts[i] = redis.call('ZCARD', key)
-  if counts[i] >= limits[i] then
-    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    local frees = tonumber(oldest[2]) + window
-    return {0, limits[1] - counts[1], limits[2] - (counts[2] or 0), frees, frees - now}
-  end
-end
-for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, ARGV[4])
-  redis.call('PEXPIRE', key, window)
-  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  reset = math.min(reset, tonumber(oldest[2]) + window)
-end
-return {1, limits[1] - counts[1] - 1, limits[2] - counts[2] - 1, reset, reset - now}
-"#;
+use naas_shared::{keys, scripts};
 
 /// The verdict for one submission, with what the headers report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,21 +46,19 @@ pub struct RateLimiter {
     window: Duration,
     per_caller: u64,
     per_caller_device: u64,
-    script: Script,
 }
 
 impl RateLimiter {
     pub fn new(redis: RedisConn, prefix: &str, window: Duration, per_caller: u64, per_caller_device: u64) -> Self {
-        Self { redis, prefix: prefix.to_owned(), window, per_caller, per_caller_device, script: Script::new(CHECK) }
+        Self { redis, prefix: prefix.to_owned(), window, per_caller, per_caller_device }
     }
 
     pub async fn check(&self, owner: &str, host: &str) -> redis::RedisResult<Verdict> {
         let mut redis = self.redis.clone();
         let member = uuid::Uuid::new_v4().simple().to_string();
-        let (allowed, caller_left, device_left, reset, reset_in): (i64, i64, i64, i64, i64) = self
-            .script
-            .key(format!("{}:ratelimit:{{{owner}}}", self.prefix))
-            .key(format!("{}:ratelimit:{{{owner}}}:{host}", self.prefix))
+        let (allowed, caller_left, device_left, reset, reset_in): (i64, i64, i64, i64, i64) = scripts::RATE_LIMIT_CHECK
+            .key(keys::rate_limit_caller(&self.prefix, owner))
+            .key(keys::rate_limit_caller_device(&self.prefix, owner, host))
             .arg(self.window.as_millis() as u64)
             .arg(self.per_caller)
             .arg(self.per_caller_device)

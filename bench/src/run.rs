@@ -169,11 +169,11 @@ async fn naas_closed_loop(
     });
     let mut naas = Naas::start(args, &settings, devices[0]).await?;
     let logins = fleet.logins();
-    let calls = backends.redis_calls().await?;
+    let calls = backends.redis_commands().await?;
     let cpu = CpuMeter::start(&processes(backends, Some(naas.worker.pid())));
     let sample = pipeline::closed_loop(&naas.api.url, &naas.results, devices, args.concurrency, args.jobs).await;
     let cpu = cpu.per_job(sample.latencies.len());
-    let calls = backends.redis_calls().await? - calls;
+    let calls = backends.redis_commands().await? - calls;
     naas.check_worker()?;
     let (scenario, system) = if reuse { (Scenario::Reused, "naas") } else { (Scenario::Fresh, "naas") };
     let note = format!(

@@ -61,7 +61,7 @@ impl Backends {
     }
 
     /// Commands Redis has executed so far (all clients), from INFO commandstats.
-    pub async fn redis_calls(&self) -> anyhow::Result<u64> {
+    pub async fn redis_commands(&self) -> anyhow::Result<u64> {
         let mut redis = self.redis().await?;
         let info: String = redis::cmd("INFO").arg("commandstats").query_async(&mut redis).await?;
         Ok(info

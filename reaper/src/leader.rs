@@ -4,17 +4,7 @@
 use std::time::Duration;
 
 use naas_shared::redis_conn::RedisConn;
-use redis::Script;
-
-/// KEYS: leader key. ARGV: this reaper's id, lease ms. Returns 1 if this reaper leads.
-const LEAD: &str = r#"
-local holder = redis.call('GET', KEYS[1])
-if holder == false or holder == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-"#;
+use naas_shared::{keys, scripts};
 
 pub struct Leadership {
     redis: RedisConn,
@@ -25,13 +15,13 @@ pub struct Leadership {
 
 impl Leadership {
     pub fn new(redis: RedisConn, prefix: &str, id: String, lease: Duration) -> Self {
-        Self { redis, key: format!("{prefix}:reaper:leader"), id, lease }
+        Self { redis, key: keys::reaper_leader(prefix), id, lease }
     }
 
     /// Takes or renews the lease; false if another reaper holds it.
     pub async fn lead(&self) -> redis::RedisResult<bool> {
         let mut redis = self.redis.clone();
-        let led: i64 = Script::new(LEAD)
+        let led: i64 = scripts::REAPER_LEAD
             .key(&self.key)
             .arg(&self.id)
             .arg(self.lease.as_millis() as u64)

@@ -28,7 +28,7 @@ pub fn refresh(
     Arc::new(move || {
         let (metrics, jetstream, topology, redis) =
             (metrics.clone(), jetstream.clone(), topology.clone(), redis.clone());
-        let pattern = format!("{prefix}:circuit:*");
+        let pattern = naas_shared::keys::circuits_pattern(&prefix);
         Box::pin(async move {
             naas_nats::backlog::record_backlog(&jetstream, &topology, &metrics).await;
             match circuit_states(&redis, &pattern).await {

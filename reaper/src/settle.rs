@@ -20,14 +20,6 @@ const BATCH: usize = 500;
 /// Oldest job messages checked per sweep for ones left behind.
 const WALK: usize = 32;
 
-/// KEYS: one device's slot set. Drops its holders whose lease expired (by Redis's clock,
-/// the one the workers' leases are scored by).
-const PRUNE_SLOTS: &str = r#"
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-return redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
-"#;
-
 pub struct Settler {
     store: JobStore,
     jetstream: jetstream::Context,
@@ -304,11 +296,10 @@ impl Settler {
     /// whichever node of a cluster holds it); returns how many holders were dropped.
     async fn prune_device_slots_once(&self) -> redis::RedisResult<i64> {
         let redis = self.store.connection();
-        let script = redis::Script::new(PRUNE_SLOTS);
         let mut pruned = 0;
-        for key in redis.scan_match(&format!("{}:device:*:slots", self.prefix)).await? {
+        for key in redis.scan_match(&naas_shared::keys::device_slots_pattern(&self.prefix)).await? {
             let mut conn = redis.clone();
-            let dropped: i64 = script.key(key).invoke_async(&mut conn).await?;
+            let dropped: i64 = naas_shared::scripts::DEVICE_SLOTS_PRUNE.key(key).invoke_async(&mut conn).await?;
             pruned += dropped;
         }
         Ok(pruned)

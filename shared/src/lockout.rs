@@ -5,25 +5,8 @@
 
 use std::time::Duration;
 
-use redis::Script;
-
 use crate::redis_conn::RedisConn;
-
-/// KEYS: failure log, lock. ARGV: window ms, threshold, lock ms, member.
-/// Returns the failure count when this failure set the lock, else 0.
-const FAIL: &str = r#"
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-local count = redis.call('ZCARD', KEYS[1])
-if count >= tonumber(ARGV[2]) and redis.call('EXISTS', KEYS[2]) == 0 then
-  redis.call('SET', KEYS[2], count, 'PX', ARGV[3])
-  return count
-end
-return 0
-"#;
+use crate::{keys, scripts};
 
 /// One kind of lockout (`user` or `device`) with its thresholds.
 #[derive(Debug, Clone, Copy)]
@@ -47,10 +30,7 @@ impl Lockouts {
     /// The failure log and the lock of one subject, hash-tagged alike so the script that
     /// touches both runs on one node of a Redis Cluster (subjects spread over the nodes).
     fn keys(&self, kind: &str, subject: &str) -> (String, String) {
-        (
-            format!("{}:failures:{{{kind}:{subject}}}", self.prefix),
-            format!("{}:lockout:{{{kind}:{subject}}}", self.prefix),
-        )
+        (keys::lockout_failures(&self.prefix, kind, subject), keys::lockout(&self.prefix, kind, subject))
     }
 
     /// Seconds the subject stays locked, if it is.
@@ -64,7 +44,7 @@ impl Lockouts {
     pub async fn failed(&self, kind: &str, subject: &str, policy: Policy) -> redis::RedisResult<Option<u64>> {
         let mut redis = self.redis.clone();
         let (log, lock) = self.keys(kind, subject);
-        let count: u64 = Script::new(FAIL)
+        let count: u64 = scripts::LOCKOUT_FAIL
             .key(log)
             .key(lock)
             .arg(policy.window.as_millis() as u64)

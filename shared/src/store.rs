@@ -4,7 +4,7 @@
 //! output), bound to their job id so records cannot be swapped between keys.
 //!
 //! Every key of the job state (records, leases, lease holders, queue deadlines, listing
-//! indexes) carries the hash tag `{<prefix>}`: one Lua script moves a record and its
+//! indexes; spelled in [`crate::keys`]) carries the hash tag `{<prefix>}`: one Lua script moves a record and its
 //! index entries together, which a Redis Cluster allows only within one hash slot. So on a
 //! cluster the job state lives on one shard; the per-caller and per-device keys (limits,
 //! breaker, lockouts, slots) spread over the others.
@@ -17,7 +17,9 @@ use redis::AsyncCommands;
 use crate::config::RedisSettings;
 use crate::domain::JobId;
 use crate::job::{JobRecord, JobStatus};
+use crate::keys;
 pub use crate::redis_conn::{Memory, RedisConn, connect, out_of_memory};
+use crate::scripts;
 use crate::seal::{SealError, Sealer};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,48 +40,6 @@ impl From<redis::RedisError> for StoreError {
         if crate::redis_conn::out_of_memory(&error) { Self::Full(error) } else { Self::Unavailable(error) }
     }
 }
-
-/// The one way a job's status moves. KEYS: record, leases (zset job → expiry ms), lease
-/// holders (hash job → `attempt|worker`), queue deadlines (zset job → deadline ms).
-/// ARGV: new value, TTL s, allowed current states (comma-separated `status` or
-/// `status:attempts`), job id, lease holder and expiry ms (when moving to `started`),
-/// queue deadline ms (when moving back to `queued`; may be empty).
-const TRANSITION: &str = r#"
-local current = redis.call('GET', KEYS[1])
-local status, attempts = 'queued', '0'
-if current then
-  status, attempts = string.match(current, '^([a-z]+):?(%d*)|')
-  status = status or ''
-  if attempts == nil or attempts == '' then attempts = '0' end
-end
-local allowed_now = false
-for allowed in string.gmatch(ARGV[3], '[^,]+') do
-  if allowed == status or allowed == status .. ':' .. attempts then allowed_now = true end
-end
-if not allowed_now then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-local job, new = ARGV[4], string.match(ARGV[1], '^([a-z]+)')
-if new == 'started' then
-  redis.call('ZADD', KEYS[2], ARGV[6], job)
-  redis.call('HSET', KEYS[3], job, ARGV[5])
-else
-  redis.call('ZREM', KEYS[2], job)
-  redis.call('HDEL', KEYS[3], job)
-end
-if new == 'queued' then
-  if ARGV[7] ~= '' then redis.call('ZADD', KEYS[4], ARGV[7], job) end
-else
-  redis.call('ZREM', KEYS[4], job)
-end
-return 1
-"#;
-
-/// Extends a lease its holder still holds. KEYS: leases, holders. ARGV: job, holder, expiry ms.
-const RENEW: &str = r#"
-if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-return 1
-"#;
 
 /// A state a transition may start from: a status, or a status at one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,19 +99,19 @@ impl JobStore {
     }
 
     fn key(&self, id: JobId) -> String {
-        job_key(&self.prefix, id)
+        keys::job(&self.prefix, id)
     }
 
     fn leases_key(&self) -> String {
-        format!("{{{}}}:leases", self.prefix)
+        keys::leases(&self.prefix)
     }
 
     fn holders_key(&self) -> String {
-        lease_holders_key(&self.prefix)
+        keys::lease_holders(&self.prefix)
     }
 
     fn deadlines_key(&self) -> String {
-        format!("{{{}}}:queue-deadlines", self.prefix)
+        keys::queue_deadlines(&self.prefix)
     }
 
     /// `<status>:<attempts>|<sealed record>`: status and attempt count are not secret and
@@ -191,11 +151,11 @@ impl JobStore {
     }
 
     fn owner_index(&self, owner: &str) -> String {
-        format!("{{{}}}:jobs-of:{owner}", self.prefix)
+        keys::jobs_of(&self.prefix, owner)
     }
 
     fn all_index(&self) -> String {
-        format!("{{{}}}:jobs", self.prefix)
+        keys::jobs(&self.prefix)
     }
 
     /// Job ids, newest first, from `offset`: the owner's, or everyone's when `owner` is None.
@@ -241,7 +201,7 @@ impl JobStore {
         let value = self.encode(record)?;
         let allowed: Vec<String> = from.iter().map(|f| f.spelled()).collect();
         let mut conn = self.conn.clone();
-        let written: i64 = redis::Script::new(TRANSITION)
+        let written: i64 = scripts::JOB_TRANSITION
             .key(self.key(record.doc.job_id))
             .key(self.leases_key())
             .key(self.holders_key())
@@ -262,7 +222,7 @@ impl JobStore {
     /// ended, or the reaper settled it).
     pub async fn renew(&self, lease: &Lease) -> Result<bool, StoreError> {
         let mut conn = self.conn.clone();
-        let renewed: i64 = redis::Script::new(RENEW)
+        let renewed: i64 = scripts::LEASE_RENEW
             .key(self.leases_key())
             .key(self.holders_key())
             .arg(lease.job_id.to_string())
@@ -356,15 +316,4 @@ impl JobStore {
     pub fn connection(&self) -> RedisConn {
         self.conn.clone()
     }
-}
-
-/// The key of a job's record: `{<prefix>}:job:<job_id>` (the hash tag keeps it in the slot
-/// of the indexes a transition updates with it).
-pub fn job_key(prefix: &str, id: JobId) -> String {
-    format!("{{{prefix}}}:job:{id}")
-}
-
-/// The hash of lease holders (job → `attempt|worker`).
-pub fn lease_holders_key(prefix: &str) -> String {
-    format!("{{{prefix}}}:lease-holders")
 }

@@ -41,7 +41,6 @@ impl RedisSentinels {
     pub fn urls(&self) -> String {
         self.sentinels.iter().map(|s| s.url.clone()).collect::<Vec<_>>().join(",")
     }
-
 }
 
 /// The address (`host:port`) the Sentinels name as the primary now, by majority.

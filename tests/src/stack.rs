@@ -343,8 +343,8 @@ impl Stack {
     pub async fn redis_dump(&self) -> HashMap<String, String> {
         let mut conn = naas_shared::store::connect(&self.settings.redis).await.unwrap();
         let prefix = &self.settings.prefix;
-        let mut keys = conn.scan_match(&format!("{prefix}:*")).await.unwrap();
-        keys.extend(conn.scan_match(&format!("{{{prefix}}}:*")).await.unwrap());
+        let mut keys = conn.scan_match(&naas_shared::keys::untagged_pattern(prefix)).await.unwrap();
+        keys.extend(conn.scan_match(&naas_shared::keys::tagged_pattern(prefix)).await.unwrap());
         let mut dump = HashMap::new();
         for key in keys {
             let value: redis::Value = redis::cmd("DUMP").arg(&key).query_async(&mut conn).await.unwrap();

@@ -12,42 +12,7 @@ use std::time::Duration;
 use naas_shared::config::CircuitBreakerSettings;
 use naas_shared::error::ErrorCode;
 use naas_shared::redis_conn::RedisConn;
-use redis::Script;
-
-/// KEYS: circuit hash. ARGV: now ms, cool-down ms. Returns closed | open | trial.
-const ADMIT: &str = r#"
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-if state == 'closed' then return 'closed' end
-local now, until_ms = tonumber(ARGV[1]), tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
-if now < until_ms then return 'open' end
-redis.call('HSET', KEYS[1], 'state', 'half-open', 'until', now + tonumber(ARGV[2]))
-return 'trial'
-"#;
-
-/// KEYS: circuit hash. ARGV: now ms, cool-down ms, threshold, '1' for a connection failure.
-/// Returns opened | closed | same, and the failure count. The expiry is set after the
-/// writes, so a circuit created by this call gets one too.
-const RECORD: &str = r#"
-local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
-local now, cool = tonumber(ARGV[1]), tonumber(ARGV[2])
-local result = {'same', 0}
-if ARGV[4] == '1' then
-  local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-  result = {'same', failures}
-  if state == 'half-open' or (state == 'closed' and failures >= tonumber(ARGV[3])) then
-    redis.call('HSET', KEYS[1], 'state', 'open', 'until', now + cool)
-    result = {'opened', failures}
-  end
-else
-  redis.call('HSET', KEYS[1], 'failures', 0)
-  if state ~= 'closed' then
-    redis.call('HSET', KEYS[1], 'state', 'closed')
-    result = {'closed', 0}
-  end
-end
-redis.call('PEXPIRE', KEYS[1], cool + 86400000)
-return result
-"#;
+use naas_shared::{keys, scripts};
 
 /// Whether a job may try its device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +56,7 @@ impl Breaker {
     }
 
     fn key(&self, host: &str, port: u16) -> String {
-        format!("{}:circuit:{host}:{port}", self.prefix)
+        keys::circuit(&self.prefix, host, port)
     }
 
     /// Asks whether a job may try the device now. Redis trouble lets it through: the
@@ -101,7 +66,7 @@ impl Breaker {
             return Admission::Closed;
         }
         let mut redis = self.redis.clone();
-        let answer: redis::RedisResult<String> = Script::new(ADMIT)
+        let answer: redis::RedisResult<String> = scripts::CIRCUIT_ADMIT
             .key(self.key(host, port))
             .arg(naas_shared::store::unix_ms(naas_shared::now()))
             .arg(self.cool_down.as_millis() as u64)
@@ -124,7 +89,7 @@ impl Breaker {
             return None;
         }
         let mut redis = self.redis.clone();
-        let answer: redis::RedisResult<(String, u32)> = Script::new(RECORD)
+        let answer: redis::RedisResult<(String, u32)> = scripts::CIRCUIT_RECORD
             .key(self.key(host, port))
             .arg(naas_shared::store::unix_ms(naas_shared::now()))
             .arg(self.cool_down.as_millis() as u64)

@@ -8,25 +8,7 @@
 use std::time::Duration;
 
 use naas_shared::redis_conn::RedisConn;
-use redis::Script;
-
-const ACQUIRE: &str = r#"
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
-local member, limit, exclusive, lease = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
-if not redis.call('ZSCORE', KEYS[1], member) then
-  local holders = redis.call('ZRANGE', KEYS[1], 0, -1)
-  if exclusive and #holders > 0 then return 0 end
-  if #holders >= limit then return 0 end
-  for _, holder in ipairs(holders) do
-    if string.sub(holder, 1, 2) == 'x:' then return 0 end
-  end
-end
-redis.call('ZADD', KEYS[1], now_ms + lease, member)
-redis.call('PEXPIRE', KEYS[1], lease + 60000)
-return 1
-"#;
+use naas_shared::{keys, scripts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -38,16 +20,15 @@ pub struct DeviceSlots {
     redis: RedisConn,
     prefix: String,
     limit: usize,
-    acquire: Script,
 }
 
 impl DeviceSlots {
     pub fn new(redis: RedisConn, prefix: &str, limit: usize) -> Self {
-        Self { redis, prefix: prefix.to_owned(), limit, acquire: Script::new(ACQUIRE) }
+        Self { redis, prefix: prefix.to_owned(), limit }
     }
 
     fn key(&self, host: &str, port: u16) -> String {
-        format!("{}:device:{host}:{port}:slots", self.prefix)
+        keys::device_slots(&self.prefix, host, port)
     }
 
     fn member(job: &str, access: Access) -> String {
@@ -67,8 +48,7 @@ impl DeviceSlots {
         lease: Duration,
     ) -> redis::RedisResult<bool> {
         let mut redis = self.redis.clone();
-        let taken: i64 = self
-            .acquire
+        let taken: i64 = scripts::DEVICE_SLOT_ACQUIRE
             .key(self.key(host, port))
             .arg(Self::member(job, access))
             .arg(self.limit)

@@ -2,6 +2,7 @@
 //! exists and names the token's `jti`. Revoking deletes the record and rotating replaces
 //! the `jti`, so both take effect on the next request to any replica.
 
+use naas_shared::keys;
 use naas_shared::redis_conn::RedisConn;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
@@ -35,11 +36,11 @@ impl KeyStore {
     /// Records and their index share the hash tag `{<prefix>}`: they change together in
     /// one transaction, which a Redis Cluster allows within one hash slot only.
     fn key(&self, key_id: &str) -> String {
-        format!("{{{}}}:apikey:{key_id}", self.prefix)
+        keys::api_key(&self.prefix, key_id)
     }
 
     fn index(&self) -> String {
-        format!("{{{}}}:apikeys", self.prefix)
+        keys::api_keys(&self.prefix)
     }
 
     /// Stores `key`: a new one (`replace` false), or a new token for one that still exists

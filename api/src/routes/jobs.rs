@@ -142,11 +142,8 @@ pub(super) async fn submit(
     let idempotency = match idempotency_key(&headers)? {
         None => None,
         Some(key) => {
-            let slot = format!(
-                "{}:idempotency:{}",
-                state.settings.prefix,
-                state.sealer.keyed_hash(&[caller.owner.as_bytes(), key.as_bytes()])
-            );
+            let hash = state.sealer.keyed_hash(&[caller.owner.as_bytes(), key.as_bytes()]);
+            let slot = naas_shared::keys::idempotency(&state.settings.prefix, &hash);
             match claim(&state, &slot, job_id).await? {
                 Some(original) => return replay(&state, original).await,
                 None => Some(slot),

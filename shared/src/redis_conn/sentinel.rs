@@ -78,7 +78,13 @@ impl Primary {
         let (address, conn) = open(&mut sentinels, &config).await?;
         tracing::info!(primary = %address, sentinel = name, "redis: connected to the primary the Sentinels name");
         let current = Current { generation: 0, address, conn };
-        Ok(Self { inner: Arc::new(Inner { sentinels: tokio::sync::Mutex::new(sentinels), current: Mutex::new(current), config }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                sentinels: tokio::sync::Mutex::new(sentinels),
+                current: Mutex::new(current),
+                config,
+            }),
+        })
     }
 
     /// The address of the primary commands go to now.
@@ -131,7 +137,10 @@ impl Primary {
     }
 }
 
-async fn open(sentinels: &mut SentinelClient, config: &ConnectionManagerConfig) -> RedisResult<(String, ConnectionManager)> {
+async fn open(
+    sentinels: &mut SentinelClient,
+    config: &ConnectionManagerConfig,
+) -> RedisResult<(String, ConnectionManager)> {
     let lookup = async {
         let client = sentinels.async_get_client().await?;
         let address = client.get_connection_info().addr().to_string();
@@ -176,9 +185,7 @@ impl ConnectionLike for Primary {
     ) -> RedisFuture<'a, Vec<Value>> {
         let this: &'a Primary = self;
         Box::pin(
-            this.send(move |mut conn| {
-                Box::pin(async move { conn.req_packed_commands(pipeline, offset, count).await })
-            }),
+            this.send(move |mut conn| Box::pin(async move { conn.req_packed_commands(pipeline, offset, count).await })),
         )
     }
 

@@ -271,8 +271,7 @@ async fn memory_per_job_is_what_the_sizing_assumes() {
             assert_eq!(stack.result_of(id).await["status"], "finished");
         }
         let used = conn.memory().await.unwrap().unwrap().used.saturating_sub(used0) / JOBS as u64;
-        let key =
-            naas_shared::store::job_key(&stack.settings.prefix, naas_shared::domain::JobId::parse(&ids[0]).unwrap());
+        let key = naas_shared::keys::job(&stack.settings.prefix, naas_shared::domain::JobId::parse(&ids[0]).unwrap());
         let record: u64 = redis::cmd("MEMORY").arg("USAGE").arg(&key).query_async(&mut conn).await.unwrap();
         let results = (stream_bytes(topology.results_stream()).await - results0) / JOBS as u64;
         let events = (stream_bytes(topology.events_stream()).await - events0) / JOBS as u64;

@@ -110,7 +110,7 @@ async fn run_with_kills(stack: &Stack, submissions: Vec<(&'static str, Value)>) 
 async fn busy_worker(stack: &Stack, workers: &[WorkerProcess]) -> Option<usize> {
     let mut redis = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
     let holders: Vec<String> = redis::cmd("HVALS")
-        .arg(naas_shared::store::lease_holders_key(&stack.settings.prefix))
+        .arg(naas_shared::keys::lease_holders(&stack.settings.prefix))
         .query_async(&mut redis)
         .await
         .unwrap();

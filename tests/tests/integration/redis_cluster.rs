@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use naas_shared::keys;
 use naas_tests::redis_cluster::node_connection;
 use naas_tests::{Stack, StackOptions, ios_fleet};
 use serde_json::{Value, json};
@@ -19,9 +20,10 @@ async fn keys_by_node(stack: &Stack) -> Vec<Vec<String>> {
     let mut per_node = Vec::new();
     for node in std::iter::once(&stack.redis).chain(&stack.redis_peers) {
         let mut conn = node_connection(&node.url).await;
-        let mut keys: Vec<String> = redis::cmd("KEYS").arg(format!("{prefix}:*")).query_async(&mut conn).await.unwrap();
+        let mut keys: Vec<String> =
+            redis::cmd("KEYS").arg(keys::untagged_pattern(prefix)).query_async(&mut conn).await.unwrap();
         let tagged: Vec<String> =
-            redis::cmd("KEYS").arg(format!("{{{prefix}}}:*")).query_async(&mut conn).await.unwrap();
+            redis::cmd("KEYS").arg(keys::tagged_pattern(prefix)).query_async(&mut conn).await.unwrap();
         keys.extend(tagged);
         per_node.push(keys);
     }
@@ -98,7 +100,7 @@ async fn jobs_run_end_to_end_with_keys_spread_over_the_nodes() {
     }
 
     // The reaper leads on the cluster too.
-    let leader = format!("{}:reaper:leader", stack.settings.prefix);
+    let leader = keys::reaper_leader(&stack.settings.prefix);
     naas_tests::wait::until("the reaper's leader lease", Duration::from_secs(10), || {
         let (stack, leader) = (&stack, &leader);
         async move { keys_by_node(stack).await.iter().flatten().any(|k| k == leader).then_some(()) }
@@ -109,8 +111,13 @@ async fn jobs_run_end_to_end_with_keys_spread_over_the_nodes() {
     // everything else spreads, so more than one node holds this stack's keys.
     let per_node = keys_by_node(&stack).await;
     let all: Vec<&String> = per_node.iter().flatten().collect();
-    let tagged: Vec<&&String> = all.iter().filter(|k| k.starts_with('{')).collect();
-    assert!(tagged.iter().any(|k| k.contains(":job:")) && tagged.iter().any(|k| k.ends_with(":jobs")), "{all:?}");
+    let prefix = &stack.settings.prefix;
+    let tagged: Vec<&&String> = all.iter().filter(|k| keys::matches(&keys::tagged_pattern(prefix), k)).collect();
+    assert!(
+        tagged.iter().any(|k| keys::matches(&keys::jobs_pattern(prefix), k))
+            && tagged.iter().any(|k| **k == &keys::jobs(prefix)),
+        "{all:?}"
+    );
     let mut tagged_slots = HashSet::new();
     for key in &tagged {
         tagged_slots.insert(keyslot(&stack, key).await);
@@ -118,15 +125,16 @@ async fn jobs_run_end_to_end_with_keys_spread_over_the_nodes() {
     assert_eq!(tagged_slots.len(), 1, "the job state is in one slot: {tagged:?}");
     let nodes_used = per_node.iter().filter(|keys| !keys.is_empty()).count();
     assert!(nodes_used >= 2, "keys on {nodes_used} node(s) only: {per_node:?}");
-    let hostkeys = all.iter().filter(|k| k.contains(":hostkey:")).count();
+    let (host_keys, circuits) = (keys::host_keys_pattern(prefix), keys::circuits_pattern(prefix));
+    let hostkeys = all.iter().filter(|k| keys::matches(&host_keys, k)).count();
     assert_eq!(hostkeys, 4, "one remembered host key per device: {all:?}");
     // SCAN through the connection walks every node.
-    let mut scanned = conn.scan_match(&format!("{}:*", stack.settings.prefix)).await.unwrap();
-    scanned.extend(conn.scan_match(&format!("{{{}}}:*", stack.settings.prefix)).await.unwrap());
+    let mut scanned = conn.scan_match(&keys::untagged_pattern(prefix)).await.unwrap();
+    scanned.extend(conn.scan_match(&keys::tagged_pattern(prefix)).await.unwrap());
     let scanned: HashSet<&String> = scanned.iter().collect();
     // (Host keys and circuits stay; slot sets and windows come and go with the jobs.)
     let stored: HashSet<&String> =
-        all.iter().copied().filter(|k| k.contains(":hostkey:") || k.contains(":circuit:")).collect();
+        all.iter().copied().filter(|k| keys::matches(&host_keys, k) || keys::matches(&circuits, k)).collect();
     assert_eq!(stored.len(), 8, "{stored:?}");
     assert!(stored.is_subset(&scanned), "scan missed {:?}", stored.difference(&scanned).collect::<Vec<_>>());
 }
@@ -176,15 +184,16 @@ async fn rate_limits_hold_on_a_cluster_across_two_replicas() {
 
     // Each caller's two windows share a slot (one script checks both); callers spread.
     let per_node = keys_by_node(&stack).await;
-    let windows: Vec<&String> = per_node.iter().flatten().filter(|k| k.contains(":ratelimit:")).collect();
+    let pattern = keys::rate_limits_pattern(&stack.settings.prefix);
+    let windows: Vec<&String> = per_node.iter().flatten().filter(|k| keys::matches(&pattern, k)).collect();
     assert_eq!(windows.len(), 3 * callers.len(), "{windows:?}");
     let mut slots = HashSet::new();
     for key in &windows {
-        let owner_tag = key.split(":ratelimit:").nth(1).unwrap().split('}').next().unwrap().to_owned();
+        let owner_tag = key.split_once('{').unwrap().1.split('}').next().unwrap().to_owned();
         slots.insert((owner_tag, keyslot(&stack, key).await));
     }
     assert_eq!(slots.len(), callers.len(), "one slot per caller: {slots:?}");
-    let nodes_used = per_node.iter().filter(|keys| keys.iter().any(|k| k.contains(":ratelimit:"))).count();
+    let nodes_used = per_node.iter().filter(|keys| keys.iter().any(|k| keys::matches(&pattern, k))).count();
     assert!(nodes_used >= 2, "rate windows on {nodes_used} node(s) only: {per_node:?}");
 }
 
@@ -212,7 +221,7 @@ async fn the_breaker_opens_fails_fast_and_closes_on_a_cluster() {
     let port = crate::breaker::opens_fails_fast_and_closes(&stack, 3).await;
 
     // The circuit lives in its device's own slot, wherever that is.
-    let circuit = format!("{prefix}:circuit:127.0.0.1:{port}");
+    let circuit = keys::circuit(prefix, "127.0.0.1", port);
     let per_node = keys_by_node(&stack).await;
     let holders: Vec<usize> = (0..per_node.len()).filter(|&i| per_node[i].contains(&circuit)).collect();
     assert_eq!(holders.len(), 1, "{per_node:?}");
@@ -221,7 +230,7 @@ async fn the_breaker_opens_fails_fast_and_closes_on_a_cluster() {
     let state: Option<String> = redis::cmd("HGET").arg(&circuit).arg("state").query_async(&mut node).await.unwrap();
     assert_eq!(state.as_deref(), Some("closed"));
     // Every circuit expires (cool-down + 1 day), also one a single job created.
-    let first_seen = format!("{prefix}:circuit:127.0.0.1:{}", stack.device("r1").addr.port());
+    let first_seen = keys::circuit(prefix, "127.0.0.1", stack.device("r1").addr.port());
     assert_eq!(run(&stack, stack.device("r1").addr.port()).await["status"], "finished");
     let conn = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
     for key in [&circuit, &first_seen] {

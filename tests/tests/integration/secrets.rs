@@ -123,7 +123,7 @@ async fn an_unreadable_job_record_is_not_found() {
 
     let mut redis = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
     let id = naas_shared::domain::JobId::parse(&job_id).unwrap();
-    let key = naas_shared::store::job_key(&stack.settings.prefix, id);
+    let key = naas_shared::keys::job(&stack.settings.prefix, id);
     let stored: String = redis::cmd("GET").arg(&key).query_async(&mut redis).await.unwrap();
     let (state, _) = stored.split_once('|').unwrap();
     let other_key = format!("{state}|k9.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");

@@ -65,7 +65,10 @@ async fn a_killed_primary_is_replaced_and_no_accepted_job_is_lost() {
     accepted.push(first_after);
     let after = primary_address(&stack.redis_sentinels).await.expect("the Sentinels agree on a primary");
     assert_ne!(after, before, "a replica was promoted");
-    println!("failover: first submission accepted {} ms after the kill; primary {before} -> {after}", failover.as_millis());
+    println!(
+        "failover: first submission accepted {} ms after the kill; primary {before} -> {after}",
+        failover.as_millis()
+    );
 
     accepted.extend(submit_batch(&stack, &body, 100).await);
     for id in &accepted {

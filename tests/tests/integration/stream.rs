@@ -10,9 +10,8 @@ use serde_json::{Value, json};
 const USER: &str = "netops";
 const PASS: &str = "s3cret-pw";
 
-type Events = std::pin::Pin<
-    Box<dyn Stream<Item = Result<Event, eventsource_stream::EventStreamError<reqwest::Error>>> + Send>,
->;
+type Events =
+    std::pin::Pin<Box<dyn Stream<Item = Result<Event, eventsource_stream::EventStreamError<reqwest::Error>>> + Send>>;
 
 /// The keep-alive comment the API sends while a stream is idle, as it is on the wire.
 const KEEPALIVE: &[u8] = b": keep-alive\n";

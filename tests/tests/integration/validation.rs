@@ -112,7 +112,7 @@ async fn idempotency_keys_return_the_original_job() {
     // A key whose job has no record (still being recorded, or gone) is never a 202 for it.
     let mut redis = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
     let job_id = naas_shared::domain::JobId::parse(first["job_id"].as_str().unwrap()).unwrap();
-    let record = naas_shared::store::job_key(&stack.settings.prefix, job_id);
+    let record = naas_shared::keys::job(&stack.settings.prefix, job_id);
     let _: () = redis::cmd("DEL").arg(record).query_async(&mut redis).await.unwrap();
     let in_use = send("netops", "change-42").await.unwrap();
     assert_eq!(in_use.status(), 409);

@@ -35,7 +35,7 @@ impl HostKeys {
             Self::AcceptAny => Ok(()),
             Self::Tofu { redis, prefix } => {
                 let mut redis = redis.clone();
-                let slot = format!("{prefix}:hostkey:{host}:{port}");
+                let slot = naas_shared::keys::host_key(prefix, host, port);
                 let known: Option<String> = redis::cmd("SET")
                     .arg(&slot)
                     .arg(&presented)
