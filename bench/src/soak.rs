@@ -6,7 +6,7 @@
 //!
 //! The settings are the ones an operator sizing for a steady load would pick, scaled so the
 //! plateau comes within the first stretch: a short result TTL (Redis keeps the jobs of the
-//! last minute, so it holds about rate × TTL × bytes per job), and the results and events
+//! last two minutes, so it holds about rate × TTL × bytes per job), and the results and events
 //! streams bounded by bytes (the oldest leave first). Before the soak proper it measures
 //! what one job costs in Redis and in each stream, for a `show version` and for a 100 KB
 //! output; those figures are printed and predict the Redis bound.
@@ -37,8 +37,10 @@ pub const LARGE_OUTPUT_BYTES: usize = 100 * 1024;
 pub const LARGE_EVERY: usize = 100;
 /// Jobs between two samples at most (a smaller soak samples every tenth of its jobs).
 const MAX_STRETCH: usize = 100_000;
-/// Result TTL of the soak: Redis keeps about one minute of jobs.
-pub const RESULT_TTL_SECS: u64 = 60;
+/// Result TTL of the soak: Redis keeps about two minutes of jobs. No shorter than
+/// `nats.duplicate_window_secs` (120 s), which JetStream requires of the results stream's
+/// age (the TTL).
+pub const RESULT_TTL_SECS: u64 = 120;
 /// The results and events streams' byte bound, each: 1 KiB per job of one stretch, within
 /// 1–64 MiB, so the streams are full before the first sample.
 const STREAM_BOUND_MIN: i64 = 1 << 20;
@@ -173,7 +175,8 @@ pub async fn run(backends: &Backends, args: &Args) -> anyhow::Result<(Row, Soak)
         let kept = ((rate * RESULT_TTL_SECS as f64 * 1.1) as u64).min((done + calibration_jobs) as u64);
         let bound = redis_base + kept * mix_bytes * 5 / 4 + REDIS_SLACK_BYTES;
         let point = sample(backends, pids, done, started.elapsed().as_secs_f64(), bound).await?;
-        eprintln!("naas-bench: soak {done}/{jobs} jobs, {:.0} jobs/s", rate);
+        let figures: Vec<String> = FIGURES.iter().zip(point.figures).map(|(f, b)| format!("{f} {}", mib(b))).collect();
+        eprintln!("naas-bench: soak {done}/{jobs} jobs, {rate:.0} jobs/s; MiB: {}", figures.join(", "));
         points.push(point);
     }
     drop(worker);
