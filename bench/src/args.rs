@@ -33,6 +33,8 @@ scenario, prints one table and the ratios, and writes <out>/latest.json and late
   --soak-jobs N              jobs of the soak (default 1000000): reused sessions, one
                              in 100 with a 100 KB output; memory sampled every tenth
                              of the run, at most every 100000 jobs
+  --soak-minutes N           stop the soak after the stretch that passes N minutes
+                             (default 0: no time limit); the report says so
   --api-bin PATH             the naas-api binary the soak runs (default: next to this
                              binary)";
 
@@ -56,6 +58,7 @@ pub struct Args {
     pub fanout_devices: usize,
     pub fanout_concurrency: usize,
     pub soak_jobs: usize,
+    pub soak_minutes: u64,
     pub out: PathBuf,
     pub worker_bin: PathBuf,
     pub api_bin: PathBuf,
@@ -90,6 +93,7 @@ impl Args {
             fanout_devices: 1000,
             fanout_concurrency: 256,
             soak_jobs: 1_000_000,
+            soak_minutes: 0,
             out: workspace_root().join("bench/results"),
             worker_bin: beside("naas-worker"),
             api_bin: beside("naas-api"),
@@ -150,6 +154,7 @@ impl Args {
                 "--fanout-devices" => parsed.fanout_devices = number(&name, &value()?)?,
                 "--fanout-concurrency" => parsed.fanout_concurrency = number(&name, &value()?)?,
                 "--soak-jobs" => parsed.soak_jobs = number(&name, &value()?)?,
+                "--soak-minutes" => parsed.soak_minutes = number(&name, &value()?)?,
                 "--out" => parsed.out = PathBuf::from(value()?),
                 "--worker-bin" => parsed.worker_bin = PathBuf::from(value()?),
                 "--api-bin" => parsed.api_bin = PathBuf::from(value()?),

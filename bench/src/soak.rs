@@ -96,7 +96,9 @@ pub struct Check {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Soak {
+    /// Jobs run, and asked for (fewer ran when `--soak-minutes` stopped the soak).
     pub jobs: usize,
+    pub planned_jobs: usize,
     pub concurrency: usize,
     pub devices: usize,
     pub latency_ms: u64,
@@ -163,7 +165,8 @@ pub async fn run(backends: &Backends, args: &Args) -> anyhow::Result<(Row, Soak)
     let mut total = Sample::default();
     let mut points = vec![sample(backends, pids, 0, 0.0, redis_base + REDIS_SLACK_BYTES).await?];
     let mut done = 0;
-    while done < jobs {
+    let limit = (args.soak_minutes > 0).then(|| Duration::from_secs(args.soak_minutes * 60));
+    while done < jobs && limit.is_none_or(|limit| started.elapsed() < limit) {
         let end = (done + stretch).min(jobs);
         let part = pipeline::closed_loop_over(&api.url, &results, &devices, args.concurrency, done..end, command).await;
         ensure!(api.running() && worker.running(), "the API or the worker exited during the soak");
@@ -184,7 +187,8 @@ pub async fn run(backends: &Backends, args: &Args) -> anyhow::Result<(Row, Soak)
 
     let checks = checks(&points, stream_bound as u64);
     let soak = Soak {
-        jobs,
+        jobs: done,
+        planned_jobs: jobs,
         concurrency: args.concurrency,
         devices: args.devices,
         latency_ms: latency,
@@ -375,6 +379,9 @@ impl Soak {
             self.per_s,
             self.errors,
         );
+        if self.jobs < self.planned_jobs {
+            let _ = writeln!(out, "  stopped by its time limit after {} of the {} jobs asked for", self.jobs, self.planned_jobs);
+        }
         if let Some(error) = &self.first_error {
             let _ = writeln!(out, "  first failure: {error}");
         }
