@@ -185,7 +185,8 @@ impl Args {
         if self.devices.max(self.fanout_devices) > 60_000 {
             problems.push("at most 60000 devices (one loopback port each)".into());
         }
-        if let Some(unknown) = self.only.iter().find(|s| !SCENARIOS.contains(&s.as_str()) && !OPT_IN.contains(&s.as_str()))
+        if let Some(unknown) =
+            self.only.iter().find(|s| !SCENARIOS.contains(&s.as_str()) && !OPT_IN.contains(&s.as_str()))
         {
             problems.push(format!("--only: unknown scenario {unknown:?}"));
         }

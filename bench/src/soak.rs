@@ -380,7 +380,11 @@ impl Soak {
             self.errors,
         );
         if self.jobs < self.planned_jobs {
-            let _ = writeln!(out, "  stopped by its time limit after {} of the {} jobs asked for", self.jobs, self.planned_jobs);
+            let _ = writeln!(
+                out,
+                "  stopped by its time limit after {} of the {} jobs asked for",
+                self.jobs, self.planned_jobs
+            );
         }
         if let Some(error) = &self.first_error {
             let _ = writeln!(out, "  first failure: {error}");
@@ -449,8 +453,12 @@ mod tests {
         let flat = [50 * mib, 30 * mib, 100 * mib, 200 * mib, 140 * mib, 150 * mib];
         let mut leaking = flat;
         leaking[1] = 90 * mib; // the worker: 60 MiB more than at warm-up
-        let points =
-            [point(0, [0; 6], 0), point(100_000, flat, 160 * mib), point(200_000, flat, 160 * mib), point(300_000, leaking, 160 * mib)];
+        let points = [
+            point(0, [0; 6], 0),
+            point(100_000, flat, 160 * mib),
+            point(200_000, flat, 160 * mib),
+            point(300_000, leaking, 160 * mib),
+        ];
         let checks = checks(&points, 64 * mib);
         let failed: Vec<&str> = checks.iter().filter(|c| !c.within).map(|c| c.figure.as_str()).collect();
         assert_eq!(failed, ["worker RSS"]);
@@ -461,8 +469,7 @@ mod tests {
         full[4] = 200 * mib;
         full[5] = 161 * mib;
         let points = [point(0, [0; 6], 0), point(100_000, flat, 160 * mib), point(200_000, full, 160 * mib)];
-        let failed: Vec<String> =
-            checks_failed(&points, 64 * mib);
+        let failed: Vec<String> = checks_failed(&points, 64 * mib);
         assert_eq!(failed, ["NATS store", "Redis used_memory"]);
     }
 
