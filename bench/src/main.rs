@@ -45,7 +45,7 @@ async fn main() -> ExitCode {
     match bench(&args).await {
         Ok(0) => ExitCode::SUCCESS,
         Ok(errors) => {
-            eprintln!("naas-bench: {errors} operations failed (see the notes)");
+            eprintln!("naas-bench: {errors} operations failed or soak figures over their bounds (see the notes)");
             ExitCode::FAILURE
         }
         Err(error) => {

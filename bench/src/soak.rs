@@ -419,7 +419,9 @@ impl Soak {
             for figure in p.figures {
                 let _ = write!(line, " {:>17}", mib(figure));
             }
-            let _ = writeln!(out, "{line} {:>17}", mib(p.redis_bound));
+            // The bound is checked from the first sample on (nothing has run at the start).
+            let bound = if n == 0 { "-".to_owned() } else { mib(p.redis_bound) };
+            let _ = writeln!(out, "{line} {bound:>17}");
         }
         let _ = writeln!(out, "\ngrowth per 100,000 jobs after warm-up (point 1 to the last), against each bound:");
         for c in &self.checks {
