@@ -10,9 +10,10 @@ profile=release
 if [ "${1:-}" = "--smoke" ]; then
   profile=debug # CI has the debug build already; the smoke run checks the path, not speed
 fi
-flags=(--locked -p naas-bench -p naas-worker)
+flags=(--locked -p naas-bench -p naas-worker -p naas-api)
 [ "$profile" = release ] && flags+=(--release)
 cargo build "${flags[@]}"
 # A thousand simulated devices need a few thousand open files.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec "$target/$profile/naas-bench" --worker-bin "$target/$profile/naas-worker" "$@"
+exec "$target/$profile/naas-bench" --worker-bin "$target/$profile/naas-worker" \
+  --api-bin "$target/$profile/naas-api" "$@"

@@ -1,5 +1,5 @@
-//! The API's metrics: requests by route and status, submissions, rate-limit rejections,
-//! open job streams; served on `GET /metrics` with the queue backlog.
+//! The API's metrics: requests by route and status, submissions, rate-limit and full-store
+//! rejections, open job streams; served on `GET /metrics` with the queue backlog.
 
 use std::time::Instant;
 
@@ -19,6 +19,7 @@ pub const CATALOGUE: &[Def] = &[
     ),
     counter("naas_jobs_submitted_total", "Jobs accepted (202), by kind."),
     counter("naas_rate_limit_rejections_total", "Submissions refused by a rate limit (429)."),
+    counter("naas_store_full_rejections_total", "Submissions refused because the job store is full (503 STORE_FULL)."),
     gauge("naas_job_streams_open", "Open GET /v2/jobs/{id}/stream responses."),
     gauge(
         crate::tls::EXPIRY_METRIC,

@@ -28,10 +28,21 @@ scenario, prints one table and the ratios, and writes <out>/latest.json and late
   --redis-appendfsync POLICY Redis AOF sync: everysec (default, as make up runs it),
                              always (as the test harness runs it) or no
   --only LIST                run only these scenarios: ingest, direct, fresh, reused,
-                             netmiko, fanout (default all; for profiling one of them)";
+                             netmiko, fanout (default all; for profiling one of them),
+                             or soak (never run by default)
+  --soak-jobs N              jobs of the soak (default 1000000): reused sessions, one
+                             in 100 with a 100 KB output; memory sampled every tenth
+                             of the run, at most every 100000 jobs
+  --soak-minutes N           stop the soak after the stretch that passes N minutes
+                             (default 0: no time limit); the report says so
+  --api-bin PATH             the naas-api binary the soak runs (default: next to this
+                             binary)";
 
-/// Scenario names `--only` accepts.
+/// Scenario names `--only` accepts and every run runs.
 pub const SCENARIOS: [&str; 6] = ["ingest", "direct", "fresh", "reused", "netmiko", "fanout"];
+
+/// Scenarios that run only when `--only` names them.
+pub const OPT_IN: [&str; 1] = ["soak"];
 
 #[derive(Debug, Clone)]
 pub struct Args {
@@ -46,8 +57,11 @@ pub struct Args {
     pub fanout_jobs: usize,
     pub fanout_devices: usize,
     pub fanout_concurrency: usize,
+    pub soak_jobs: usize,
+    pub soak_minutes: u64,
     pub out: PathBuf,
     pub worker_bin: PathBuf,
+    pub api_bin: PathBuf,
     pub python: PathBuf,
     pub only: Vec<String>,
     pub redis_appendfsync: String,
@@ -60,10 +74,12 @@ pub fn workspace_root() -> PathBuf {
 
 impl Args {
     fn full() -> Self {
-        let worker_bin = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join("naas-worker")))
-            .unwrap_or_else(|| PathBuf::from("naas-worker"));
+        let beside = |name: &str| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|dir| dir.join(name)))
+                .unwrap_or_else(|| PathBuf::from(name))
+        };
         Self {
             smoke: false,
             latencies_ms: vec![0, 20],
@@ -76,8 +92,11 @@ impl Args {
             fanout_jobs: 10_000,
             fanout_devices: 1000,
             fanout_concurrency: 256,
+            soak_jobs: 1_000_000,
+            soak_minutes: 0,
             out: workspace_root().join("bench/results"),
-            worker_bin,
+            worker_bin: beside("naas-worker"),
+            api_bin: beside("naas-api"),
             python: workspace_root().join(".tools/venv/bin/python"),
             only: SCENARIOS.map(str::to_owned).to_vec(),
             redis_appendfsync: "everysec".into(),
@@ -97,6 +116,7 @@ impl Args {
             fanout_jobs: 200,
             fanout_devices: 50,
             fanout_concurrency: 32,
+            soak_jobs: 2000,
             out: workspace_root().join("target/bench-smoke"),
             ..Self::full()
         }
@@ -133,8 +153,11 @@ impl Args {
                 "--fanout-jobs" => parsed.fanout_jobs = number(&name, &value()?)?,
                 "--fanout-devices" => parsed.fanout_devices = number(&name, &value()?)?,
                 "--fanout-concurrency" => parsed.fanout_concurrency = number(&name, &value()?)?,
+                "--soak-jobs" => parsed.soak_jobs = number(&name, &value()?)?,
+                "--soak-minutes" => parsed.soak_minutes = number(&name, &value()?)?,
                 "--out" => parsed.out = PathBuf::from(value()?),
                 "--worker-bin" => parsed.worker_bin = PathBuf::from(value()?),
+                "--api-bin" => parsed.api_bin = PathBuf::from(value()?),
                 "--python" => parsed.python = PathBuf::from(value()?),
                 "--redis-appendfsync" => parsed.redis_appendfsync = value()?,
                 "--only" => parsed.only = value()?.split(',').map(|s| s.trim().to_owned()).collect(),
@@ -162,7 +185,9 @@ impl Args {
         if self.devices.max(self.fanout_devices) > 60_000 {
             problems.push("at most 60000 devices (one loopback port each)".into());
         }
-        if let Some(unknown) = self.only.iter().find(|s| !SCENARIOS.contains(&s.as_str())) {
+        if let Some(unknown) =
+            self.only.iter().find(|s| !SCENARIOS.contains(&s.as_str()) && !OPT_IN.contains(&s.as_str()))
+        {
             problems.push(format!("--only: unknown scenario {unknown:?}"));
         }
         if !["everysec", "always", "no"].contains(&self.redis_appendfsync.as_str()) {
@@ -180,6 +205,7 @@ impl Args {
             "ingest" => self.ingest_requests,
             "netmiko" => self.netmiko_jobs,
             "fanout" => self.fanout_jobs,
+            "soak" => self.soak_jobs,
             _ => self.jobs,
         };
         size > 0 && self.only.iter().any(|s| s == name)
@@ -226,5 +252,15 @@ mod tests {
         assert!(parse(&["--only", "ingest,nope"]).is_err());
         let only = parse(&["--only", "fresh", "--netmiko-jobs", "0"]).unwrap().unwrap();
         assert!(only.runs("fresh") && !only.runs("netmiko") && !only.runs("ingest"));
+    }
+
+    #[test]
+    fn the_soak_runs_only_when_asked_for() {
+        assert!(!parse(&[]).unwrap().unwrap().runs("soak"));
+        assert!(!parse(&["--smoke"]).unwrap().unwrap().runs("soak"));
+        let soak = parse(&["--only", "soak", "--soak-jobs", "2000"]).unwrap().unwrap();
+        assert!(soak.runs("soak") && !soak.runs("reused"));
+        assert_eq!(soak.soak_jobs, 2000);
+        assert_eq!(parse(&["--only", "soak"]).unwrap().unwrap().soak_jobs, 1_000_000);
     }
 }

@@ -1,5 +1,6 @@
 //! A caller of the API: HTTPS (the API's self-signed development certificate), HTTP Basic
-//! with the device credentials, `send-command` with `show version`.
+//! with the device credentials, `send-command` with `show version` (or, in the soak, the
+//! command it asks for).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -20,7 +21,17 @@ pub fn http() -> reqwest::Client {
 
 /// Submits `show version` for the device at `device`; the job id, or why not.
 pub async fn submit(http: &reqwest::Client, api_url: &str, device: SocketAddr) -> Result<String, String> {
-    let body = serde_json::json!({"host": device.ip().to_string(), "port": device.port(), "commands": [COMMAND]});
+    submit_command(http, api_url, device, COMMAND).await
+}
+
+/// Submits `command` for the device at `device`; the job id, or why not.
+pub async fn submit_command(
+    http: &reqwest::Client,
+    api_url: &str,
+    device: SocketAddr,
+    command: &str,
+) -> Result<String, String> {
+    let body = serde_json::json!({"host": device.ip().to_string(), "port": device.port(), "commands": [command]});
     let response = http
         .post(format!("{api_url}/v2/send-command"))
         .basic_auth(USERNAME, Some(PASSWORD))

@@ -14,6 +14,7 @@ mod pipeline;
 mod report;
 mod results;
 mod run;
+mod soak;
 mod stats;
 mod system;
 
@@ -44,7 +45,7 @@ async fn main() -> ExitCode {
     match bench(&args).await {
         Ok(0) => ExitCode::SUCCESS,
         Ok(errors) => {
-            eprintln!("naas-bench: {errors} operations failed (see the notes)");
+            eprintln!("naas-bench: {errors} operations failed or soak figures over their bounds (see the notes)");
             ExitCode::FAILURE
         }
         Err(error) => {
@@ -58,15 +59,15 @@ async fn main() -> ExitCode {
 /// number of failed operations.
 async fn bench(args: &args::Args) -> anyhow::Result<usize> {
     let machine = machine::Machine::this();
-    let rows = run::scenarios(args).await?;
+    let run::Outcome { rows, soak } = run::scenarios(args).await?;
     let settings = serde_json::json!({
         "latencies_ms": args.latencies_ms, "concurrency": args.concurrency, "devices": args.devices,
         "jobs": args.jobs, "netmiko_jobs": args.netmiko_jobs, "ingest_requests": args.ingest_requests,
         "ingest_concurrency": args.ingest_concurrency, "fanout_jobs": args.fanout_jobs,
         "fanout_devices": args.fanout_devices, "fanout_concurrency": args.fanout_concurrency,
-        "redis_appendfsync": args.redis_appendfsync,
+        "redis_appendfsync": args.redis_appendfsync, "soak_jobs": args.soak_jobs, "only": args.only,
     });
-    let report = report::Report::new(machine, args.smoke, settings, rows);
+    let report = report::Report::new(machine, args.smoke, settings, rows, soak);
     println!("{}", report.text());
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let json = args.out.join("latest.json");

@@ -25,23 +25,38 @@ pub async fn closed_loop(
     concurrency: usize,
     jobs: usize,
 ) -> Sample {
-    let next = Arc::new(AtomicUsize::new(0));
+    closed_loop_over(api_url, results, devices, concurrency, 0..jobs, |_| client::COMMAND).await
+}
+
+/// The closed loop over jobs numbered `jobs` (the soak runs its jobs in stretches between
+/// samples), job `n` running `command(n)` on device `n mod devices`.
+pub async fn closed_loop_over(
+    api_url: &str,
+    results: &Results,
+    devices: &[SocketAddr],
+    concurrency: usize,
+    jobs: std::ops::Range<usize>,
+    command: fn(usize) -> &'static str,
+) -> Sample {
+    let next = Arc::new(AtomicUsize::new(jobs.start));
     let barrier = Arc::new(Barrier::new(concurrency + 1));
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (next, barrier, url, devices, results) =
             (next.clone(), barrier.clone(), api_url.to_owned(), devices.to_vec(), results.clone());
+        let end = jobs.end;
         tasks.push(tokio::spawn(async move {
             let http = client::http();
             let mut sample = Sample::default();
             barrier.wait().await;
             loop {
                 let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= jobs {
+                if n >= end {
                     break;
                 }
                 let started = Instant::now();
-                let outcome = match client::submit(&http, &url, devices[n % devices.len()]).await {
+                let device = devices[n % devices.len()];
+                let outcome = match client::submit_command(&http, &url, device, command(n)).await {
                     Ok(job_id) => results.wait(&job_id, JOB_TIMEOUT).await.map_err(|e| e.to_string()),
                     Err(error) => Err(error),
                 };

@@ -19,6 +19,7 @@ pub enum Scenario {
     Fanout,
     Netmiko,
     Direct,
+    Soak,
 }
 
 impl Scenario {
@@ -30,6 +31,7 @@ impl Scenario {
             Self::Fanout => "4 fan-out",
             Self::Netmiko => "5 baseline",
             Self::Direct => "6 limit",
+            Self::Soak => "7 soak",
         }
     }
 }
@@ -122,10 +124,18 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub ratios: Vec<Ratio>,
     pub targets: Vec<Target>,
+    /// The soak's samples and checks, when it ran.
+    pub soak: Option<crate::soak::Soak>,
 }
 
 impl Report {
-    pub fn new(machine: Machine, smoke: bool, settings: serde_json::Value, rows: Vec<Row>) -> Self {
+    pub fn new(
+        machine: Machine,
+        smoke: bool,
+        settings: serde_json::Value,
+        rows: Vec<Row>,
+        soak: Option<crate::soak::Soak>,
+    ) -> Self {
         let generated_at = time::OffsetDateTime::now_utc()
             .replace_nanosecond(0)
             .ok()
@@ -133,11 +143,12 @@ impl Report {
             .unwrap_or_default();
         let ratios = ratios(&rows);
         let targets = targets(&rows, &ratios);
-        Self { generated_at, smoke, machine, settings, rows, ratios, targets }
+        Self { generated_at, smoke, machine, settings, rows, ratios, targets, soak }
     }
 
+    /// Failed operations, plus the soak's figures over their bounds.
     pub fn errors(&self) -> usize {
-        self.rows.iter().map(|r| r.errors).sum()
+        self.rows.iter().map(|r| r.errors).sum::<usize>() + self.soak.as_ref().map_or(0, |s| s.failures() - s.errors)
     }
 
     /// The table, the ratios and the targets as printed.
@@ -203,6 +214,9 @@ impl Report {
                 "  {:<6} {}{latency}: {} (target {})",
                 verdict, target.name, target.measured, target.target
             );
+        }
+        if let Some(soak) = &self.soak {
+            let _ = writeln!(out, "\n{}", soak.text().trim_end());
         }
         out
     }

@@ -1,6 +1,6 @@
 //! The scenarios, in order: ingest; then for each device latency the direct-SSH limit,
 //! naas with fresh sessions, naas with reused sessions and the netmiko baseline; then the
-//! fan-out at the highest latency. One nats-server and one redis-server serve the whole
+//! fan-out at the highest latency; the soak only when asked for. One nats-server and one redis-server serve the whole
 //! run; each naas scenario has its own prefix, API and worker process.
 
 use std::net::SocketAddr;
@@ -20,7 +20,13 @@ use crate::{client, direct, ingest, monitor, netmiko, pipeline};
 /// Callers submitting the fan-out's jobs.
 const FANOUT_SUBMITTERS: usize = 64;
 
-pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
+/// The table's rows, and the soak's report if it ran.
+pub struct Outcome {
+    pub rows: Vec<Row>,
+    pub soak: Option<crate::soak::Soak>,
+}
+
+pub async fn scenarios(args: &Args) -> anyhow::Result<Outcome> {
     preflight(args)?;
     let backends = Backends::start(&args.redis_appendfsync).await?;
     let mut rows = Vec::new();
@@ -32,7 +38,7 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
     let devices_needed = ["direct", "fresh", "reused", "netmiko", "fanout"].iter().any(|s| args.runs(s));
 
     for &latency in args.latencies_ms.iter().filter(|_| devices_needed) {
-        let fleet = Fleet::start(args.fleet_size(), latency).await.context("starting simulated devices")?;
+        let fleet = Fleet::start(args.fleet_size(), latency, None).await.context("starting simulated devices")?;
         let devices = fleet.addrs(args.devices);
 
         if args.runs("direct") {
@@ -65,7 +71,14 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Vec<Row>> {
             rows.push(fanout(&backends, args, &fleet, latency).await?);
         }
     }
-    Ok(rows)
+    let mut soak = None;
+    if args.runs("soak") {
+        say(&format!("7 soak, {} jobs", args.soak_jobs));
+        let (row, report) = crate::soak::run(&backends, args).await?;
+        rows.push(row);
+        soak = Some(report);
+    }
+    Ok(Outcome { rows, soak })
 }
 
 /// The processes whose CPU a scenario uses: this one (simulated devices, API, callers or
@@ -87,7 +100,14 @@ fn preflight(args: &Args) -> anyhow::Result<()> {
         "no worker binary at {} (cargo build -p naas-worker, or --worker-bin)",
         args.worker_bin.display()
     );
-    if args.netmiko_jobs > 0 {
+    if args.runs("soak") {
+        ensure!(
+            args.api_bin.is_file(),
+            "no API binary at {} (cargo build -p naas-api, or --api-bin)",
+            args.api_bin.display()
+        );
+    }
+    if args.netmiko_jobs > 0 && args.runs("netmiko") {
         ensure!(
             args.python.is_file(),
             "no Python at {} (scripts/bootstrap.sh installs netmiko)",

@@ -1,11 +1,12 @@
 //! The pieces every scenario is built from: one nats-server and one redis-server for the
-//! whole run, an API (in-process, the production `build`) and worker processes (the
-//! production `naas-worker` binary) per scenario under their own prefix, and simulated
-//! devices.
+//! whole run, an API (in-process, the production `build`; for the soak the production
+//! `naas-api` binary, so its memory is its own) and worker processes (the production
+//! `naas-worker` binary) per scenario under their own prefix, and simulated devices.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use anyhow::Context;
 use naas_shared::config::Settings;
@@ -71,6 +72,24 @@ impl Backends {
             .sum())
     }
 
+    /// Redis's `used_memory`, bytes.
+    pub async fn redis_used_memory(&self) -> anyhow::Result<u64> {
+        let memory = self.redis().await?.memory().await.context("reading Redis's memory")?;
+        Ok(memory.map_or(0, |m| m.used))
+    }
+
+    /// `MEMORY USAGE` of one key, bytes (0 if it does not exist).
+    pub async fn redis_memory_usage(&self, key: &str) -> anyhow::Result<u64> {
+        let mut redis = self.redis().await?;
+        let usage: Option<u64> = redis::cmd("MEMORY").arg("USAGE").arg(key).query_async(&mut redis).await?;
+        Ok(usage.unwrap_or(0))
+    }
+
+    /// The JetStream store directory of the nats-server.
+    pub fn nats_store_dir(&self) -> PathBuf {
+        self.nats.store_dir()
+    }
+
     /// The backing servers' processes, for CPU accounting.
     pub fn processes(&self) -> Vec<(&'static str, u32)> {
         let nats = self.nats.pid().map(|pid| ("nats-server", pid));
@@ -115,26 +134,45 @@ pub struct WorkerProcess {
     child: Child,
 }
 
+/// The `NAAS_` environment that reproduces the parts of `settings` the worker and the API
+/// processes depend on, bounds included: both provision the streams, so both must see the
+/// same limits.
+fn service_env(settings: &Settings, name: &str) -> Vec<(String, String)> {
+    let (worker, nats, jobs, events) = (&settings.worker, &settings.nats, &settings.jobs, &settings.events);
+    let mut env = naas_tests::processes::worker_env(settings, name);
+    env.extend(
+        [
+            ("NAAS_WORKER__SESSION_REUSE", worker.session_reuse.to_string()),
+            ("NAAS_WORKER__SESSION_POOL_MAX", worker.session_pool_max.to_string()),
+            ("NAAS_WORKER__SESSION_IDLE_SECS", worker.session_idle_secs.to_string()),
+            ("NAAS_JOBS__RESULT_TTL_SECS", jobs.result_ttl_secs.to_string()),
+            ("NAAS_JOBS__MAX_STORED_OUTPUT_BYTES", jobs.max_stored_output_bytes.to_string()),
+            ("NAAS_NATS__RESULTS_MAX_BYTES", nats.results_max_bytes.to_string()),
+            ("NAAS_NATS__RESULTS_MAX_MSGS", nats.results_max_msgs.to_string()),
+            ("NAAS_NATS__RESULT_INLINE_MAX_BYTES", nats.result_inline_max_bytes.to_string()),
+            ("NAAS_EVENTS__MAX_BYTES", events.max_bytes.to_string()),
+            ("NAAS_EVENTS__MAX_MSGS", events.max_msgs.to_string()),
+            ("NAAS_EVENTS__RETENTION_SECS", events.retention_secs.to_string()),
+            ("NAAS_LOG__FILTER", settings.log.filter.clone()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v)),
+    );
+    env
+}
+
+fn spawn_service(exe: &Path, env: Vec<(String, String)>, package: &str) -> anyhow::Result<Child> {
+    Command::new(exe)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env)
+        .stdin(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {} (build it: cargo build -p {package})", exe.display()))
+}
+
 impl WorkerProcess {
     pub fn spawn(exe: &Path, settings: &Settings, name: &str) -> anyhow::Result<Self> {
-        let worker = &settings.worker;
-        let mut env = naas_tests::processes::worker_env(settings, name);
-        env.extend(
-            [
-                ("NAAS_WORKER__SESSION_REUSE", worker.session_reuse.to_string()),
-                ("NAAS_WORKER__SESSION_POOL_MAX", worker.session_pool_max.to_string()),
-                ("NAAS_WORKER__SESSION_IDLE_SECS", worker.session_idle_secs.to_string()),
-                ("NAAS_LOG__FILTER", settings.log.filter.clone()),
-            ]
-            .map(|(k, v)| (k.to_owned(), v)),
-        );
-        let child = Command::new(exe)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(env)
-            .stdin(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {} (build it: cargo build -p naas-worker)", exe.display()))?;
+        let child = spawn_service(exe, service_env(settings, name), "naas-worker")?;
         Ok(Self { child })
     }
 
@@ -155,7 +193,66 @@ impl Drop for WorkerProcess {
     }
 }
 
-/// Simulated Cisco IOS devices `r1..rN` with one latency, serving until dropped.
+/// A `naas-api` child process on a free loopback port, configured through the `NAAS_`
+/// environment like the worker; killed when dropped.
+pub struct ApiProcess {
+    pub url: String,
+    child: Child,
+}
+
+impl ApiProcess {
+    /// Starts the API and waits until it answers `GET /healthcheck`.
+    pub async fn spawn(exe: &Path, settings: &Settings) -> anyhow::Result<Self> {
+        let port = naas_tests::servers::free_port();
+        let mut env = service_env(settings, "bench-api");
+        let limits = &settings.rate_limit;
+        env.extend(
+            [
+                ("NAAS_API__LISTEN", format!("127.0.0.1:{port}")),
+                ("NAAS_API__SHUTDOWN_GRACE_SECS", settings.api.shutdown_grace_secs.to_string()),
+                ("NAAS_RATE_LIMIT__ENABLED", limits.enabled.to_string()),
+                ("NAAS_RATE_LIMIT__PER_CALLER", limits.per_caller.to_string()),
+                ("NAAS_RATE_LIMIT__PER_CALLER_DEVICE", limits.per_caller_device.to_string()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v)),
+        );
+        if let Some(secret) = &settings.admin_secret {
+            env.push(("NAAS_ADMIN_SECRET".into(), secret.expose().clone()));
+        }
+        let mut api = Self { url: format!("https://127.0.0.1:{port}"), child: spawn_service(exe, env, "naas-api")? };
+        let http = crate::client::http();
+        let started = std::time::Instant::now();
+        loop {
+            anyhow::ensure!(matches!(api.child.try_wait(), Ok(None)), "the naas-api process exited at start-up");
+            let answer = http.get(format!("{}/healthcheck", api.url)).send().await;
+            if answer.is_ok_and(|r| r.status().is_success()) {
+                return Ok(api);
+            }
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "naas-api did not answer within 60 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for ApiProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Simulated Cisco IOS devices `r1..rN` with one latency, serving until dropped;
+/// `output_size` sets the length of their `show tech-support` (the simulator's default if
+/// `None`).
 pub struct Fleet {
     pub devices: Vec<RunningDevice>,
     log: CommandLog,
@@ -163,11 +260,14 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    pub async fn start(size: usize, latency_ms: u64) -> anyhow::Result<Self> {
+    pub async fn start(size: usize, latency_ms: u64, output_size: Option<usize>) -> anyhow::Result<Self> {
         let devices = (1..=size)
             .map(|n| {
                 let mut spec = DeviceSpec::cisco_ios(&format!("r{n}"), USERNAME, PASSWORD, PASSWORD);
                 spec.latency_ms = latency_ms;
+                if let Some(size) = output_size {
+                    spec.output_size = size;
+                }
                 spec
             })
             .collect();

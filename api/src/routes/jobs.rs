@@ -103,8 +103,26 @@ pub async fn send_config(
 }
 
 /// Authenticates, authorises and validates a submission, then queues it. `structured`:
-/// a send-command whose outputs are parsed with TextFSM (send-command-structured).
+/// a send-command whose outputs are parsed with TextFSM (send-command-structured). A
+/// refusal for a full job store is counted, whether the admission check or Redis itself
+/// refused.
 pub(super) async fn submit(
+    state: AppState,
+    request_id: String,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    kind: JobKind,
+    structured: bool,
+) -> Result<Response, ApiError> {
+    let metrics = state.metrics.clone();
+    let outcome = admit(state, request_id, headers, body, kind, structured).await;
+    if matches!(outcome, Err(ApiError::StoreFull)) {
+        metrics.inc("naas_store_full_rejections_total", &[]);
+    }
+    outcome
+}
+
+async fn admit(
     state: AppState,
     request_id: String,
     headers: HeaderMap,

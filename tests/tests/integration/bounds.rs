@@ -1,7 +1,7 @@
 //! Bounded under load: the results and events streams keep within their byte limits (the
 //! oldest leave first) while every job stays readable from Redis; a full Redis turns
-//! submissions into 503 `STORE_FULL` without losing an accepted job; an output over the
-//! bytes kept per job is cut and marked.
+//! submissions into 503 `STORE_FULL` (counted in the API's metrics) without losing an
+//! accepted job; an output over the bytes kept per job is cut and marked.
 
 use std::time::Duration;
 
@@ -29,6 +29,14 @@ async fn document(stack: &Stack, job_id: &str) -> Value {
 
 async fn redis(stack: &Stack) -> RedisConn {
     naas_shared::store::connect(&stack.settings.redis).await.unwrap()
+}
+
+/// `naas_store_full_rejections_total` as the API's `/metrics` shows it.
+async fn store_full_rejections(stack: &Stack) -> f64 {
+    let text = stack.http.get(stack.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("naas_store_full_rejections_total ")?.parse().ok())
+        .unwrap_or_else(|| panic!("no naas_store_full_rejections_total in {text}"))
 }
 
 async fn config_set(conn: &mut RedisConn, name: &str, value: &str) {
@@ -136,6 +144,7 @@ async fn a_nearly_full_redis_refuses_submissions_and_still_settles_the_accepted_
     assert_eq!(refused.2["code"], "STORE_FULL", "{}", refused.2);
     assert_eq!(refused.2["status"], 503);
     assert_eq!(refused.1.as_deref(), Some("10"));
+    assert!(store_full_rejections(stack).await >= 1.0, "the refusal is counted");
 
     // What was accepted before still runs and settles within the headroom.
     for id in &accepted {
@@ -190,6 +199,7 @@ async fn redis_refusing_writes_for_lack_of_memory_is_store_full() {
         assert_eq!(body["code"], "STORE_FULL", "{body}");
     }
     assert_eq!(stack.redis_dump().await.len(), before, "nothing half-written");
+    assert_eq!(store_full_rejections(&stack).await, 2.0, "both refusals counted");
 
     config_set(&mut conn, "maxmemory", "0").await;
     let accepted = stack.submit_command(USER, PASS, &job(&stack, 0, "show version")).await;

@@ -84,6 +84,7 @@ async fn api_worker_and_reaper_export_their_metrics() {
     assert_eq!(value(&api, submitted), Some(2.0), "{api}");
     assert_eq!(value(&api, r#"naas_jobs_submitted_total{kind="command"}"#), Some(2.0), "{api}");
     assert_eq!(value(&api, "naas_rate_limit_rejections_total"), Some(1.0), "{api}");
+    assert_eq!(value(&api, "naas_store_full_rejections_total"), Some(0.0), "exported from the start: {api}");
     assert_eq!(value(&api, r#"naas_jetstream_consumer_pending{consumer="workers"}"#), Some(0.0), "{api}");
     assert!(api.contains(r#"naas_http_request_duration_seconds_bucket{route="/v2/send-command",le="+Inf"}"#));
 
