@@ -255,7 +255,7 @@ async fn measure(
     let jobs = n as u64 + 1;
     let (results1, events1) = streams.bytes().await?;
     let used1 = backends.redis_used_memory().await?;
-    let key = naas_shared::store::job_key(&streams.prefix, naas_shared::domain::JobId::parse(&id).context("a job id")?);
+    let key = naas_shared::keys::job(&streams.prefix, naas_shared::domain::JobId::parse(&id).context("a job id")?);
     let job = if command == LARGE_COMMAND {
         format!("{} KiB output ({command})", LARGE_OUTPUT_BYTES / 1024)
     } else {
