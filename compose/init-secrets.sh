@@ -100,7 +100,7 @@ sentinel auth-pass naas $(cat redis-sentinel.password)
 sentinel sentinel-user sentinel
 sentinel sentinel-pass $(cat redis-sentinel.password)
 user default off
-user naas on #$(sha redis.password) resetchannels -@all +sentinel|masters +sentinel|slaves +sentinel|replicas +sentinel|get-master-addr-by-name +role +ping +client|setinfo +client|setname
+user naas on #$(sha redis.password) resetchannels -@all +sentinel|masters +sentinel|slaves +sentinel|replicas +sentinel|get-master-addr-by-name +role +ping +client|setname
 user sentinel on #$(sha redis-sentinel.password) allchannels +@all
 user healthcheck on nopass resetchannels -@all +ping
 CONF
