@@ -134,6 +134,10 @@ pub struct RedisSettings {
     /// and the connection follows a failover to the promoted replica.
     #[serde(default)]
     pub sentinel: String,
+    /// Replicas that must hold a job's record before its write counts as done (Redis
+    /// `WAIT`, up to 1 s); 0: replication stays asynchronous.
+    #[serde(default)]
+    pub wait_replicas: u32,
 }
 
 impl RedisSettings {

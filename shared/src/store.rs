@@ -84,7 +84,14 @@ pub struct JobStore {
     prefix: Arc<str>,
     sealer: Arc<Sealer>,
     ttl: Duration,
+    /// `redis.wait_replicas`: replicas that must hold a job's record before a write of it
+    /// counts as done.
+    wait_replicas: u32,
 }
+
+/// How long a write waits for `redis.wait_replicas` replicas before it goes on without
+/// them (and says so in the log).
+const WAIT_REPLICAS_TIMEOUT_MS: u64 = 1000;
 
 impl JobStore {
     /// Connects (fails fast when Redis is unreachable) and keeps reconnecting afterwards.
@@ -95,7 +102,26 @@ impl JobStore {
         ttl: Duration,
     ) -> Result<Self, StoreError> {
         let conn = connect(settings).await?;
-        Ok(Self { conn, prefix: prefix.into(), sealer, ttl })
+        Ok(Self { conn, prefix: prefix.into(), sealer, ttl, wait_replicas: settings.wait_replicas })
+    }
+
+    /// With `redis.wait_replicas`, waits until that many replicas hold every write this
+    /// connection made so far (Redis `WAIT`): a record the caller is told about then
+    /// survives the primary's loss. Replication is otherwise asynchronous.
+    async fn replicated(&self, conn: &mut RedisConn) -> Result<(), StoreError> {
+        if self.wait_replicas == 0 || conn.is_cluster() {
+            return Ok(());
+        }
+        let acked: u32 =
+            redis::cmd("WAIT").arg(self.wait_replicas).arg(WAIT_REPLICAS_TIMEOUT_MS).query_async(conn).await?;
+        if acked < self.wait_replicas {
+            tracing::warn!(
+                acked,
+                wanted = self.wait_replicas,
+                "redis: a job record reached fewer replicas than redis.wait_replicas"
+            );
+        }
+        Ok(())
     }
 
     fn key(&self, id: JobId) -> String {
@@ -147,7 +173,7 @@ impl JobStore {
                 .ignore();
         }
         let _: () = pipe.query_async(&mut conn).await?;
-        Ok(())
+        self.replicated(&mut conn).await
     }
 
     fn owner_index(&self, owner: &str) -> String {
@@ -215,6 +241,9 @@ impl JobStore {
             .arg(deadline.map(|d| unix_ms(d).to_string()).unwrap_or_default())
             .invoke_async(&mut conn)
             .await?;
+        if written == 1 {
+            self.replicated(&mut conn).await?;
+        }
         Ok(written == 1)
     }
 

@@ -203,6 +203,7 @@ async fn one_reaper_leads_and_another_takes_over_when_it_stops() {
         ca_file: String::new(),
         cluster: false,
         sentinel: String::new(),
+        wait_replicas: 0,
     };
     let connection = naas_shared::store::connect(&settings).await.unwrap();
     let lease = Duration::from_millis(600);
