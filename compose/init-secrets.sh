@@ -46,9 +46,9 @@ issue() { # name, subjectAltName[, extendedKeyUsage]
 }
 # NATS: also the names of the nats-cluster.yaml nodes, which dial each other's routes with it.
 issue nats "DNS:nats,DNS:nats-2,DNS:nats-3,DNS:localhost,IP:127.0.0.1" serverAuth,clientAuth
-# Redis: also the names of the redis-sentinel.yaml servers and Sentinels, which the naas
-# services verify whichever of them is primary.
-issue redis "DNS:redis,DNS:redis-2,DNS:redis-3,DNS:sentinel-1,DNS:sentinel-2,DNS:sentinel-3,DNS:localhost,IP:127.0.0.1"
+# Redis: also the names and fixed addresses of the redis-sentinel.yaml servers and
+# Sentinels, which the naas services verify whichever of them is primary.
+issue redis "DNS:redis,DNS:redis-2,DNS:redis-3,DNS:sentinel-1,DNS:sentinel-2,DNS:sentinel-3,DNS:localhost,IP:127.0.0.1,IP:10.253.53.201,IP:10.253.53.202,IP:10.253.53.203"
 issue api "DNS:api,DNS:localhost,IP:127.0.0.1"
 
 if ! keep nats-secrets.conf; then
@@ -88,10 +88,8 @@ tls-ca-cert-file /run/secrets/ca.crt
 tls-auth-clients no
 tls-replication yes
 dir /tmp
-sentinel resolve-hostnames yes
-sentinel announce-hostnames yes
-sentinel announce-ip sentinel-$n
-sentinel monitor naas redis 6379 2
+sentinel announce-ip 10.253.53.21$n
+sentinel monitor naas 10.253.53.201 6379 2
 sentinel down-after-milliseconds naas 5000
 sentinel failover-timeout naas 30000
 sentinel parallel-syncs naas 1

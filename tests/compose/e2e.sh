@@ -9,7 +9,7 @@
 # `worker` user to a subject it may not use, refused by NATS. Then faults under load
 # (tests/compose/faults.py): a worker container killed, the workers scaled out; and with
 # compose/nats-cluster.yaml, a NATS node killed, another cut off (tests/compose/nats_faults.py);
-# with compose/redis-sentinel.yaml, the Redis primary frozen and a replica promoted
+# with compose/redis-sentinel.yaml, the Redis primary killed and a replica promoted
 # (tests/compose/redis_faults.py). Tears everything down (containers, networks, volumes)
 # whatever happens.
 #
