@@ -562,6 +562,22 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "t", key]);
     }
 
+    /// Waits until the prompt has turned the terminal's echo off (`stty -F` of the pane's
+    /// terminal lists `-echo`): the prompt's text shows a moment before that, and keys
+    /// typed in between would echo as they do ahead of any prompt.
+    async fn wait_for_echo_off(&self, limit: Duration) {
+        let tty = self.tmux(&["display-message", "-p", "-t", "t", "#{pane_tty}"]).trim().to_owned();
+        let give_up = tokio::time::Instant::now() + limit;
+        loop {
+            let stty = std::process::Command::new("stty").args(["-F", &tty, "-a"]).output().unwrap();
+            if String::from_utf8_lossy(&stty.stdout).split_whitespace().any(|word| word == "-echo") {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < give_up, "the prompt never turned echo off on {tty}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Polls the screen until `ready` accepts it, for at most `limit`; every screen seen on
     /// the way must pass `never` (e.g. no password on it). Returns the accepted screen.
     async fn wait_for(&self, what: &str, limit: Duration, ready: impl Fn(&str) -> bool, never: &str) -> String {
@@ -620,6 +636,7 @@ async fn on_a_terminal_the_password_prompt_is_silent_and_the_fan_out_is_drawn_li
 
     let terminal = Tmux::start(&home, &env, &["run", "-i", inventory.to_str().unwrap(), "show version"]);
     terminal.wait_for("the password prompt", wait, |s| s.contains("Password for netops:"), PASS).await;
+    terminal.wait_for_echo_off(wait).await;
     terminal.type_text(PASS);
     terminal.press("Enter");
 
@@ -661,6 +678,7 @@ async fn ctrl_c_at_the_password_prompt_sends_nothing_and_gives_the_echo_back() {
 
     let terminal = Tmux::start(&home, &env, &["run", "127.0.0.1", "--port", &port(&stack, "r1"), "show clock"]);
     terminal.wait_for("the password prompt", wait, |s| s.contains("Password for netops:"), "half-typed").await;
+    terminal.wait_for_echo_off(wait).await;
     terminal.type_text("half-typed");
     terminal.press("C-c");
     let screen = terminal.wait_for("the end", wait, |s| s.contains("[end]"), "half-typed").await;
