@@ -41,28 +41,7 @@ impl RedisSentinels {
     pub fn urls(&self) -> String {
         self.sentinels.iter().map(|s| s.url.clone()).collect::<Vec<_>>().join(",")
     }
-}
 
-/// The address (`host:port`) the Sentinels name as the primary now, by majority.
-pub async fn primary_address(sentinels: &[Sentinel]) -> Option<String> {
-    {
-        let mut named = Vec::new();
-        for sentinel in sentinels {
-            let mut conn = node_connection(&sentinel.url).await;
-            let reply: Option<(String, String)> = redis::cmd("SENTINEL")
-                .arg("GET-MASTER-ADDR-BY-NAME")
-                .arg(PRIMARY_NAME)
-                .query_async(&mut conn)
-                .await
-                .ok()?;
-            named.extend(reply.map(|(host, port)| format!("{host}:{port}")));
-        }
-        let first = named.first()?.clone();
-        (named.iter().filter(|a| **a == first).count() >= 2).then_some(first)
-    }
-}
-
-impl RedisSentinels {
     async fn wait_until_watched(&self) {
         let urls: Vec<String> = self.sentinels.iter().map(|s| s.url.clone()).collect();
         crate::wait::until("the Sentinels to know the replicas and each other", Duration::from_secs(30), || {
@@ -83,6 +62,22 @@ impl RedisSentinels {
         })
         .await;
     }
+}
+
+/// The address (`host:port`) that at least two of the Sentinels name as the primary now.
+pub async fn primary_address(sentinels: &[Sentinel]) -> Option<String> {
+    let mut named = Vec::new();
+    for sentinel in sentinels {
+        let mut conn = node_connection(&sentinel.url).await;
+        let reply: Option<(String, String)> = redis::cmd("SENTINEL")
+            .arg("GET-MASTER-ADDR-BY-NAME")
+            .arg(PRIMARY_NAME)
+            .query_async(&mut conn)
+            .await
+            .ok()?;
+        named.extend(reply.map(|(host, port)| format!("{host}:{port}")));
+    }
+    named.iter().find(|a| named.iter().filter(|b| b == a).count() >= 2).cloned()
 }
 
 impl Sentinel {
