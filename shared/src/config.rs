@@ -574,6 +574,17 @@ impl Settings {
         if !(1..=100).contains(&self.redis.admission_max_memory_percent) {
             p.push("redis.admission_max_memory_percent: between 1 and 100".into());
         }
+        // The results stream keeps a result for the result TTL (its max_age), and JetStream
+        // refuses a stream whose duplicate window is longer than its max_age.
+        if self.jobs.result_ttl_secs < self.nats.duplicate_window_secs {
+            p.push(format!(
+                "jobs.result_ttl_secs: at least nats.duplicate_window_secs ({} s): the results stream keeps results for the TTL and JetStream refuses a duplicate window longer than that",
+                self.nats.duplicate_window_secs
+            ));
+        }
+        if self.nats.duplicate_window_secs == 0 {
+            p.push("nats.duplicate_window_secs: at least 1 (a resubmitted job is recognised within it)".into());
+        }
         if self.nats.max_deliver < 1 {
             p.push("nats.max_deliver: must be at least 1".into());
         }
@@ -743,6 +754,18 @@ mod tests {
         assert_eq!(err.0.len(), 3, "{err}");
         let text = err.to_string();
         assert!(text.contains("worker") && text.contains("api") && text.contains("mode"), "{text}");
+    }
+
+    #[test]
+    fn a_result_ttl_shorter_than_the_duplicate_window_is_refused() {
+        let err = Settings::load_from(
+            None,
+            env(&[("NAAS_JOBS__RESULT_TTL_SECS", "60"), ("NAAS_NATS__DUPLICATE_WINDOW_SECS", "120")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("jobs.result_ttl_secs: at least nats.duplicate_window_secs (120 s)"), "{err}");
+        let equal = env(&[("NAAS_JOBS__RESULT_TTL_SECS", "120"), ("NAAS_NATS__DUPLICATE_WINDOW_SECS", "120")]);
+        assert!(Settings::load_from(None, equal).is_ok());
     }
 
     #[test]
