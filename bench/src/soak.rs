@@ -45,6 +45,15 @@ pub const RESULT_TTL_SECS: u64 = 120;
 /// 1–64 MiB, so the streams are full before the first sample.
 const STREAM_BOUND_MIN: i64 = 1 << 20;
 const STREAM_BOUND_MAX: i64 = 64 << 20;
+/// nats-server's `GOMEMLIMIT` in the soak (and in any run that includes it): the setting
+/// that bounds its memory (compose sets it to 80 % of the container's limit). Without it
+/// the Go heap grows to twice what is live before a collection, and the resident size
+/// follows the collector rather than the load.
+pub const NATS_MEMORY_LIMIT: u64 = 192 << 20;
+/// Slack on nats-server's resident size over its `GOMEMLIMIT`: memory the Go runtime does
+/// not count (the binary's text, thread stacks outside the Go heap) and pages freed but
+/// not yet returned: 10 % plus this.
+const NATS_RSS_SLACK_BYTES: u64 = 16 << 20;
 /// Slack on a resident size after warm-up: max(this, a quarter of the warm-up figure).
 const RSS_SLACK_BYTES: u64 = 32 << 20;
 /// JetStream's own overhead over the streams' bounds (block granularity, indexes, the
@@ -316,6 +325,10 @@ pub fn checks(points: &[Point], stream_bound: u64) -> Vec<Check> {
         .map(|(i, figure)| {
             let peak = after.iter().map(|p| p.figures[i]).max().unwrap_or(0);
             let (bound, within, basis) = match i {
+                2 => {
+                    let bound = NATS_MEMORY_LIMIT * 11 / 10 + NATS_RSS_SLACK_BYTES;
+                    (bound, peak <= bound, "GOMEMLIMIT + 10 % + 16 MiB".to_owned())
+                }
                 4 => {
                     let bound = stream_bound * 2 * 11 / 10 + STORE_SLACK_BYTES;
                     (bound, peak <= bound, "results + events streams' max_bytes, +10 % + 32 MiB".to_owned())
@@ -473,6 +486,15 @@ mod tests {
         let points = [point(0, [0; 6], 0), point(100_000, flat, 160 * mib), point(200_000, full, 160 * mib)];
         let failed: Vec<String> = checks_failed(&points, 64 * mib);
         assert_eq!(failed, ["NATS store", "Redis used_memory"]);
+        // nats-server is held to its GOMEMLIMIT, not to its warm-up size.
+        let mut over_limit = flat;
+        over_limit[2] = NATS_MEMORY_LIMIT * 11 / 10 + NATS_RSS_SLACK_BYTES + mib;
+        let mut under_limit = flat;
+        under_limit[2] = NATS_MEMORY_LIMIT;
+        let points = [point(0, [0; 6], 0), point(100_000, flat, 160 * mib), point(200_000, under_limit, 160 * mib)];
+        assert!(checks_failed(&points, 64 * mib).is_empty());
+        let points = [point(0, [0; 6], 0), point(100_000, flat, 160 * mib), point(200_000, over_limit, 160 * mib)];
+        assert_eq!(checks_failed(&points, 64 * mib), ["nats-server RSS"]);
     }
 
     fn checks_failed(points: &[Point], bound: u64) -> Vec<String> {

@@ -36,8 +36,13 @@ impl Backends {
     /// Starts the servers. Redis keeps its append-only file and syncs it as `appendfsync`
     /// says: `everysec` is how `make up` runs it; the test harness starts it with `always`
     /// (every write synced, for its outage tests).
-    pub async fn start(appendfsync: &str) -> anyhow::Result<Self> {
-        let nats = NatsServer::start();
+    ///
+    /// `nats_memory_limit` (bytes) starts nats-server with that `GOMEMLIMIT` (the soak's).
+    pub async fn start(appendfsync: &str, nats_memory_limit: Option<u64>) -> anyhow::Result<Self> {
+        let nats = match nats_memory_limit {
+            Some(bytes) => NatsServer::start_with_memory_limit(bytes),
+            None => NatsServer::start(),
+        };
         let redis = RedisServer::start();
         let mut base = Settings::defaults();
         base.nats.url = nats.url.clone();
@@ -46,6 +51,7 @@ impl Backends {
         base.encryption_key = Some(naas_shared::seal::Sealer::generate_ring());
         base.admin_secret = Some(Secret::new(uuid::Uuid::new_v4().simple().to_string()));
         base.rate_limit.enabled = true;
+        base.rate_limit.limit_basic = true;
         base.rate_limit.per_caller = RATE_LIMIT_PER_CALLER;
         base.rate_limit.per_caller_device = RATE_LIMIT_PER_CALLER;
         base.worker.shutdown_grace_secs = 5;

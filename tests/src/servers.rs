@@ -152,6 +152,13 @@ impl NatsServer {
         Self::start_with(TempDir::new("nats"), "")
     }
 
+    /// With the Go runtime's soft memory limit (`GOMEMLIMIT`), bytes: what an operator sets
+    /// to bound nats-server's memory (the collector works harder near it rather than let
+    /// the heap grow to twice what is live).
+    pub fn start_with_memory_limit(bytes: u64) -> Self {
+        Self::spawn(TempDir::new("nats"), "", Some(bytes))
+    }
+
     /// TLS with a certificate generated for 127.0.0.1 (returned as `ca_file`) and
     /// user/password authentication.
     pub fn start_tls(user: &str, password: &str) -> (Self, PathBuf) {
@@ -171,6 +178,10 @@ impl NatsServer {
     }
 
     pub(crate) fn start_with(dir: TempDir, extra: &str) -> Self {
+        Self::spawn(dir, extra, None)
+    }
+
+    fn spawn(dir: TempDir, extra: &str, memory_limit: Option<u64>) -> Self {
         let store = dir.path().join("jetstream");
         let key = uuid::Uuid::new_v4().simple().to_string();
         let config = format!(
@@ -181,6 +192,9 @@ impl NatsServer {
         std::fs::write(&config_path, config).expect("write nats config");
         let mut command = Command::new(nats_server_binary());
         command.arg("-c").arg(&config_path);
+        if let Some(bytes) = memory_limit {
+            command.env("GOMEMLIMIT", bytes.to_string());
+        }
         let (process, lines) = Supervised::spawn(command, "Server is ready", true).unwrap_or_else(|e| panic!("{e}"));
         let url = lines
             .iter()
