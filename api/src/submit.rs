@@ -143,6 +143,19 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A number of seconds, whole or not (netmiko takes floats, NAAS callers send `3.0`):
+    /// above 0, fractions rounded up, at most `max` once rounded.
+    fn seconds(&mut self, name: &str, max: u64) -> Option<u64> {
+        let value = self.present(name)?;
+        match value.as_f64().filter(|s| s.is_finite() && *s > 0.0).map(f64::ceil).filter(|s| *s <= max as f64) {
+            Some(seconds) => Some(seconds as u64),
+            None => {
+                self.fail(name, format!("must be a number of seconds above 0 and at most {max}"));
+                None
+            }
+        }
+    }
+
     /// A required list of one-line strings. With `text_allowed`, one string holding
     /// several lines is accepted too (blank lines dropped), as netmiko accepts it.
     fn lines(&mut self, name: &str, what: &str, text_allowed: bool) -> Option<CommandList> {
@@ -329,9 +342,9 @@ pub fn parse(
         f.fail("ssh_key", "names a key in the key store: 1-64 letters, digits, '.', '_' or '-'");
     }
     let read_timeout_secs =
-        f.integer("read_timeout", 1, limits.max_read_timeout_secs).unwrap_or(limits.default_read_timeout_secs);
+        f.seconds("read_timeout", limits.max_read_timeout_secs).unwrap_or(limits.default_read_timeout_secs);
     let conn_timeout_secs =
-        f.integer("conn_timeout", 1, limits.max_conn_timeout_secs).unwrap_or(limits.default_conn_timeout_secs);
+        f.seconds("conn_timeout", limits.max_conn_timeout_secs).unwrap_or(limits.default_conn_timeout_secs);
     let context = match f.string("context") {
         Some(text) => Context::parse(text).map_err(|e| f.fail("context", e.0)).ok(),
         None => Some(Context::default()),
@@ -425,6 +438,23 @@ mod tests {
         let s = check(json!({"host": "10.0.0.1", "commands": ["show version"]})).unwrap();
         assert_eq!((s.port, s.platform.as_str(), s.read_timeout_secs, s.conn_timeout_secs), (22, "cisco_ios", 30, 10));
         assert_eq!(s.context.as_str(), "default");
+    }
+
+    #[test]
+    fn timeouts_take_any_number_of_seconds_and_round_fractions_up() {
+        let timeouts = |read: Value, conn: Value| {
+            check(json!({"host": "r1", "commands": ["a"], "read_timeout": read, "conn_timeout": conn}))
+                .map(|s| (s.read_timeout_secs, s.conn_timeout_secs))
+                .map_err(|errors| errors.into_iter().map(|e| e.field).collect::<Vec<_>>())
+        };
+        assert_eq!(timeouts(json!(30.0), json!(3.0)), Ok((30, 3)));
+        assert_eq!(timeouts(json!(2.5), json!(0.1)), Ok((3, 1)));
+        assert_eq!(timeouts(json!(7), json!(10)), Ok((7, 10)));
+        let limits = Settings::defaults().jobs;
+        let max = limits.max_read_timeout_secs as f64;
+        assert_eq!(timeouts(json!(max), json!(1)), Ok((limits.max_read_timeout_secs, 1)));
+        assert_eq!(timeouts(json!(max + 0.5), json!(0)), Err(vec!["read_timeout".to_owned(), "conn_timeout".to_owned()]));
+        assert_eq!(timeouts(json!(-1.5), json!("3")), Err(vec!["read_timeout".to_owned(), "conn_timeout".to_owned()]));
     }
 
     #[test]

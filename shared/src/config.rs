@@ -294,6 +294,9 @@ pub struct RateLimitSettings {
     pub window_secs: u64,
     /// Roles that are never limited (`viewer`, `operator`, `admin`).
     pub exempt_roles: Vec<String>,
+    /// Whether HTTP Basic callers (device credentials passed through) are limited. Off by
+    /// default, as NAAS exempts them; API-key callers are limited by role as above.
+    pub limit_basic: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

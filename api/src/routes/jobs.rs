@@ -189,9 +189,13 @@ async fn admit(
     Ok(response)
 }
 
-/// Counts the submission against the caller's windows, unless the caller's role is exempt.
+/// Counts the submission against the caller's windows, unless the caller's role is exempt
+/// or the caller is an HTTP Basic one and `rate_limit.limit_basic` is off.
 async fn rate_limit(state: &AppState, caller: &Caller, host: &str) -> Result<Option<Verdict>, ApiError> {
     let Some(limiter) = &state.rate_limiter else { return Ok(None) };
+    if caller.credentials.is_some() && !state.settings.rate_limit.limit_basic {
+        return Ok(None);
+    }
     let role = serde_json::to_value(caller.role).ok();
     if state.settings.rate_limit.exempt_roles.iter().any(|r| role.as_ref().and_then(|v| v.as_str()) == Some(r)) {
         return Ok(None);

@@ -206,12 +206,12 @@ pub struct SendCommandRequest {
     pub commands: CommandList,
     /// The enable (privileged mode) secret, when it differs from the password.
     pub enable: Option<String>,
-    /// Seconds to wait for each command's output.
-    #[schema(minimum = 1, default = 30)]
-    pub read_timeout: Option<u64>,
-    /// Seconds to wait for the SSH connection.
-    #[schema(minimum = 1, default = 10)]
-    pub conn_timeout: Option<u64>,
+    /// Seconds to wait for each command's output; a fraction rounds up to whole seconds.
+    #[schema(exclusive_minimum = 0.0, default = 30)]
+    pub read_timeout: Option<f64>,
+    /// Seconds to wait for the SSH connection; a fraction rounds up to whole seconds.
+    #[schema(exclusive_minimum = 0.0, default = 10)]
+    pub conn_timeout: Option<f64>,
     /// The queue the job goes to (an API key may be limited to some contexts).
     #[schema(value_type = Option<Context>, default = "default")]
     pub context: Option<String>,
@@ -288,10 +288,10 @@ pub struct SendConfigRequest {
     #[schema(default = true)]
     pub stop_on_error: Option<bool>,
     pub enable: Option<String>,
-    #[schema(minimum = 1, default = 30)]
-    pub read_timeout: Option<u64>,
-    #[schema(minimum = 1, default = 10)]
-    pub conn_timeout: Option<u64>,
+    #[schema(exclusive_minimum = 0.0, default = 30)]
+    pub read_timeout: Option<f64>,
+    #[schema(exclusive_minimum = 0.0, default = 10)]
+    pub conn_timeout: Option<f64>,
     #[schema(value_type = Option<Context>, default = "default")]
     pub context: Option<String>,
     #[schema(max_items = 10)]

@@ -1,7 +1,7 @@
 //! The NAAS v1 routes, kept for callers migrating from NAAS: `/v1/send_command`,
 //! `/v1/send_command_structured`, `/v1/send_config`, their result routes and `DELETE /v1/jobs/{id}`. Each translates the
 //! NAAS body into the v2 one (`ip` → `host`, `device_type` → `platform`, `commands` as the
-//! configuration of send_config, fractional `read_timeout` rounded up) and runs the v2
+//! configuration of send_config; timeouts in any number of seconds, as v2 takes them) and runs the v2
 //! handler (which checks the content type), so authentication, validation, rate limits and queueing are the same code.
 //! Answers keep the v2 fields and add NAAS's (`message`, `app`, `version`); every answer,
 //! errors included, carries `Deprecation`, `Sunset` and a `Link` to the v2 route.
@@ -221,13 +221,6 @@ fn translate(mut body: Map<String, Value>, config: bool) -> Map<String, Value> {
             body.entry(v2.to_owned()).or_insert(value);
         }
     }
-    if let Some(Value::Number(seconds)) = body.get("read_timeout")
-        && seconds.as_u64().is_none()
-        && let Some(whole) = seconds.as_f64().filter(|s| s.is_finite() && *s > 0.0).map(f64::ceil)
-        && whole <= u32::MAX as f64
-    {
-        body.insert("read_timeout".into(), Value::from(whole as u64));
-    }
     body
 }
 
@@ -361,14 +354,14 @@ mod tests {
         );
         assert_eq!(
             Value::Object(body),
-            json!({"host": "10.0.0.1", "platform": "cisco_nxos", "commands": ["show ver"], "read_timeout": 3})
+            json!({"host": "10.0.0.1", "platform": "cisco_nxos", "commands": ["show ver"], "read_timeout": 2.5})
         );
         let config = translate(object(json!({"ip": "r1", "commands": ["hostname a"]})), true);
         assert_eq!(Value::Object(config), json!({"host": "r1", "config": ["hostname a"]}));
     }
 
     #[test]
-    fn a_v2_name_given_too_wins_and_odd_timeouts_are_left_to_validation() {
+    fn a_v2_name_given_too_wins_and_timeouts_are_left_to_validation() {
         let body = translate(object(json!({"ip": "a", "host": "b", "read_timeout": -1.5})), false);
         assert_eq!(Value::Object(body), json!({"host": "b", "read_timeout": -1.5}));
     }

@@ -56,6 +56,7 @@ async fn api_worker_and_reaper_export_their_metrics() {
         settings: |s| {
             s.jobs.max_attempts = 1;
             s.rate_limit.per_caller_device = 2;
+            s.rate_limit.limit_basic = true;
         },
         ..Default::default()
     };

@@ -10,6 +10,7 @@ async fn limits_hold_across_two_replicas() {
         settings: |s| {
             s.rate_limit.per_caller = 5;
             s.rate_limit.per_caller_device = 3;
+            s.rate_limit.limit_basic = true;
         },
         ..Default::default()
     };
@@ -54,4 +55,35 @@ async fn limits_hold_across_two_replicas() {
         let response = stack.bearer(reqwest::Method::POST, "/v2/send-command", &admin, Some(&body)).await;
         assert_eq!(response.status(), 202);
     }
+}
+
+/// NAAS exempts HTTP Basic callers from its limiter, and NAAS clients submit in bursts: by
+/// default a Basic caller is not limited, whatever the windows say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn basic_callers_are_not_limited_by_default() {
+    let options = StackOptions {
+        workers: 0,
+        settings: |s| {
+            s.rate_limit.enabled = true;
+            s.rate_limit.per_caller = 5;
+            s.rate_limit.per_caller_device = 3;
+        },
+        ..Default::default()
+    };
+    let stack = Stack::start(options).await;
+    for n in 0..100 {
+        let request = stack.http.post(stack.url("/v2/send-command")).basic_auth("netops", Some("pw"));
+        let response = request.json(&json!({"host": "r1", "commands": ["show clock"]})).send().await.unwrap();
+        assert_eq!(response.status(), 202, "submission {n}");
+        assert!(!response.headers().contains_key("x-ratelimit-remaining"));
+    }
+    // An operator key is still limited.
+    let (_, operator) = stack.api_key("operator", &["*"]).await;
+    let body = json!({"host": "r1", "commands": ["show clock"], "username": "u", "password": "p"});
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let response = stack.bearer(reqwest::Method::POST, "/v2/send-command", &operator, Some(&body)).await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [202, 202, 202, 429]);
 }

@@ -147,6 +147,7 @@ async fn rate_limits_hold_on_a_cluster_across_two_replicas() {
         settings: |s| {
             s.rate_limit.per_caller = 5;
             s.rate_limit.per_caller_device = 3;
+            s.rate_limit.limit_basic = true;
         },
         ..Default::default()
     };

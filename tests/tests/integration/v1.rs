@@ -22,7 +22,7 @@ async fn a_naas_v1_client_submits_reads_and_cancels() {
     let port = stack.device("r1").addr.port();
 
     let body = json!({"ip": "127.0.0.1", "port": port, "device_type": "cisco_ios", "commands": ["show version"],
-                      "read_timeout": 20.5});
+                      "read_timeout": 20.5, "conn_timeout": 3.0});
     let response = stack.post("/v1/send_command", USER, PASS, &body).await;
     assert_eq!(response.status(), 202);
     assert_deprecated(&response, "/v2/send-command");
@@ -43,6 +43,14 @@ async fn a_naas_v1_client_submits_reads_and_cancels() {
     assert_eq!(doc["app"], "naas");
     assert!(doc["error"].is_null(), "{doc}");
     assert!(doc["results"]["show version"].as_str().unwrap().contains("Cisco IOS Software"), "{doc}");
+
+    // v2 takes netmiko's float timeouts too.
+    let v2 = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"], "read_timeout": 30.0,
+                    "conn_timeout": 2.5});
+    let response = stack.post("/v2/send-command", USER, PASS, &v2).await;
+    assert_eq!(response.status(), 202);
+    let v2_job: Value = response.json().await.unwrap();
+    assert_eq!(stack.result_of(v2_job["job_id"].as_str().unwrap()).await["status"], "finished");
 
     // Finished: cancelling is a conflict, as on v2; another caller sees nothing.
     let cancel = stack.http.delete(stack.url(&format!("/v1/jobs/{job_id}"))).basic_auth(USER, Some(PASS));
