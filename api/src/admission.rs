@@ -6,14 +6,14 @@
 //! either. So the API stops taking new jobs a little before: once `used_memory` reaches
 //! `redis.admission_max_memory_percent` of `maxmemory`, submissions get 503 `STORE_FULL`
 //! (with `Retry-After`) and the rest is left to the jobs in flight. A write Redis itself
-//! refuses for lack of memory is answered the same way (`ApiError::redis_write`).
+//! refuses for lack of memory is answered the same way (`ApiError::store`).
 //!
 //! The decision is [`full`]; [`Admission`] asks Redis at most every [`RECHECK`].
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use naas_shared::store::{Memory, RedisConn};
+use naas_shared::store::{JobStore, Memory};
 
 use crate::error::ApiError;
 
@@ -27,15 +27,15 @@ pub fn full(memory: Memory, percent: u8) -> bool {
 }
 
 pub struct Admission {
-    redis: RedisConn,
+    store: JobStore,
     percent: u8,
     /// When Redis was last asked, and whether it was full then.
     last: Mutex<Option<(Instant, bool)>>,
 }
 
 impl Admission {
-    pub fn new(redis: RedisConn, percent: u8) -> Self {
-        Self { redis, percent, last: Mutex::new(None) }
+    pub fn new(store: JobStore, percent: u8) -> Self {
+        Self { store, percent, last: Mutex::new(None) }
     }
 
     /// `Err(StoreFull)` while the store has no room for another job. A Redis that cannot
@@ -48,7 +48,7 @@ impl Admission {
         let is_full = match cached {
             Some((at, is_full)) if at.elapsed() < RECHECK => is_full,
             _ => {
-                let is_full = match self.redis.memory().await {
+                let is_full = match self.store.memory().await {
                     Ok(Some(memory)) => full(memory, self.percent),
                     Ok(None) => false,
                     Err(error) => {

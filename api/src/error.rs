@@ -6,6 +6,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use naas_shared::store::StoreError;
 use serde::Serialize;
 
 /// One field of a request that failed validation, and why.
@@ -83,32 +84,20 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
-    /// 503 for a Redis failure (unreachable, or an answer that cannot be used).
-    pub fn redis(cause: impl std::fmt::Display) -> Self {
-        Self::Unavailable { what: "Redis", cause: cause.to_string() }
-    }
-
-    /// A failed Redis write: 503 `STORE_FULL` when Redis refused it for lack of memory,
-    /// 503 `SERVICE_UNAVAILABLE` otherwise.
-    pub fn redis_write(error: redis::RedisError) -> Self {
-        if naas_shared::store::out_of_memory(&error) {
-            tracing::warn!(%error, "redis refused a write for lack of memory; answering 503 STORE_FULL");
-            Self::StoreFull
-        } else {
-            Self::redis(error)
-        }
-    }
-
-    /// A job store failure: 503 while Redis is unavailable; 404 for a record that can no
-    /// longer be opened (sealed with a key since removed from the ring, or damaged), which
-    /// no caller can be shown to own, logged for the operator without its contents.
-    pub fn store(error: naas_shared::store::StoreError) -> Self {
-        use naas_shared::store::StoreError;
+    /// The one answer to a store failure, the same in every handler: 503
+    /// `SERVICE_UNAVAILABLE` while Redis is unavailable; 503 `STORE_FULL` when Redis refused
+    /// a write for lack of memory; 404 for a record that can no longer be opened (sealed
+    /// with a key since removed from the ring, or damaged), which no caller can be shown to
+    /// own, logged for the operator without its contents.
+    pub fn store(error: StoreError) -> Self {
         match error {
-            StoreError::Unavailable(cause) => Self::redis(cause),
-            StoreError::Full(cause) => Self::redis_write(cause),
+            StoreError::Unavailable(cause) => Self::Unavailable { what: "Redis", cause: cause.to_string() },
+            StoreError::Full(cause) => {
+                tracing::warn!(error = %cause, "redis refused a write for lack of memory; answering 503 STORE_FULL");
+                Self::StoreFull
+            }
             unreadable @ (StoreError::Sealed(_) | StoreError::Malformed(_)) => {
-                tracing::warn!(error = %unreadable, "a job record cannot be read: answering 404");
+                tracing::warn!(error = %unreadable, "a stored record cannot be read: answering 404");
                 Self::NotFound
             }
         }

@@ -25,6 +25,7 @@ use anyhow::Context as _;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use naas_shared::config::Settings;
+use naas_shared::store::{ApiKeyStore, CallerStore, Lockouts};
 use tokio_util::sync::CancellationToken;
 
 use crate::state::{AppState, Inner};
@@ -46,21 +47,23 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let tokens = auth::tokens::Tokens::new(&settings.auth, &backends.sealer).map_err(anyhow::Error::msg)?;
-    let keys = auth::keys::KeyStore::new(backends.store.connection(), &settings.prefix);
+    let redis = backends.store.connection();
+    let keys = auth::keys::KeyStore::new(ApiKeyStore::new(redis.clone(), &settings.prefix));
+    let callers = CallerStore::new(redis.clone(), &settings.prefix);
     let limits = &settings.rate_limit;
     let rate_limiter = limits.enabled.then(|| {
         rate_limit::RateLimiter::new(
-            backends.store.connection(),
-            &settings.prefix,
+            callers.clone(),
             Duration::from_secs(limits.window_secs),
             limits.per_caller,
             limits.per_caller_device,
         )
     });
-    let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
-    let admission = admission::Admission::new(backends.store.connection(), settings.redis.admission_max_memory_percent);
+    let lockouts = Lockouts::new(redis, &settings.prefix);
+    let admission = admission::Admission::new(backends.store.clone(), settings.redis.admission_max_memory_percent);
     let state = AppState(Arc::new(Inner {
         admission,
+        callers,
         lockouts,
         rate_limiter,
         tokens,

@@ -9,10 +9,9 @@ use crate::auth::keys::KeyStore;
 use crate::auth::tokens::Tokens;
 use crate::rate_limit::RateLimiter;
 use naas_shared::config::Settings;
-use naas_shared::lockout::Lockouts;
 use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
-use naas_shared::store::JobStore;
+use naas_shared::store::{CallerStore, JobStore, Lockouts};
 
 #[derive(Clone)]
 pub struct AppState(pub Arc<Inner>);
@@ -32,6 +31,8 @@ pub struct Inner {
     /// Submission limits; `None` when rate limiting is off.
     pub rate_limiter: Option<RateLimiter>,
     pub lockouts: Lockouts,
+    /// Idempotency keys (and, through `rate_limiter`, the rate-limit windows).
+    pub callers: CallerStore,
     /// Refuses submissions while Redis has no room for more jobs.
     pub admission: crate::admission::Admission,
     pub metrics: Arc<naas_shared::metrics::Metrics>,

@@ -3,30 +3,21 @@
 
 use std::time::Duration;
 
-use naas_shared::redis_conn::RedisConn;
-use naas_shared::{keys, scripts};
+use naas_shared::store::{LeaderLease, RedisConn, StoreError};
 
 pub struct Leadership {
-    redis: RedisConn,
-    key: String,
+    lease: LeaderLease,
     id: String,
-    lease: Duration,
+    duration: Duration,
 }
 
 impl Leadership {
     pub fn new(redis: RedisConn, prefix: &str, id: String, lease: Duration) -> Self {
-        Self { redis, key: keys::reaper_leader(prefix), id, lease }
+        Self { lease: LeaderLease::new(redis, prefix), id, duration: lease }
     }
 
     /// Takes or renews the lease; false if another reaper holds it.
-    pub async fn lead(&self) -> redis::RedisResult<bool> {
-        let mut redis = self.redis.clone();
-        let led: i64 = scripts::REAPER_LEAD
-            .key(&self.key)
-            .arg(&self.id)
-            .arg(self.lease.as_millis() as u64)
-            .invoke_async(&mut redis)
-            .await?;
-        Ok(led == 1)
+    pub async fn lead(&self) -> Result<bool, StoreError> {
+        self.lease.take(&self.id, self.duration).await
     }
 }

@@ -81,8 +81,7 @@ impl Reaper {
                 self.metrics.clone(),
                 b.jetstream.clone(),
                 b.topology.clone(),
-                b.store.connection(),
-                self.settings.prefix.clone(),
+                naas_shared::store::DeviceStore::new(b.store.connection(), &self.settings.prefix),
             );
             tokio::spawn(naas_shared::metrics::serve(listener, self.metrics.clone(), refresh, token.clone()));
         }

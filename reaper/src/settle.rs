@@ -10,7 +10,7 @@ use naas_shared::domain::JobId;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::{JobRecord, JobStatus, Outcome};
 use naas_shared::seal::Sealer;
-use naas_shared::store::{FromState, JobStore, unix_ms};
+use naas_shared::store::{DeviceStore, FromState, JobStore, unix_ms};
 use serde_json::{Value, json};
 
 use crate::sweep::{self, Action, Findings, JobView};
@@ -28,7 +28,7 @@ pub struct Settler {
     events: Events,
     metrics: Arc<naas_shared::metrics::Metrics>,
     sealer: Option<Arc<Sealer>>,
-    prefix: String,
+    devices: DeviceStore,
     max_attempts: u32,
     queue_timeout: Duration,
     ack_wait: Duration,
@@ -49,7 +49,7 @@ impl Settler {
             audit: backends.audit.clone(),
             events: backends.events.clone(),
             sealer: settings.jobs.seal_results.then(|| backends.sealer.clone()),
-            prefix: settings.prefix.clone(),
+            devices: DeviceStore::new(backends.store.connection(), &settings.prefix),
             max_attempts: settings.jobs.max_attempts,
             queue_timeout: Duration::from_secs(settings.jobs.queue_timeout_secs),
             ack_wait: Duration::from_secs(settings.nats.ack_wait_secs),
@@ -281,7 +281,7 @@ impl Settler {
     }
 
     async fn prune_device_slots(&self) {
-        let pruned = self.prune_device_slots_once().await;
+        let pruned = self.devices.prune_slots().await;
         match pruned {
             Ok(0) => {}
             Ok(count) => {
@@ -290,18 +290,5 @@ impl Settler {
             }
             Err(error) => tracing::warn!(%error, "cannot prune device slots"),
         }
-    }
-
-    /// Prunes every device's slot set, one script per set (each set is its own key, on
-    /// whichever node of a cluster holds it); returns how many holders were dropped.
-    async fn prune_device_slots_once(&self) -> redis::RedisResult<i64> {
-        let redis = self.store.connection();
-        let mut pruned = 0;
-        for key in redis.scan_match(&naas_shared::keys::device_slots_pattern(&self.prefix)).await? {
-            let mut conn = redis.clone();
-            let dropped: i64 = naas_shared::scripts::DEVICE_SLOTS_PRUNE.key(key).invoke_async(&mut conn).await?;
-            pruned += dropped;
-        }
-        Ok(pruned)
     }
 }

@@ -11,29 +11,11 @@ use std::time::Duration;
 
 use naas_shared::config::CircuitBreakerSettings;
 use naas_shared::error::ErrorCode;
-use naas_shared::redis_conn::RedisConn;
-use naas_shared::{keys, scripts};
-
-/// Whether a job may try its device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
-    Closed,
-    /// The circuit is open: fail fast.
-    Open,
-    /// The cool-down is over and this job is the trial.
-    Trial,
-}
-
-/// A change of the circuit's state that deserves an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Opened { failures: u32 },
-    Closed,
-}
+pub use naas_shared::store::devices::{Admission, Change};
+use naas_shared::store::{DeviceStore, unix_ms};
 
 pub struct Breaker {
-    redis: RedisConn,
-    prefix: String,
+    devices: DeviceStore,
     threshold: u32,
     cool_down: Duration,
     enabled: bool,
@@ -45,18 +27,13 @@ pub fn counts(code: Option<ErrorCode>) -> bool {
 }
 
 impl Breaker {
-    pub fn new(redis: RedisConn, prefix: &str, settings: &CircuitBreakerSettings) -> Self {
+    pub fn new(devices: DeviceStore, settings: &CircuitBreakerSettings) -> Self {
         Self {
-            redis,
-            prefix: prefix.to_owned(),
+            devices,
             threshold: settings.threshold,
             cool_down: Duration::from_secs(settings.timeout_secs),
             enabled: settings.enabled,
         }
-    }
-
-    fn key(&self, host: &str, port: u16) -> String {
-        keys::circuit(&self.prefix, host, port)
     }
 
     /// Asks whether a job may try the device now. Redis trouble lets it through: the
@@ -65,17 +42,8 @@ impl Breaker {
         if !self.enabled {
             return Admission::Closed;
         }
-        let mut redis = self.redis.clone();
-        let answer: redis::RedisResult<String> = scripts::CIRCUIT_ADMIT
-            .key(self.key(host, port))
-            .arg(naas_shared::store::unix_ms(naas_shared::now()))
-            .arg(self.cool_down.as_millis() as u64)
-            .invoke_async(&mut redis)
-            .await;
-        match answer.as_deref() {
-            Ok("open") => Admission::Open,
-            Ok("trial") => Admission::Trial,
-            Ok(_) => Admission::Closed,
+        match self.devices.circuit_admit(host, port, unix_ms(naas_shared::now()), self.cool_down).await {
+            Ok(admission) => admission,
             Err(error) => {
                 tracing::warn!(%error, "cannot read the device's circuit; letting the job through");
                 Admission::Closed
@@ -88,19 +56,9 @@ impl Breaker {
         if !self.enabled || code == Some(ErrorCode::CircuitOpen) {
             return None;
         }
-        let mut redis = self.redis.clone();
-        let answer: redis::RedisResult<(String, u32)> = scripts::CIRCUIT_RECORD
-            .key(self.key(host, port))
-            .arg(naas_shared::store::unix_ms(naas_shared::now()))
-            .arg(self.cool_down.as_millis() as u64)
-            .arg(self.threshold)
-            .arg(if counts(code) { "1" } else { "0" })
-            .invoke_async(&mut redis)
-            .await;
-        match answer {
-            Ok((change, failures)) if change == "opened" => Some(Change::Opened { failures }),
-            Ok((change, _)) if change == "closed" => Some(Change::Closed),
-            Ok(_) => None,
+        let now_ms = unix_ms(naas_shared::now());
+        match self.devices.circuit_record(host, port, now_ms, self.cool_down, self.threshold, counts(code)).await {
+            Ok(change) => change,
             Err(error) => {
                 tracing::warn!(%error, "cannot update the device's circuit");
                 None

@@ -6,6 +6,7 @@ use std::time::Duration;
 use naas_nats::JobMessage;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::Outcome;
+use naas_shared::store::StoreError;
 use serde_json::json;
 
 use crate::device_slots::Access;
@@ -22,7 +23,7 @@ pub async fn wait_for_device(
     access: Access,
     lease: Duration,
     slot: &mut RunSlot,
-) -> redis::RedisResult<()> {
+) -> Result<(), StoreError> {
     let (host, port, id) = (job.host.as_str(), job.port, job.job_id.to_string());
     let mut pause = Duration::from_millis(50);
     loop {

@@ -29,6 +29,7 @@ use async_nats::jetstream::AckKind;
 use async_nats::jetstream::consumer::{Consumer, pull};
 use futures::StreamExt;
 use naas_shared::config::Settings;
+use naas_shared::store::DeviceStore;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -80,9 +81,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         .session_reuse
         .then(|| Arc::new(SessionPool::new(worker.session_pool_max, Duration::from_secs(worker.session_idle_secs))));
     let stats = Arc::new(WorkerStats::default());
-    let slots = DeviceSlots::new(backends.store.connection(), &settings.prefix, settings.jobs.device_concurrency);
-    let breaker = Breaker::new(backends.store.connection(), &settings.prefix, &settings.circuit_breaker);
-    let lockouts = naas_shared::lockout::Lockouts::new(backends.store.connection(), &settings.prefix);
+    let devices = DeviceStore::new(backends.store.connection(), &settings.prefix);
+    let slots = DeviceSlots::new(devices.clone(), settings.jobs.device_concurrency);
+    let breaker = Breaker::new(devices, &settings.circuit_breaker);
+    let lockouts = naas_shared::store::Lockouts::new(backends.store.connection(), &settings.prefix);
     let cancels = cancel::Cancels::default();
     let templates = load_templates(&settings)?;
     let metrics_listener = settings.worker.metrics_listen.map(naas_shared::metrics::bind).transpose()?;

@@ -102,7 +102,7 @@ pub async fn authenticate(
     // to lock: the device decides about those).
     let claimed = claimed_user(scheme, rest.trim(), realm);
     if let Some(user) = &claimed
-        && let Some(seconds) = state.lockouts.locked_for("user", user).await.map_err(ApiError::redis)?
+        && let Some(seconds) = state.lockouts.locked_for("user", user).await.map_err(ApiError::store)?
     {
         let message = format!("too many failed attempts: locked for {seconds} s");
         return Err(ApiError::Forbidden { code: "LOCKED_OUT", message });
@@ -185,7 +185,7 @@ fn basic(encoded: &str, state: &AppState, realm: Realm) -> Result<Caller, ApiErr
 async fn bearer(token: &str, state: &AppState) -> Result<Caller, ApiError> {
     let now = naas_shared::now().unix_timestamp();
     let claims = state.tokens.verify(token, now).map_err(|e| ApiError::InvalidToken(e.to_string()))?;
-    let record = state.keys.get(&claims.sub).await.map_err(ApiError::redis)?;
+    let record = state.keys.get(&claims.sub).await.map_err(ApiError::store)?;
     match record {
         Some(key) if key.jti == claims.jti => Ok(Caller {
             owner: format!("key:{}", key.key_id),

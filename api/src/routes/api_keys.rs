@@ -116,7 +116,7 @@ async fn issue(
     key.jti = uuid::Uuid::new_v4().simple().to_string();
     let now = naas_shared::now().unix_timestamp();
     let token = state.tokens.issue(&key.key_id, key.role, &key.contexts, now, key.expires_at, &key.jti);
-    if !state.keys.put(&key, rotating).await.map_err(ApiError::redis)? {
+    if !state.keys.put(&key, rotating).await.map_err(ApiError::store)? {
         return Err(ApiError::NotFound);
     }
     let fields = json!({"key_id": key.key_id, "role": key.role, "contexts": key.contexts, "name": key.name, "created_by": created_by});
@@ -222,7 +222,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Json<ApiKeyList>, ApiError> {
     admin(&state, &headers, &request_id).await?;
-    let keys = state.keys.list().await.map_err(ApiError::redis)?;
+    let keys = state.keys.list().await.map_err(ApiError::store)?;
     Ok(Json(ApiKeyList { api_keys: keys.iter().map(describe).collect() }))
 }
 
@@ -247,7 +247,7 @@ pub async fn revoke(
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let caller = admin(&state, &headers, &request_id).await?;
-    if !state.keys.delete(&key_id).await.map_err(ApiError::redis)? {
+    if !state.keys.delete(&key_id).await.map_err(ApiError::store)? {
         return Err(ApiError::NotFound);
     }
     let fields = json!({"key_id": key_id, "revoked_by": caller.owner});
@@ -276,7 +276,7 @@ pub async fn rotate(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let caller = admin(&state, &headers, &request_id).await?;
-    let key = state.keys.get(&key_id).await.map_err(ApiError::redis)?.ok_or(ApiError::NotFound)?;
+    let key = state.keys.get(&key_id).await.map_err(ApiError::store)?.ok_or(ApiError::NotFound)?;
     let issued = issue(&state, key, true, &request_id, &caller.owner).await?;
     let fields = json!({"key_id": key_id, "revoked_by": caller.owner, "reason": "rotated"});
     state.audit.emit("apikey.revoked", Some(&request_id), fields).await;

@@ -49,8 +49,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Probe>, ApiErr
     }
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
         Ok(Ok(())) => Ok(Json(Probe { status: "ready" })),
-        Ok(Err(e)) => Err(ApiError::redis(e)),
-        Err(_) => Err(ApiError::redis("ping timed out")),
+        Ok(Err(e)) => Err(ApiError::store(e)),
+        Err(_) => Err(ApiError::Unavailable { what: "Redis", cause: "ping timed out".into() }),
     }
 }
 

@@ -151,7 +151,7 @@ async fn admit(
     };
     caller.require_context(submission.context.as_str(), &state, &request_id).await?;
     let device = format!("{}:{}", submission.host, submission.port);
-    if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(ApiError::redis)? {
+    if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(ApiError::store)? {
         let message = format!("the device is locked out for {seconds} s after repeated login failures");
         return Err(ApiError::Forbidden { code: "DEVICE_LOCKED_OUT", message });
     }
@@ -161,10 +161,9 @@ async fn admit(
         None => None,
         Some(key) => {
             let hash = state.sealer.keyed_hash(&[caller.owner.as_bytes(), key.as_bytes()]);
-            let slot = naas_shared::keys::idempotency(&state.settings.prefix, &hash);
-            match claim(&state, &slot, job_id).await? {
+            match claim(&state, &hash, job_id).await? {
                 Some(original) => return replay(&state, original).await,
-                None => Some(slot),
+                None => Some(hash),
             }
         }
     };
@@ -200,8 +199,8 @@ async fn rate_limit(state: &AppState, caller: &Caller, host: &str) -> Result<Opt
     if state.settings.rate_limit.exempt_roles.iter().any(|r| role.as_ref().and_then(|v| v.as_str()) == Some(r)) {
         return Ok(None);
     }
-    let verdict = limiter.check(&caller.owner, host).await.map_err(ApiError::redis_write)?;
-    if !verdict.allowed {
+    let verdict = limiter.check(&caller.owner, host).await.map_err(ApiError::store)?;
+    if !verdict.allowed() {
         state.metrics.inc("naas_rate_limit_rejections_total", &[]);
         let retry_after = verdict.retry_after();
         return Err(ApiError::RateLimited { verdict, retry_after });
@@ -367,26 +366,16 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// Claims an idempotency slot for 24 h; returns the job that already holds it, if any.
-async fn claim(state: &AppState, slot: &str, job_id: JobId) -> Result<Option<JobId>, ApiError> {
-    let mut redis = state.store.connection();
-    let set: Option<String> = redis::cmd("SET")
-        .arg(slot)
-        .arg(job_id.to_string())
-        .arg("NX")
-        .arg("GET")
-        .arg("EX")
-        .arg(24 * 3600)
-        .query_async(&mut redis)
-        .await
-        .map_err(ApiError::redis_write)?;
-    Ok(set.and_then(|existing| JobId::parse(&existing).ok()))
+/// Claims an idempotency key for 24 h; returns the job that already holds it, if any.
+async fn claim(state: &AppState, hash: &str, job_id: JobId) -> Result<Option<JobId>, ApiError> {
+    state.callers.claim_idempotency(hash, job_id).await.map_err(ApiError::store)
 }
 
-async fn release(state: &AppState, slot: Option<&str>) {
-    if let Some(slot) = slot {
-        let mut redis = state.store.connection();
-        let _: Result<(), _> = redis::cmd("DEL").arg(slot).query_async(&mut redis).await;
+async fn release(state: &AppState, hash: Option<&str>) {
+    if let Some(hash) = hash
+        && let Err(error) = state.callers.release_idempotency(hash).await
+    {
+        tracing::debug!(%error, "cannot free an idempotency key; it expires in 24 h");
     }
 }
 
@@ -399,7 +388,7 @@ enum Refused {
 /// The answer for a repeated idempotency key: the original job, as it stands; 409 while
 /// the original submission is still being recorded (or its record is gone).
 async fn replay(state: &AppState, original: JobId) -> Result<Response, ApiError> {
-    let record = state.store.get(original).await.map_err(ApiError::redis)?;
+    let record = state.store.get(original).await.map_err(ApiError::store)?;
     let Some(record) = record else {
         return Err(ApiError::Conflict {
             code: "IDEMPOTENCY_KEY_IN_USE",
@@ -475,7 +464,7 @@ pub async fn cancel(
     record.doc.status = JobStatus::Canceled;
     record.doc.finished_at = Some(naas_shared::now());
     record.doc.error = Some("canceled by the caller".into());
-    if !state.store.transition(&record, &[FromState::Any(was)]).await.map_err(ApiError::redis)? {
+    if !state.store.transition(&record, &[FromState::Any(was)]).await.map_err(ApiError::store)? {
         // It moved on meanwhile (started, or ended): try once more from where it is now.
         match state.store.get(job_id).await.map_err(ApiError::store)? {
             Some(current) if current.doc.status == JobStatus::Started => {
@@ -485,7 +474,7 @@ pub async fn cancel(
                     .store
                     .transition(&record, &[FromState::Any(JobStatus::Started)])
                     .await
-                    .map_err(ApiError::redis)?
+                    .map_err(ApiError::store)?
                 {
                     return Err(ApiError::ended("the job already ended"));
                 }

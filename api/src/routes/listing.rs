@@ -112,11 +112,16 @@ pub async fn list(
     let skip = (filter.page - 1) * filter.per_page;
     let (mut matched, mut jobs, mut offset) = (0, Vec::new(), 0);
     let has_more = 'scan: loop {
-        let ids = state.store.list_ids(owner, offset, CHUNK).await.map_err(ApiError::redis)?;
+        let ids = state.store.list_ids(owner, offset, CHUNK).await.map_err(ApiError::store)?;
         offset += ids.len();
         for id in &ids {
             // A record that expired or cannot be read is simply not listed.
-            let Ok(Some(record)) = state.store.get(*id).await else { continue };
+            let record = match state.store.get(*id).await {
+                Ok(Some(record)) => record,
+                Ok(None) => continue,
+                Err(error) if error.is_unreadable() => continue,
+                Err(error) => return Err(ApiError::store(error)),
+            };
             let wanted = caller.may_see(&record)
                 && filter.status.is_none_or(|s| record.doc.status == s)
                 && filter.tag.as_ref().is_none_or(|t| record.doc.tags.contains(t));

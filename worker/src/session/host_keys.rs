@@ -10,12 +10,12 @@ use std::path::PathBuf;
 
 use naas_shared::config::{HostKeyPolicy, Settings};
 use naas_shared::error::{ErrorCode, JobFailure};
-use naas_shared::redis_conn::RedisConn;
+use naas_shared::store::{DeviceStore, RedisConn};
 use russh::keys::{HashAlg, PublicKey};
 
 pub enum HostKeys {
     AcceptAny,
-    Tofu { redis: RedisConn, prefix: String },
+    Tofu { devices: DeviceStore },
     Strict { known_hosts: PathBuf },
 }
 
@@ -23,7 +23,7 @@ impl HostKeys {
     pub fn from_settings(settings: &Settings, redis: RedisConn) -> Self {
         match settings.worker.host_key_policy {
             HostKeyPolicy::AcceptAny => Self::AcceptAny,
-            HostKeyPolicy::Tofu => Self::Tofu { redis, prefix: settings.prefix.clone() },
+            HostKeyPolicy::Tofu => Self::Tofu { devices: DeviceStore::new(redis, &settings.prefix) },
             HostKeyPolicy::Strict => Self::Strict { known_hosts: PathBuf::from(&settings.worker.known_hosts_file) },
         }
     }
@@ -33,15 +33,9 @@ impl HostKeys {
         let presented = key.fingerprint(HashAlg::Sha256).to_string();
         match self {
             Self::AcceptAny => Ok(()),
-            Self::Tofu { redis, prefix } => {
-                let mut redis = redis.clone();
-                let slot = naas_shared::keys::host_key(prefix, host, port);
-                let known: Option<String> = redis::cmd("SET")
-                    .arg(&slot)
-                    .arg(&presented)
-                    .arg("NX")
-                    .arg("GET")
-                    .query_async(&mut redis)
+            Self::Tofu { devices } => {
+                let known = devices
+                    .remember_host_key(host, port, &presented)
                     .await
                     .map_err(|e| JobFailure::new(ErrorCode::Internal, format!("host key store unavailable: {e}")))?;
                 match known {

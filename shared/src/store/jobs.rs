@@ -1,45 +1,25 @@
-//! The Redis job store: one sealed record per job, expiring with the result TTL.
+//! The job repository: one sealed record per job, expiring with the result TTL.
 //!
 //! Records are sealed with the key ring before they reach Redis (they hold command
 //! output), bound to their job id so records cannot be swapped between keys.
 //!
 //! Every key of the job state (records, leases, lease holders, queue deadlines, listing
-//! indexes; spelled in [`crate::keys`]) carries the hash tag `{<prefix>}`: one Lua script moves a record and its
-//! index entries together, which a Redis Cluster allows only within one hash slot. So on a
-//! cluster the job state lives on one shard; the per-caller and per-device keys (limits,
-//! breaker, lockouts, slots) spread over the others.
+//! indexes; spelled in [`super::keys`]) carries the hash tag `{<prefix>}`: one Lua script
+//! moves a record and its index entries together, which a Redis Cluster allows only within
+//! one hash slot. So on a cluster the job state lives on one shard; the per-caller and
+//! per-device keys (limits, breaker, lockouts, slots) spread over the others.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use redis::AsyncCommands;
 
+use super::redis_conn::{Memory, RedisConn, connect};
+use super::{StoreError, keys, scripts};
 use crate::config::RedisSettings;
 use crate::domain::JobId;
 use crate::job::{JobRecord, JobStatus};
-use crate::keys;
-pub use crate::redis_conn::{Memory, RedisConn, connect, out_of_memory};
-use crate::scripts;
-use crate::seal::{SealError, Sealer};
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("redis is unavailable: {0}")]
-    Unavailable(redis::RedisError),
-    /// Redis refused the write for lack of memory (`maxmemory` with `noeviction`).
-    #[error("redis is out of memory: {0}")]
-    Full(redis::RedisError),
-    #[error("stored job record cannot be opened: {0}")]
-    Sealed(#[from] SealError),
-    #[error("stored job record is malformed: {0}")]
-    Malformed(#[from] serde_json::Error),
-}
-
-impl From<redis::RedisError> for StoreError {
-    fn from(error: redis::RedisError) -> Self {
-        if crate::redis_conn::out_of_memory(&error) { Self::Full(error) } else { Self::Unavailable(error) }
-    }
-}
+use crate::seal::Sealer;
 
 /// A state a transition may start from: a status, or a status at one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,6 +322,12 @@ impl JobStore {
         Ok(())
     }
 
+    /// The memory of the one server; `None` on a cluster (each shard has its own).
+    pub async fn memory(&self) -> Result<Option<Memory>, StoreError> {
+        Ok(self.conn.memory().await?)
+    }
+
+    /// The connection, for the other repositories of the same Redis.
     pub fn connection(&self) -> RedisConn {
         self.conn.clone()
     }

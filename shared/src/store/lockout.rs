@@ -1,12 +1,12 @@
-//! Lockouts after repeated authentication failures, kept in Redis for every process:
-//! per API user (bad tokens or admin secrets) and per device (the device rejected the
+//! The lockout repository: authentication failures, kept in Redis for every process, per
+//! API user (bad tokens or admin secrets) and per device (the device rejected the
 //! credentials a job carried; stopping there keeps a typo from locking the account out
 //! on the device's own AAA).
 
 use std::time::Duration;
 
-use crate::redis_conn::RedisConn;
-use crate::{keys, scripts};
+use super::redis_conn::RedisConn;
+use super::{StoreError, keys, scripts};
 
 /// One kind of lockout (`user` or `device`) with its thresholds.
 #[derive(Debug, Clone, Copy)]
@@ -34,14 +34,14 @@ impl Lockouts {
     }
 
     /// Seconds the subject stays locked, if it is.
-    pub async fn locked_for(&self, kind: &str, subject: &str) -> redis::RedisResult<Option<u64>> {
+    pub async fn locked_for(&self, kind: &str, subject: &str) -> Result<Option<u64>, StoreError> {
         let mut redis = self.redis.clone();
         let ttl_ms: i64 = redis::cmd("PTTL").arg(self.keys(kind, subject).1).query_async(&mut redis).await?;
         Ok((ttl_ms > 0).then(|| (ttl_ms as u64).div_ceil(1000)))
     }
 
     /// Records a failure; `Some(count)` when it locked the subject.
-    pub async fn failed(&self, kind: &str, subject: &str, policy: Policy) -> redis::RedisResult<Option<u64>> {
+    pub async fn failed(&self, kind: &str, subject: &str, policy: Policy) -> Result<Option<u64>, StoreError> {
         let mut redis = self.redis.clone();
         let (log, lock) = self.keys(kind, subject);
         let count: u64 = scripts::LOCKOUT_FAIL
@@ -57,8 +57,9 @@ impl Lockouts {
     }
 
     /// Forgets earlier failures after a success.
-    pub async fn succeeded(&self, kind: &str, subject: &str) -> redis::RedisResult<()> {
+    pub async fn succeeded(&self, kind: &str, subject: &str) -> Result<(), StoreError> {
         let mut redis = self.redis.clone();
-        redis::cmd("DEL").arg(self.keys(kind, subject).0).query_async(&mut redis).await
+        let _: () = redis::cmd("DEL").arg(self.keys(kind, subject).0).query_async(&mut redis).await?;
+        Ok(())
     }
 }

@@ -55,7 +55,7 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), SOURCES.len(), "one entry per file");
-        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/scripts")).unwrap().count();
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/scripts")).unwrap().count();
         assert_eq!(files, SOURCES.len(), "every file in scripts/ is loaded");
     }
 
