@@ -453,7 +453,10 @@ mod tests {
         let limits = Settings::defaults().jobs;
         let max = limits.max_read_timeout_secs as f64;
         assert_eq!(timeouts(json!(max), json!(1)), Ok((limits.max_read_timeout_secs, 1)));
-        assert_eq!(timeouts(json!(max + 0.5), json!(0)), Err(vec!["read_timeout".to_owned(), "conn_timeout".to_owned()]));
+        assert_eq!(
+            timeouts(json!(max + 0.5), json!(0)),
+            Err(vec!["read_timeout".to_owned(), "conn_timeout".to_owned()])
+        );
         assert_eq!(timeouts(json!(-1.5), json!("3")), Err(vec!["read_timeout".to_owned(), "conn_timeout".to_owned()]));
     }
 

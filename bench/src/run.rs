@@ -28,7 +28,8 @@ pub struct Outcome {
 
 pub async fn scenarios(args: &Args) -> anyhow::Result<Outcome> {
     preflight(args)?;
-    let backends = Backends::start(&args.redis_appendfsync, args.runs("soak").then_some(crate::soak::NATS_MEMORY_LIMIT)).await?;
+    let backends =
+        Backends::start(&args.redis_appendfsync, args.runs("soak").then_some(crate::soak::NATS_MEMORY_LIMIT)).await?;
     let mut rows = Vec::new();
 
     if args.runs("ingest") {
