@@ -48,6 +48,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
     let addr = listener.local_addr()?;
     let tokens = auth::tokens::Tokens::new(&settings.auth, &backends.sealer).map_err(anyhow::Error::msg)?;
     let redis = backends.store.connection();
+    let round_trips = redis.round_trips();
     let keys = auth::keys::KeyStore::new(ApiKeyStore::new(redis.clone(), &settings.prefix));
     let callers = CallerStore::new(redis.clone(), &settings.prefix);
     let limits = &settings.rate_limit;
@@ -77,11 +78,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
         platforms,
         audit: backends.audit,
         events: backends.events,
-        metrics: Arc::new(naas_shared::metrics::Metrics::new(&[
-            naas_shared::metrics::COMMON,
-            naas_shared::metrics::OUTCOMES,
-            metrics::CATALOGUE,
-        ])),
+        metrics: Arc::new(
+            naas_shared::metrics::Metrics::new(&[
+                naas_shared::metrics::COMMON,
+                naas_shared::metrics::OUTCOMES,
+                metrics::CATALOGUE,
+            ])
+            .with_round_trips(round_trips),
+        ),
     }));
     tls.record(&state.metrics);
     Ok(Api { listener, addr, tls, state })
@@ -105,6 +109,12 @@ impl naas_shared::service::Service for Api {
 }
 
 impl Api {
+    /// The round trips to Redis this API has made so far, per operation (also exported as
+    /// `naas_redis_round_trips_total`).
+    pub fn round_trips(&self) -> naas_shared::store::RoundTrips {
+        self.state.store.connection().round_trips()
+    }
+
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr

@@ -11,6 +11,7 @@ mod machine;
 mod monitor;
 mod netmiko;
 mod pipeline;
+mod redis_cost;
 mod report;
 mod results;
 mod run;
@@ -59,7 +60,7 @@ async fn main() -> ExitCode {
 /// number of failed operations.
 async fn bench(args: &args::Args) -> anyhow::Result<usize> {
     let machine = machine::Machine::this();
-    let run::Outcome { rows, soak } = run::scenarios(args).await?;
+    let run::Outcome { rows, redis, soak } = run::scenarios(args).await?;
     let settings = serde_json::json!({
         "latencies_ms": args.latencies_ms, "concurrency": args.concurrency, "devices": args.devices,
         "jobs": args.jobs, "netmiko_jobs": args.netmiko_jobs, "ingest_requests": args.ingest_requests,
@@ -67,7 +68,7 @@ async fn bench(args: &args::Args) -> anyhow::Result<usize> {
         "fanout_devices": args.fanout_devices, "fanout_concurrency": args.fanout_concurrency,
         "redis_appendfsync": args.redis_appendfsync, "soak_jobs": args.soak_jobs, "only": args.only,
     });
-    let report = report::Report::new(machine, args.smoke, settings, rows, soak);
+    let report = report::Report::new(machine, args.smoke, settings, rows, redis, soak);
     println!("{}", report.text());
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let json = args.out.join("latest.json");

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::cpu::CpuPerJob;
 use crate::machine::Machine;
+use crate::redis_cost::{Breakdown, RedisPerJob};
 use crate::stats::Sample;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,6 +64,8 @@ pub struct Row {
     pub memory: Option<Memory>,
     /// Where the scenario's CPU went, per job (direct SSH and the closed-loop naas runs).
     pub cpu: Option<CpuPerJob>,
+    /// Redis commands and round trips per job (the closed-loop naas runs).
+    pub redis: Option<RedisPerJob>,
 }
 
 impl Row {
@@ -81,11 +84,17 @@ impl Row {
             notes: String::new(),
             memory: None,
             cpu: None,
+            redis: None,
         }
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes = note.into();
+        self
+    }
+
+    pub fn redis(mut self, redis: RedisPerJob) -> Self {
+        self.redis = Some(redis);
         self
     }
 
@@ -124,6 +133,9 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub ratios: Vec<Ratio>,
     pub targets: Vec<Target>,
+    /// Where Redis's work per job went, by command and by operation (reused sessions at
+    /// the lowest latency), when that scenario ran.
+    pub redis_per_job: Option<Breakdown>,
     /// The soak's samples and checks, when it ran.
     pub soak: Option<crate::soak::Soak>,
 }
@@ -134,6 +146,7 @@ impl Report {
         smoke: bool,
         settings: serde_json::Value,
         rows: Vec<Row>,
+        redis_per_job: Option<Breakdown>,
         soak: Option<crate::soak::Soak>,
     ) -> Self {
         let generated_at = time::OffsetDateTime::now_utc()
@@ -143,7 +156,7 @@ impl Report {
             .unwrap_or_default();
         let ratios = ratios(&rows);
         let targets = targets(&rows, &ratios);
-        Self { generated_at, smoke, machine, settings, rows, ratios, targets, soak }
+        Self { generated_at, smoke, machine, settings, rows, ratios, targets, redis_per_job, soak }
     }
 
     /// Failed operations, plus the soak's figures over their bounds.
@@ -200,6 +213,9 @@ impl Report {
         let _ = writeln!(out, "{}", line(&header.map(str::to_owned)));
         for row in &cells {
             let _ = writeln!(out, "{}", line(row));
+        }
+        if let Some(redis) = &self.redis_per_job {
+            let _ = writeln!(out, "\n{}", redis.text());
         }
         let _ = writeln!(out, "\nratios (same run):");
         for ratio in &self.ratios {

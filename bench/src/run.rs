@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::args::Args;
 use crate::cpu::CpuMeter;
+use crate::redis_cost::{Breakdown, Cost, Snapshot};
 use crate::report::{Memory, Row, Scenario};
 use crate::results::Results;
 use crate::system::{ApiHandle, Backends, Fleet, RATE_LIMIT_PER_CALLER, WorkerProcess};
@@ -20,9 +21,11 @@ use crate::{client, direct, ingest, monitor, netmiko, pipeline};
 /// Callers submitting the fan-out's jobs.
 const FANOUT_SUBMITTERS: usize = 64;
 
-/// The table's rows, and the soak's report if it ran.
+/// The table's rows, where Redis's work per job went (reused sessions at the lowest
+/// latency), and the soak's report if it ran.
 pub struct Outcome {
     pub rows: Vec<Row>,
+    pub redis: Option<Breakdown>,
     pub soak: Option<crate::soak::Soak>,
 }
 
@@ -31,6 +34,7 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Outcome> {
     let backends =
         Backends::start(&args.redis_appendfsync, args.runs("soak").then_some(crate::soak::NATS_MEMORY_LIMIT)).await?;
     let mut rows = Vec::new();
+    let mut redis = None;
 
     if args.runs("ingest") {
         say("1 ingest");
@@ -55,7 +59,11 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Outcome> {
 
         for reuse in [false, true].into_iter().filter(|reuse| args.runs(if *reuse { "reused" } else { "fresh" })) {
             say(&format!("{} naas, latency {latency} ms", if reuse { "3 reused" } else { "2 fresh" }));
-            rows.push(naas_closed_loop(&backends, args, &fleet, &devices, latency, reuse).await?);
+            let (row, cost) = naas_closed_loop(&backends, args, &fleet, &devices, latency, reuse).await?;
+            if reuse && Some(&latency) == args.latencies_ms.iter().min() {
+                redis = Some(cost.breakdown(row.scenario.label(), latency));
+            }
+            rows.push(row);
         }
 
         if args.runs("netmiko") {
@@ -79,7 +87,7 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Outcome> {
         rows.push(row);
         soak = Some(report);
     }
-    Ok(Outcome { rows, soak })
+    Ok(Outcome { rows, redis, soak })
 }
 
 /// The processes whose CPU a scenario uses: this one (simulated devices, API, callers or
@@ -182,7 +190,7 @@ async fn naas_closed_loop(
     devices: &[SocketAddr],
     latency: u64,
     reuse: bool,
-) -> anyhow::Result<Row> {
+) -> anyhow::Result<(Row, Cost)> {
     let settings = backends.scenario(if reuse { "re" } else { "fr" }, |s| {
         s.worker.concurrency = args.concurrency;
         s.worker.session_reuse = reuse;
@@ -190,20 +198,22 @@ async fn naas_closed_loop(
     });
     let mut naas = Naas::start(args, &settings, devices[0]).await?;
     let logins = fleet.logins();
-    let calls = backends.redis_commands().await?;
+    let before = Snapshot::take(backends, &naas.api, &naas.worker).await?;
     let cpu = CpuMeter::start(&processes(backends, Some(naas.worker.pid())));
     let sample = pipeline::closed_loop(&naas.api.url, &naas.results, devices, args.concurrency, args.jobs).await;
     let cpu = cpu.per_job(sample.latencies.len());
-    let calls = backends.redis_commands().await? - calls;
+    let cost = Snapshot::take(backends, &naas.api, &naas.worker).await?.since(&before, args.jobs);
     naas.check_worker()?;
     let (scenario, system) = if reuse { (Scenario::Reused, "naas") } else { (Scenario::Fresh, "naas") };
+    let redis = cost.per_job();
     let note = format!(
-        "HTTPS submit -> result on NATS; 1 worker process; session reuse {}; {} logins; {:.1} Redis calls/job",
+        "HTTPS submit -> result on NATS; 1 worker process; session reuse {}; {} logins; {}",
         if reuse { "on" } else { "off" },
         fleet.logins() - logins,
-        calls as f64 / args.jobs as f64
+        redis.describe()
     );
-    Ok(Row::new(scenario, system, Some(latency), args.concurrency, &sample).note(note).cpu(cpu))
+    let row = Row::new(scenario, system, Some(latency), args.concurrency, &sample).note(note).cpu(cpu);
+    Ok((row.redis(redis), cost))
 }
 
 async fn fanout(backends: &Backends, args: &Args, fleet: &Fleet, latency: u64) -> anyhow::Result<Row> {

@@ -30,6 +30,9 @@ pub struct Backends {
     nats: NatsServer,
     redis: RedisServer,
     base: Settings,
+    /// The benchmark's own connection, for its readings (one connection: no handshake
+    /// commands between two readings).
+    conn: naas_shared::redis_conn::RedisConn,
 }
 
 impl Backends {
@@ -57,36 +60,33 @@ impl Backends {
         base.worker.shutdown_grace_secs = 5;
         base.api.shutdown_grace_secs = 2;
         base.log.filter = "error".into();
-        let backends = Self { nats, redis, base };
-        let mut redis = backends.redis().await?;
+        let conn = naas_shared::store::connect(&base.redis).await.context("connecting to Redis")?;
+        let backends = Self { nats, redis, base, conn };
+        let mut redis = backends.redis();
         let _: () = redis::cmd("CONFIG").arg("SET").arg("appendfsync").arg(appendfsync).query_async(&mut redis).await?;
         Ok(backends)
     }
 
-    async fn redis(&self) -> anyhow::Result<naas_shared::redis_conn::RedisConn> {
-        naas_shared::store::connect(&self.base.redis).await.context("connecting to Redis")
+    fn redis(&self) -> naas_shared::redis_conn::RedisConn {
+        self.conn.clone()
     }
 
-    /// Commands Redis has executed so far (all clients), from INFO commandstats.
-    pub async fn redis_commands(&self) -> anyhow::Result<u64> {
-        let mut redis = self.redis().await?;
+    /// Commands Redis has executed so far (all clients), by name, from INFO commandstats.
+    pub async fn redis_commands(&self) -> anyhow::Result<crate::redis_cost::Counts> {
+        let mut redis = self.redis();
         let info: String = redis::cmd("INFO").arg("commandstats").query_async(&mut redis).await?;
-        Ok(info
-            .lines()
-            .filter_map(|l| l.split("calls=").nth(1))
-            .filter_map(|rest| rest.split(',').next()?.parse::<u64>().ok())
-            .sum())
+        Ok(crate::redis_cost::Counts::from_commandstats(&info))
     }
 
     /// Redis's `used_memory`, bytes.
     pub async fn redis_used_memory(&self) -> anyhow::Result<u64> {
-        let memory = self.redis().await?.memory().await.context("reading Redis's memory")?;
+        let memory = self.redis().memory().await.context("reading Redis's memory")?;
         Ok(memory.map_or(0, |m| m.used))
     }
 
     /// `MEMORY USAGE` of one key, bytes (0 if it does not exist).
     pub async fn redis_memory_usage(&self, key: &str) -> anyhow::Result<u64> {
-        let mut redis = self.redis().await?;
+        let mut redis = self.redis();
         let usage: Option<u64> = redis::cmd("MEMORY").arg("USAGE").arg(key).query_async(&mut redis).await?;
         Ok(usage.unwrap_or(0))
     }
@@ -115,6 +115,8 @@ impl Backends {
 /// An API serving until dropped.
 pub struct ApiHandle {
     pub url: String,
+    /// Its round trips to Redis.
+    pub round_trips: naas_shared::store::RoundTrips,
     token: CancellationToken,
 }
 
@@ -122,9 +124,10 @@ impl ApiHandle {
     pub async fn start(settings: &Settings) -> anyhow::Result<Self> {
         let api = naas_api::build(settings.clone()).await.context("building the API")?;
         let url = format!("https://{}", api.local_addr());
+        let round_trips = api.round_trips();
         let token = CancellationToken::new();
         tokio::spawn(api.run_until_stopped(token.clone()));
-        Ok(Self { url, token })
+        Ok(Self { url, round_trips, token })
     }
 }
 
@@ -135,9 +138,10 @@ impl Drop for ApiHandle {
 }
 
 /// A `naas-worker` child process, configured through the `NAAS_` environment an operator
-/// would use; killed when dropped.
+/// would use, serving `/metrics` on a loopback port; killed when dropped.
 pub struct WorkerProcess {
     child: Child,
+    metrics_url: String,
 }
 
 /// The `NAAS_` environment that reproduces the parts of `settings` the worker and the API
@@ -178,8 +182,20 @@ fn spawn_service(exe: &Path, env: Vec<(String, String)>, package: &str) -> anyho
 
 impl WorkerProcess {
     pub fn spawn(exe: &Path, settings: &Settings, name: &str) -> anyhow::Result<Self> {
-        let child = spawn_service(exe, service_env(settings, name), "naas-worker")?;
-        Ok(Self { child })
+        let listen = format!("127.0.0.1:{}", naas_tests::servers::free_port());
+        let metrics_url = format!("http://{listen}/metrics");
+        let mut env = service_env(settings, name);
+        env.push(("NAAS_WORKER__METRICS_LISTEN".to_owned(), listen));
+        let child = spawn_service(exe, env, "naas-worker")?;
+        Ok(Self { child, metrics_url })
+    }
+
+    /// Its round trips to Redis so far, per operation, from its `/metrics`.
+    pub async fn round_trips(&self) -> anyhow::Result<crate::redis_cost::Counts> {
+        let response = crate::client::http().get(&self.metrics_url).send().await;
+        let text =
+            response.and_then(|r| r.error_for_status()).context("scraping the worker's /metrics")?.text().await?;
+        Ok(crate::redis_cost::Counts::from_metrics(&text))
     }
 
     pub fn pid(&self) -> u32 {

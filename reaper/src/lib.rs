@@ -41,7 +41,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Reaper> {
     let leadership = Leadership::new(backends.store.connection(), &settings.prefix, id, interval * 3);
     let metrics_listener = settings.reaper.metrics_listen.map(naas_shared::metrics::bind).transpose()?;
     let catalogues = [naas_shared::metrics::COMMON, naas_shared::metrics::OUTCOMES, metrics::CATALOGUE];
-    let metrics = std::sync::Arc::new(naas_shared::metrics::Metrics::new(&catalogues));
+    let metrics = std::sync::Arc::new(
+        naas_shared::metrics::Metrics::new(&catalogues).with_round_trips(backends.store.connection().round_trips()),
+    );
     Ok(Reaper { settings, backends, leadership, advisories, metrics, metrics_listener })
 }
 

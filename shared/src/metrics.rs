@@ -10,11 +10,16 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+
+use crate::store::RoundTrips;
 
 mod listener;
 pub use listener::{Refresh, bind, serve};
@@ -202,12 +207,42 @@ impl Metrics {
         }
     }
 
+    /// Adds `naas_redis_round_trips_total{op}`: the round trips to Redis of the service's
+    /// store connection, read at each scrape.
+    pub fn with_round_trips(mut self, round_trips: RoundTrips) -> Self {
+        self.registry.register_collector(Box::new(RoundTripsCollector(round_trips)));
+        self
+    }
+
     /// The Prometheus text exposition (format 0.0.4) of every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
             .expect("writing to a String cannot fail");
         out
+    }
+}
+
+/// The name and help of the round-trip counter (the encoder adds `_total`).
+pub const ROUND_TRIPS: Def = counter(
+    "naas_redis_round_trips_total",
+    "Round trips to Redis (a command, a pipeline or a script each), by op: the store operation that made them.",
+);
+
+/// Encodes a connection's [`RoundTrips`] at scrape time, every operation listed.
+#[derive(Debug)]
+struct RoundTripsCollector(RoundTrips);
+
+impl Collector for RoundTripsCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let name = ROUND_TRIPS.name.strip_suffix("_total").unwrap_or(ROUND_TRIPS.name);
+        let help = ROUND_TRIPS.help.strip_suffix('.').unwrap_or(ROUND_TRIPS.help);
+        let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+        for (op, count) in self.0.totals() {
+            let labels = [("op", op)];
+            ConstCounter::new(count).encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
     }
 }
 
@@ -271,5 +306,17 @@ mod tests {
         assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"900\"}"), Some(1.0), "{text}");
         assert_eq!(value("naas_wait_seconds_bucket{kind=\"command\",le=\"+Inf\"}"), Some(2.0), "{text}");
         assert_eq!(value("naas_wait_seconds_count{kind=\"command\"}"), Some(2.0), "{text}");
+    }
+
+    #[test]
+    fn renders_round_trips_per_op() {
+        let round_trips = crate::store::RoundTrips::default();
+        let m = Metrics::new(&[CATALOGUE]).with_round_trips(round_trips.clone());
+        let text = m.render();
+        assert!(text.contains("# TYPE naas_redis_round_trips_total counter\n"), "{text}");
+        assert!(text.contains("\nnaas_redis_round_trips_total{op=\"job.enqueue\"} 0\n"), "listed at zero: {text}");
+        round_trips.count(crate::store::Op::JobEnqueue);
+        let text = m.render();
+        assert!(text.contains("\nnaas_redis_round_trips_total{op=\"job.enqueue\"} 1\n"), "{text}");
     }
 }

@@ -89,7 +89,9 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
     let templates = load_templates(&settings)?;
     let metrics_listener = settings.worker.metrics_listen.map(naas_shared::metrics::bind).transpose()?;
     let catalogues = [naas_shared::metrics::COMMON, naas_shared::metrics::OUTCOMES, metrics::CATALOGUE];
-    let metrics = Arc::new(naas_shared::metrics::Metrics::new(&catalogues));
+    let metrics = Arc::new(
+        naas_shared::metrics::Metrics::new(&catalogues).with_round_trips(backends.store.connection().round_trips()),
+    );
     let store = backends.store.clone();
     let webhooks = webhooks::build(&settings, &backends.jetstream, &backends.topology, store, metrics.clone()).await?;
     let cancel_subscription = backends

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::redis_conn::RedisConn;
+use super::round_trips::Op;
 use super::{StoreError, keys};
 
 #[derive(Clone)]
@@ -43,7 +44,7 @@ impl ApiKeyStore {
         expires_at: i64,
         replace: bool,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::ApiKeyPut);
         let record = serde_json::to_string(record)?;
         let (stored, _): (Option<String>, i64) = redis::pipe()
             .atomic()
@@ -61,7 +62,7 @@ impl ApiKeyStore {
 
     /// The key's record; a record that does not parse counts as no key.
     pub async fn get<T: DeserializeOwned>(&self, key_id: &str) -> Result<Option<T>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::ApiKeyGet);
         let record: Option<String> = conn.get(self.key(key_id)).await?;
         Ok(record.and_then(|r| serde_json::from_str(&r).ok()))
     }
@@ -69,7 +70,7 @@ impl ApiKeyStore {
     /// Every live key's record, in no order (expired ones are dropped from the index as
     /// they are found).
     pub async fn list<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::ApiKeyList);
         let ids: Vec<String> = conn.smembers(self.index()).await?;
         let mut records = Vec::new();
         for id in ids {
@@ -85,7 +86,7 @@ impl ApiKeyStore {
 
     /// Deletes the key; false if there was none.
     pub async fn delete(&self, key_id: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::ApiKeyDelete);
         let (removed, _): (i64, i64) =
             redis::pipe().atomic().del(self.key(key_id)).srem(self.index(), key_id).query_async(&mut conn).await?;
         Ok(removed > 0)

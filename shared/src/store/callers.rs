@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::redis_conn::RedisConn;
+use super::round_trips::Op;
 use super::{StoreError, keys, scripts};
 use crate::domain::JobId;
 
@@ -51,7 +52,7 @@ impl CallerStore {
     /// Checks one submission of `owner` to `host` against both windows and counts it only
     /// if both have room, so a refused request costs nothing.
     pub async fn count_submission(&self, owner: &str, host: &str, limits: RateLimits) -> Result<Windows, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::CallerRateLimit);
         let member = uuid::Uuid::new_v4().simple().to_string();
         let (allowed, caller_left, device_left, reset_ms, reset_in_ms): (i64, i64, i64, i64, i64) =
             scripts::RATE_LIMIT_CHECK
@@ -69,7 +70,7 @@ impl CallerStore {
     /// Claims the idempotency key `hash` (the keyed hash of a caller and their key) for
     /// `job` for 24 h; returns the job that already holds it, if any.
     pub async fn claim_idempotency(&self, hash: &str, job: JobId) -> Result<Option<JobId>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::CallerIdempotencyClaim);
         let held: Option<String> = redis::cmd("SET")
             .arg(keys::idempotency(&self.prefix, hash))
             .arg(job.to_string())
@@ -84,7 +85,7 @@ impl CallerStore {
 
     /// Frees an idempotency key claimed for a submission that was not accepted.
     pub async fn release_idempotency(&self, hash: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::CallerIdempotencyRelease);
         let _: () = redis::cmd("DEL").arg(keys::idempotency(&self.prefix, hash)).query_async(&mut conn).await?;
         Ok(())
     }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::redis_conn::RedisConn;
+use super::round_trips::Op;
 use super::{StoreError, keys, scripts};
 
 /// How a job holds a device: alongside other read-only jobs, or alone (a config push).
@@ -73,7 +74,7 @@ impl DeviceStore {
         limit: usize,
         lease: Duration,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::DeviceSlotAcquire);
         let taken: i64 = scripts::DEVICE_SLOT_ACQUIRE
             .key(keys::device_slots(&self.prefix, host, port))
             .arg(Self::holder(job, access))
@@ -86,7 +87,7 @@ impl DeviceStore {
     }
 
     pub async fn release_slot(&self, host: &str, port: u16, job: &str, access: Access) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::DeviceSlotRelease);
         let _: i64 = redis::cmd("ZREM")
             .arg(keys::device_slots(&self.prefix, host, port))
             .arg(Self::holder(job, access))
@@ -100,7 +101,7 @@ impl DeviceStore {
     pub async fn prune_slots(&self) -> Result<u64, StoreError> {
         let mut pruned = 0;
         for key in self.conn.scan_match(&keys::device_slots_pattern(&self.prefix)).await? {
-            let mut conn = self.conn.clone();
+            let mut conn = self.conn.op(Op::DeviceSlotsPrune);
             let dropped: u64 = scripts::DEVICE_SLOTS_PRUNE.key(key).invoke_async(&mut conn).await?;
             pruned += dropped;
         }
@@ -117,7 +118,7 @@ impl DeviceStore {
         now_ms: u64,
         cool_down: Duration,
     ) -> Result<Admission, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::DeviceCircuitAdmit);
         let answer: String = scripts::CIRCUIT_ADMIT
             .key(keys::circuit(&self.prefix, host, port))
             .arg(now_ms)
@@ -143,7 +144,7 @@ impl DeviceStore {
         threshold: u32,
         unreachable: bool,
     ) -> Result<Option<Change>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::DeviceCircuitRecord);
         let (change, failures): (String, u32) = scripts::CIRCUIT_RECORD
             .key(keys::circuit(&self.prefix, host, port))
             .arg(now_ms)
@@ -163,7 +164,7 @@ impl DeviceStore {
     /// every node that holds keys.
     pub async fn circuit_counts(&self) -> Result<CircuitCounts, StoreError> {
         let mut counts = CircuitCounts::default();
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::DeviceCircuitCounts);
         for key in self.conn.scan_match(&keys::circuits_pattern(&self.prefix)).await? {
             let state: Option<String> = redis::cmd("HGET").arg(&key).arg("state").query_async(&mut conn).await?;
             match state.as_deref().unwrap_or("closed") {
@@ -183,7 +184,7 @@ impl DeviceStore {
         port: u16,
         fingerprint: &str,
     ) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::DeviceHostKey);
         let known: Option<String> = redis::cmd("SET")
             .arg(keys::host_key(&self.prefix, host, port))
             .arg(fingerprint)

@@ -15,6 +15,7 @@ use std::time::Duration;
 use redis::AsyncCommands;
 
 use super::redis_conn::{Memory, RedisConn, connect};
+use super::round_trips::Op;
 use super::{StoreError, keys, scripts};
 use crate::config::RedisSettings;
 use crate::domain::JobId;
@@ -88,12 +89,13 @@ impl JobStore {
     /// With `redis.wait_replicas`, waits until that many replicas hold every write this
     /// connection made so far (Redis `WAIT`): a record the caller is told about then
     /// survives the primary's loss. Replication is otherwise asynchronous.
-    async fn replicated(&self, conn: &mut RedisConn) -> Result<(), StoreError> {
+    async fn replicated(&self, conn: &RedisConn) -> Result<(), StoreError> {
         if self.wait_replicas == 0 || conn.is_cluster() {
             return Ok(());
         }
+        let mut conn = conn.op(Op::JobWaitReplicas);
         let acked: u32 =
-            redis::cmd("WAIT").arg(self.wait_replicas).arg(WAIT_REPLICAS_TIMEOUT_MS).query_async(conn).await?;
+            redis::cmd("WAIT").arg(self.wait_replicas).arg(WAIT_REPLICAS_TIMEOUT_MS).query_async(&mut conn).await?;
         if acked < self.wait_replicas {
             tracing::warn!(
                 acked,
@@ -132,7 +134,7 @@ impl JobStore {
     pub async fn enqueue(&self, record: &JobRecord, deadline: time::OffsetDateTime) -> Result<(), StoreError> {
         let value = self.encode(record)?;
         let id = record.doc.job_id;
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobEnqueue);
         let ttl = self.ttl.as_secs().max(1);
         let enqueued = unix_ms(record.doc.enqueued_at);
         let forgotten = enqueued.saturating_sub(ttl * 1000);
@@ -153,7 +155,7 @@ impl JobStore {
                 .ignore();
         }
         let _: () = pipe.query_async(&mut conn).await?;
-        self.replicated(&mut conn).await
+        self.replicated(&conn).await
     }
 
     fn owner_index(&self, owner: &str) -> String {
@@ -167,7 +169,7 @@ impl JobStore {
     /// Job ids, newest first, from `offset`: the owner's, or everyone's when `owner` is None.
     pub async fn list_ids(&self, owner: Option<&str>, offset: usize, count: usize) -> Result<Vec<JobId>, StoreError> {
         let index = owner.map_or_else(|| self.all_index(), |o| self.owner_index(o));
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobList);
         let stop = (offset + count) as isize - 1;
         let ids: Vec<String> = conn.zrevrange(index, offset as isize, stop).await?;
         Ok(ids.iter().filter_map(|id| JobId::parse(id).ok()).collect())
@@ -178,13 +180,13 @@ impl JobStore {
     /// reaper can never overwrite each other. Leaving `started` ends the job's lease.
     /// Returns whether it wrote.
     pub async fn transition(&self, record: &JobRecord, from: &[FromState]) -> Result<bool, StoreError> {
-        self.write(record, from, None, None).await
+        self.write(Op::JobTransition, record, from, None, None).await
     }
 
     /// Moves a queued job (still at `record.attempts - 1`) to `started` under `lease`.
     pub async fn start(&self, record: &JobRecord, lease: &Lease) -> Result<bool, StoreError> {
         let from = FromState::Attempt(JobStatus::Queued, record.doc.attempts.saturating_sub(1));
-        self.write(record, &[from], Some(lease), None).await
+        self.write(Op::JobStart, record, &[from], Some(lease), None).await
     }
 
     /// Puts a started job back in the queue (another attempt will run it) from `attempt`.
@@ -194,11 +196,13 @@ impl JobStore {
         attempt: u32,
         deadline: time::OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        self.write(record, &[FromState::Attempt(JobStatus::Started, attempt)], None, Some(deadline)).await
+        self.write(Op::JobRequeue, record, &[FromState::Attempt(JobStatus::Started, attempt)], None, Some(deadline))
+            .await
     }
 
     async fn write(
         &self,
+        op: Op,
         record: &JobRecord,
         from: &[FromState],
         lease: Option<&Lease>,
@@ -206,7 +210,7 @@ impl JobStore {
     ) -> Result<bool, StoreError> {
         let value = self.encode(record)?;
         let allowed: Vec<String> = from.iter().map(|f| f.spelled()).collect();
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(op);
         let written: i64 = scripts::JOB_TRANSITION
             .key(self.key(record.doc.job_id))
             .key(self.leases_key())
@@ -222,7 +226,7 @@ impl JobStore {
             .invoke_async(&mut conn)
             .await?;
         if written == 1 {
-            self.replicated(&mut conn).await?;
+            self.replicated(&conn).await?;
         }
         Ok(written == 1)
     }
@@ -230,7 +234,7 @@ impl JobStore {
     /// Extends `lease` to its new `expires_ms`; false if it is no longer held (the job
     /// ended, or the reaper settled it).
     pub async fn renew(&self, lease: &Lease) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobLeaseRenew);
         let renewed: i64 = scripts::LEASE_RENEW
             .key(self.leases_key())
             .key(self.holders_key())
@@ -244,14 +248,14 @@ impl JobStore {
 
     /// When the lease of a started job expires (Unix ms), if it has one.
     pub async fn lease_expiry(&self, id: JobId) -> Result<Option<u64>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobLeaseExpiry);
         let score: Option<f64> = conn.zscore(self.leases_key(), id.to_string()).await?;
         Ok(score.map(|s| s as u64))
     }
 
     /// Leases that expired by `now_ms`, oldest first, at most `limit`.
     pub async fn expired_leases(&self, now_ms: u64, limit: usize) -> Result<Vec<Lease>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobExpiredLeases);
         let expired: Vec<(String, f64)> =
             conn.zrangebyscore_limit_withscores(self.leases_key(), "-inf", now_ms, 0, limit as isize).await?;
         let mut leases = Vec::with_capacity(expired.len());
@@ -273,7 +277,7 @@ impl JobStore {
 
     /// Jobs in the queue-deadline index whose deadline (Unix ms) passed by `now_ms`.
     pub async fn queue_expired(&self, now_ms: u64, limit: usize) -> Result<Vec<(JobId, u64)>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobQueueExpired);
         let expired: Vec<(String, f64)> =
             conn.zrangebyscore_limit_withscores(self.deadlines_key(), "-inf", now_ms, 0, limit as isize).await?;
         let mut found = Vec::with_capacity(expired.len());
@@ -288,7 +292,7 @@ impl JobStore {
 
     /// Drops a job from the lease and deadline indexes (its record is gone or settled).
     pub async fn forget(&self, job: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobForget);
         let _: () = redis::pipe()
             .zrem(self.leases_key(), job)
             .ignore()
@@ -302,7 +306,7 @@ impl JobStore {
     }
 
     pub async fn get(&self, id: JobId) -> Result<Option<JobRecord>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobGet);
         let stored: Option<String> = conn.get(self.key(id)).await?;
         let Some(stored) = stored else { return Ok(None) };
         let sealed = stored.split_once('|').map_or(stored.as_str(), |(_, sealed)| sealed);
@@ -311,13 +315,13 @@ impl JobStore {
     }
 
     pub async fn delete(&self, id: JobId) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::JobDelete);
         let _: () = conn.del(self.key(id)).await?;
         self.forget(&id.to_string()).await
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::Ping);
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(())
     }

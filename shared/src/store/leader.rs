@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::redis_conn::RedisConn;
+use super::round_trips::Op;
 use super::{StoreError, keys, scripts};
 
 #[derive(Clone)]
@@ -21,7 +22,7 @@ impl LeaderLease {
     /// Takes the lease for `holder` for `lease`, or renews it if `holder` has it; false
     /// if another holds it.
     pub async fn take(&self, holder: &str, lease: Duration) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.op(Op::LeaderTake);
         let led: i64 = scripts::REAPER_LEAD
             .key(&self.key)
             .arg(holder)

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::redis_conn::RedisConn;
+use super::round_trips::Op;
 use super::{StoreError, keys, scripts};
 
 /// One kind of lockout (`user` or `device`) with its thresholds.
@@ -35,14 +36,14 @@ impl Lockouts {
 
     /// Seconds the subject stays locked, if it is.
     pub async fn locked_for(&self, kind: &str, subject: &str) -> Result<Option<u64>, StoreError> {
-        let mut redis = self.redis.clone();
+        let mut redis = self.redis.op(Op::LockoutCheck);
         let ttl_ms: i64 = redis::cmd("PTTL").arg(self.keys(kind, subject).1).query_async(&mut redis).await?;
         Ok((ttl_ms > 0).then(|| (ttl_ms as u64).div_ceil(1000)))
     }
 
     /// Records a failure; `Some(count)` when it locked the subject.
     pub async fn failed(&self, kind: &str, subject: &str, policy: Policy) -> Result<Option<u64>, StoreError> {
-        let mut redis = self.redis.clone();
+        let mut redis = self.redis.op(Op::LockoutFail);
         let (log, lock) = self.keys(kind, subject);
         let count: u64 = scripts::LOCKOUT_FAIL
             .key(log)
@@ -58,7 +59,7 @@ impl Lockouts {
 
     /// Forgets earlier failures after a success.
     pub async fn succeeded(&self, kind: &str, subject: &str) -> Result<(), StoreError> {
-        let mut redis = self.redis.clone();
+        let mut redis = self.redis.op(Op::LockoutClear);
         let _: () = redis::cmd("DEL").arg(self.keys(kind, subject).0).query_async(&mut redis).await?;
         Ok(())
     }

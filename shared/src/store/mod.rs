@@ -1,6 +1,7 @@
 //! The store: all of naas's state in Redis, and the only code that talks to Redis.
 //!
-//! - [`redis_conn`]: the one connection (a server, a cluster or Sentinel's primary);
+//! - [`redis_conn`]: the one connection (a server, a cluster or Sentinel's primary), which
+//!   counts its [`round_trips`] per operation;
 //! - [`keys`]: every key, spelled once; [`scripts`]: every Lua script;
 //! - one repository per group of state: [`JobStore`] (job records, leases, queue
 //!   deadlines, listings), [`DeviceStore`] (device slots, circuit breakers, host keys),
@@ -19,6 +20,7 @@ pub mod keys;
 pub mod leader;
 pub mod lockout;
 pub mod redis_conn;
+pub mod round_trips;
 pub mod scripts;
 
 pub use api_keys::ApiKeyStore;
@@ -27,7 +29,8 @@ pub use devices::DeviceStore;
 pub use jobs::{FromState, JobStore, Lease, unix_ms};
 pub use leader::LeaderLease;
 pub use lockout::Lockouts;
-pub use redis_conn::{Memory, RedisConn, connect, out_of_memory};
+pub use redis_conn::{Link, Memory, RedisConn, connect, out_of_memory};
+pub use round_trips::{Op, RoundTrips};
 
 use crate::seal::SealError;
 

@@ -12,6 +12,9 @@
 //! `docs/ARCHITECTURE.md`.
 //!
 //! `SCAN` sees one node's keys; [`RedisConn::scan_match`] walks every primary.
+//!
+//! Every exchange with Redis is counted here, under the [`Op`] the repository named with
+//! [`RedisConn::op`] ([`super::round_trips`]).
 
 use std::time::Duration;
 
@@ -21,6 +24,7 @@ use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
+use super::round_trips::{Op, RoundTrips};
 use crate::config::RedisSettings;
 
 pub mod sentinel;
@@ -30,11 +34,27 @@ pub mod sentinel;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A connection, and the round trips it and its clones made. A clone shares the link
+/// and the counts; [`RedisConn::op`] names what the clone's round trips are for.
 #[derive(Clone)]
-pub enum RedisConn {
+pub struct RedisConn {
+    link: Link,
+    round_trips: RoundTrips,
+    op: Op,
+}
+
+/// What a [`RedisConn`] talks to.
+#[derive(Clone)]
+pub enum Link {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
     Sentinel(sentinel::Primary),
+}
+
+impl From<Link> for RedisConn {
+    fn from(link: Link) -> Self {
+        Self { link, round_trips: RoundTrips::default(), op: Op::Other }
+    }
 }
 
 /// Connects (fails fast when Redis is unreachable) and keeps reconnecting afterwards.
@@ -61,7 +81,7 @@ pub async fn connect(settings: &RedisSettings) -> Result<RedisConn, RedisError> 
             builder = builder.certs(redis::TlsCertificates { client_tls: None, root_cert: Some(root) });
         }
         let client = builder.build()?;
-        return Ok(RedisConn::Cluster(client.get_async_connection().await?));
+        return Ok(Link::Cluster(client.get_async_connection().await?).into());
     }
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
@@ -69,7 +89,8 @@ pub async fn connect(settings: &RedisSettings) -> Result<RedisConn, RedisError> 
         .set_number_of_retries(2)
         .set_max_delay(Duration::from_secs(1));
     if settings.is_sentinel() {
-        return Ok(RedisConn::Sentinel(sentinel::Primary::connect(&urls, &settings.sentinel, root, config).await?));
+        let primary = sentinel::Primary::connect(&urls, &settings.sentinel, root, config).await?;
+        return Ok(Link::Sentinel(primary).into());
     }
     let url = urls.first().copied().unwrap_or_default();
     let client = match root {
@@ -78,7 +99,7 @@ pub async fn connect(settings: &RedisSettings) -> Result<RedisConn, RedisError> 
             redis::Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(root) })?
         }
     };
-    Ok(RedisConn::Single(ConnectionManager::new_with_config(client, config).await?))
+    Ok(Link::Single(ConnectionManager::new_with_config(client, config).await?).into())
 }
 
 /// Whether Redis refused a write for lack of memory (`maxmemory` reached under the
@@ -107,8 +128,22 @@ impl Memory {
 }
 
 impl RedisConn {
+    /// A clone whose round trips count under `op`.
+    pub fn op(&self, op: Op) -> Self {
+        Self { link: self.link.clone(), round_trips: self.round_trips.clone(), op }
+    }
+
+    /// The round trips this connection and its clones made so far.
+    pub fn round_trips(&self) -> RoundTrips {
+        self.round_trips.clone()
+    }
+
+    pub fn link(&self) -> &Link {
+        &self.link
+    }
+
     pub fn is_cluster(&self) -> bool {
-        matches!(self, Self::Cluster(_))
+        matches!(self.link, Link::Cluster(_))
     }
 
     /// The memory of the one server; `None` on a cluster (each shard has its own).
@@ -116,7 +151,7 @@ impl RedisConn {
         if self.is_cluster() {
             return Ok(None);
         }
-        let mut conn = self.clone();
+        let mut conn = self.op(Op::Memory);
         let info: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await?;
         Ok(Memory::parse(&info))
     }
@@ -125,9 +160,9 @@ impl RedisConn {
     /// on the one server, or on every primary of a cluster.
     pub async fn scan_match(&self, pattern: &str) -> RedisResult<Vec<String>> {
         let mut found = Vec::new();
-        match self {
-            Self::Single(_) | Self::Sentinel(_) => {
-                let mut conn = self.clone();
+        match &self.link {
+            Link::Single(_) | Link::Sentinel(_) => {
+                let mut conn = self.op(Op::Scan);
                 let mut cursor = 0u64;
                 loop {
                     let (next, keys): (u64, Vec<String>) = scan(cursor, pattern).query_async(&mut conn).await?;
@@ -138,13 +173,14 @@ impl RedisConn {
                     cursor = next;
                 }
             }
-            Self::Cluster(conn) => {
+            Link::Cluster(conn) => {
                 let mut conn = conn.clone();
                 for (host, port) in self.primaries().await? {
                     let mut cursor = 0u64;
                     loop {
                         let node =
                             RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress { host: host.clone(), port });
+                        self.round_trips.count(Op::Scan);
                         let reply = conn.route_command(scan(cursor, pattern), node).await?;
                         let (next, keys): (u64, Vec<String>) = redis::from_redis_value(reply)?;
                         found.extend(keys);
@@ -161,8 +197,10 @@ impl RedisConn {
 
     /// The primaries of a cluster (host, port), from `CLUSTER SLOTS`; empty for one server.
     pub async fn primaries(&self) -> RedisResult<Vec<(String, u16)>> {
-        let Self::Cluster(conn) = self else { return Ok(Vec::new()) };
-        let mut conn = conn.clone();
+        if !self.is_cluster() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.op(Op::ClusterSlots);
         let slots: Vec<Value> = redis::cmd("CLUSTER").arg("SLOTS").query_async(&mut conn).await?;
         let mut primaries = Vec::new();
         for range in slots {
@@ -192,12 +230,15 @@ fn scan(cursor: u64, pattern: &str) -> Cmd {
     cmd
 }
 
+/// One command or one pipeline is one round trip, counted before it is sent (a failed
+/// exchange took its time too).
 impl ConnectionLike for RedisConn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Self::Single(conn) => conn.req_packed_command(cmd),
-            Self::Cluster(conn) => conn.req_packed_command(cmd),
-            Self::Sentinel(conn) => conn.req_packed_command(cmd),
+        self.round_trips.count(self.op);
+        match &mut self.link {
+            Link::Single(conn) => conn.req_packed_command(cmd),
+            Link::Cluster(conn) => conn.req_packed_command(cmd),
+            Link::Sentinel(conn) => conn.req_packed_command(cmd),
         }
     }
 
@@ -207,18 +248,19 @@ impl ConnectionLike for RedisConn {
         offset: usize,
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Self::Single(conn) => conn.req_packed_commands(pipeline, offset, count),
-            Self::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count),
-            Self::Sentinel(conn) => conn.req_packed_commands(pipeline, offset, count),
+        self.round_trips.count(self.op);
+        match &mut self.link {
+            Link::Single(conn) => conn.req_packed_commands(pipeline, offset, count),
+            Link::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count),
+            Link::Sentinel(conn) => conn.req_packed_commands(pipeline, offset, count),
         }
     }
 
     fn get_db(&self) -> i64 {
-        match self {
-            Self::Single(conn) => conn.get_db(),
-            Self::Cluster(conn) => conn.get_db(),
-            Self::Sentinel(conn) => conn.get_db(),
+        match &self.link {
+            Link::Single(conn) => conn.get_db(),
+            Link::Cluster(conn) => conn.get_db(),
+            Link::Sentinel(conn) => conn.get_db(),
         }
     }
 }

@@ -30,6 +30,7 @@ mod rate_limits;
 mod reaper;
 mod redis_cluster;
 mod reuse;
+mod round_trips;
 mod secrets;
 mod sentinel;
 mod stream;

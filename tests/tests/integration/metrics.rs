@@ -88,6 +88,8 @@ async fn api_worker_and_reaper_export_their_metrics() {
     assert_eq!(value(&api, "naas_store_full_rejections_total"), Some(0.0), "exported from the start: {api}");
     assert_eq!(value(&api, r#"naas_jetstream_consumer_pending{consumer="workers"}"#), Some(0.0), "{api}");
     assert!(api.contains(r#"naas_http_request_duration_seconds_bucket{route="/v2/send-command",le="+Inf"}"#));
+    assert_eq!(value(&api, r#"naas_redis_round_trips_total{op="job.enqueue"}"#), Some(2.0), "{api}");
+    assert_eq!(value(&api, r#"naas_redis_round_trips_total{op="job.start"}"#), Some(0.0), "listed at zero: {api}");
 
     let work = scrape(&stack.http, &worker_url).await;
     let outcome =
@@ -106,6 +108,9 @@ async fn api_worker_and_reaper_export_their_metrics() {
     assert_eq!(value(&work, "naas_ssh_sessions_opened_total"), Some(1.0), "{work}");
     assert!(work.contains("# TYPE naas_circuit_breaker_transitions_total counter"));
     assert!(work.contains(r#"naas_jetstream_consumer_pending{consumer="workers"} 0"#), "{work}");
+    // Two jobs started; the script's first run on a server is three (NOSCRIPT, load, run).
+    let started = value(&work, r#"naas_redis_round_trips_total{op="job.start"}"#);
+    assert!(started.is_some_and(|n| n >= 4.0), "{work}");
 
     let reaped = naas_tests::wait::until("a reaper sweep", Duration::from_secs(10), || {
         let (http, url) = (stack.http.clone(), reaper_url.clone());
@@ -134,6 +139,7 @@ async fn api_worker_and_reaper_export_their_metrics() {
     assert_eq!(family(2, "naas_reaper_actions").0, json!("counter"));
     for (process, report) in families.iter().enumerate() {
         assert!(report["naas_jetstream_consumer_pending"]["type"] == "gauge", "{process}: {report}");
+        assert_eq!(report["naas_redis_round_trips"]["labels"], json!(["op"]), "{process}: {report}");
     }
 
     for text in [&api, &work, &reaped] {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use naas_shared::redis_conn::RedisConn;
+use naas_shared::redis_conn::Link;
 use naas_tests::redis_sentinel::primary_address;
 use naas_tests::{Stack, StackOptions};
 use serde_json::{Value, json};
@@ -42,7 +42,7 @@ async fn a_killed_primary_is_replaced_and_no_accepted_job_is_lost() {
     .await;
     stack.add_reaper(|_| {}).await;
     let conn = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
-    let RedisConn::Sentinel(primary) = &conn else { panic!("redis.sentinel gives a Sentinel connection") };
+    let Link::Sentinel(primary) = conn.link() else { panic!("redis.sentinel gives a Sentinel connection") };
     let before = primary.address();
     assert_eq!(Some(before.clone()), primary_address(&stack.redis_sentinels).await);
     assert!(stack.redis.url.ends_with(&format!(":{}", before.rsplit(':').next().unwrap())), "{before}");
@@ -85,7 +85,7 @@ async fn a_killed_primary_is_replaced_and_no_accepted_job_is_lost() {
     // replica; on a loaded machine the Sentinels may since have judged it down too, and
     // promoted the other).
     let fresh = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
-    let RedisConn::Sentinel(fresh) = &fresh else { unreachable!() };
+    let Link::Sentinel(fresh) = fresh.link() else { unreachable!() };
     let now = primary_address(&stack.redis_sentinels).await.expect("the Sentinels agree on a primary");
     assert_eq!(fresh.address(), now);
     assert_ne!(now, before);
