@@ -17,7 +17,7 @@ pub mod topology;
 pub use audit::Audit;
 pub use backends::{Backends, connect_backends};
 pub use events::{Events, JobEvent};
-pub use message::{JobMessage, MessageError, Structured, headers};
+pub use message::{JobMessage, JobSpec, MessageError, Structured, headers};
 pub use provision::{Provisioned, connect, provision};
 pub use results::{publish_result, publish_settled};
 pub use topology::Topology;

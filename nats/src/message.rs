@@ -39,6 +39,31 @@ pub struct Structured {
     pub template: Option<String>,
 }
 
+/// What a job does and where: every field of a job the caller chooses. A submission holds
+/// one and [`JobMessage::new`] spreads it into the message, so a new job field is added
+/// here, in [`JobMessage`] and in that one constructor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSpec {
+    pub context: Context,
+    pub host: Host,
+    pub port: u16,
+    pub platform: String,
+    /// Commands (send-command) or configuration lines (send-config).
+    pub commands: CommandList,
+    pub config: ConfigOptions,
+    pub ssh_key: Option<String>,
+    pub legacy_ssh: bool,
+    pub jump_host: Option<JumpHostSpec>,
+    pub expect_string: Option<String>,
+    /// send-command-structured: parse the outputs with TextFSM.
+    pub structured: Option<Structured>,
+    pub read_timeout_secs: u64,
+    pub conn_timeout_secs: u64,
+    pub tags: Vec<Tag>,
+    /// Where the terminal document is delivered.
+    pub webhook_url: Option<String>,
+}
+
 /// A queued job as it travels through NATS.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobMessage {
@@ -84,6 +109,58 @@ pub struct JobMessage {
 }
 
 impl JobMessage {
+    /// The message of a new job, its credentials not yet sealed (see
+    /// [`seal_credentials`](Self::seal_credentials)).
+    pub fn new(
+        job_id: JobId,
+        kind: JobKind,
+        spec: JobSpec,
+        request_id: String,
+        owner: String,
+        enqueued_at: OffsetDateTime,
+    ) -> Self {
+        let JobSpec {
+            context,
+            host,
+            port,
+            platform,
+            commands,
+            config,
+            ssh_key,
+            legacy_ssh,
+            jump_host,
+            expect_string,
+            structured,
+            read_timeout_secs,
+            conn_timeout_secs,
+            tags,
+            webhook_url,
+        } = spec;
+        Self {
+            job_id,
+            kind,
+            context,
+            host,
+            port,
+            platform,
+            commands,
+            config,
+            ssh_key,
+            legacy_ssh,
+            jump_host,
+            expect_string,
+            structured,
+            read_timeout_secs,
+            conn_timeout_secs,
+            tags,
+            request_id,
+            owner,
+            webhook_url,
+            enqueued_at,
+            credentials: String::new(),
+        }
+    }
+
     /// The record of this job as it stands when queued.
     pub fn queued_record(&self) -> JobRecord {
         JobRecord {
@@ -205,6 +282,59 @@ pub(crate) mod tests {
             enqueued_at: OffsetDateTime::now_utc(),
             credentials: String::new(),
         }
+    }
+
+    #[test]
+    fn every_field_of_the_spec_reaches_the_message() {
+        let spec = JobSpec {
+            context: Context::parse("lab").unwrap(),
+            host: Host::parse("r9").unwrap(),
+            port: 2222,
+            platform: "juniper_junos".into(),
+            commands: CommandList::parse(vec!["set system host-name r9".into()]).unwrap(),
+            config: ConfigOptions {
+                save_config: true,
+                commit: true,
+                commit_confirmed_minutes: Some(5),
+                stop_on_error: false,
+            },
+            ssh_key: Some("lab-key".into()),
+            legacy_ssh: true,
+            jump_host: Some(JumpHostSpec {
+                host: Host::parse("bastion").unwrap(),
+                port: 2200,
+                username: "jump".into(),
+                ssh_key: None,
+            }),
+            expect_string: Some("#$".into()),
+            structured: Some(Structured { template: Some("Value X (.*)".into()) }),
+            read_timeout_secs: 45,
+            conn_timeout_secs: 12,
+            tags: vec![Tag::parse("site:lab").unwrap()],
+            webhook_url: Some("https://hooks.example/x".into()),
+        };
+        let (job_id, at) = (JobId::new(), OffsetDateTime::now_utc());
+        let m = JobMessage::new(job_id, JobKind::Config, spec.clone(), "req-9".into(), "owner-9".into(), at);
+        let back = JobSpec {
+            context: m.context,
+            host: m.host,
+            port: m.port,
+            platform: m.platform,
+            commands: m.commands,
+            config: m.config,
+            ssh_key: m.ssh_key,
+            legacy_ssh: m.legacy_ssh,
+            jump_host: m.jump_host,
+            expect_string: m.expect_string,
+            structured: m.structured,
+            read_timeout_secs: m.read_timeout_secs,
+            conn_timeout_secs: m.conn_timeout_secs,
+            tags: m.tags,
+            webhook_url: m.webhook_url,
+        };
+        assert_eq!(back, spec);
+        assert_eq!((m.job_id, m.kind, m.enqueued_at), (job_id, JobKind::Config, at));
+        assert_eq!((m.request_id.as_str(), m.owner.as_str(), m.credentials.as_str()), ("req-9", "owner-9", ""));
     }
 
     #[test]
