@@ -8,6 +8,7 @@ pub mod admission;
 pub mod auth;
 pub mod body_limit;
 pub mod connections;
+pub mod enqueue;
 pub mod error;
 pub mod metrics;
 pub mod rate_limit;

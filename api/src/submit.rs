@@ -1,7 +1,7 @@
 //! Validation of a job submission body. Every field is checked and every problem named at
 //! once, so a caller fixes their request in one round trip.
 
-use naas_nats::Structured;
+use naas_nats::{JobSpec, Structured};
 use naas_shared::config::{JobSettings, WebhookSettings};
 use naas_shared::domain::{CommandList, Context, Host, Tag};
 use naas_shared::job::{ConfigOptions, DeviceCredentials, JobKind, JumpHostSpec};
@@ -11,31 +11,15 @@ use serde_json::{Map, Value};
 
 use crate::error::FieldError;
 
-/// A submission that passed validation.
+/// A submission that passed validation: the job as it will travel (its webhook URL
+/// checked against `webhooks` policy) and the secrets that travel sealed beside it.
 #[derive(Debug)]
 pub struct Submission {
-    pub host: Host,
-    pub port: u16,
-    pub platform: String,
-    /// Commands (send-command) or configuration lines (send-config).
-    pub commands: CommandList,
-    pub config: ConfigOptions,
+    pub job: JobSpec,
     pub enable: Option<Secret<String>>,
-    pub ssh_key: Option<String>,
-    pub legacy_ssh: bool,
-    pub jump_host: Option<JumpHostSpec>,
     pub jump_password: Option<Secret<String>>,
-    pub expect_string: Option<String>,
     /// Device credentials from the body (API key callers).
     pub login: Option<DeviceCredentials>,
-    pub read_timeout_secs: u64,
-    pub conn_timeout_secs: u64,
-    pub context: Context,
-    pub tags: Vec<Tag>,
-    /// Where the terminal document is delivered (checked against `webhooks` policy).
-    pub webhook_url: Option<String>,
-    /// send-command-structured: parse the outputs with TextFSM.
-    pub structured: Option<Structured>,
 }
 
 /// Longest TextFSM template a caller may send, bytes.
@@ -71,7 +55,7 @@ pub fn parse_structured(
     };
     match parsed {
         Some(mut submission) if errors.is_empty() => {
-            submission.structured = Some(Structured { template });
+            submission.job.structured = Some(Structured { template });
             Ok(submission)
         }
         _ => Err(errors),
@@ -389,24 +373,26 @@ pub fn parse(
 
     match (host, commands, context, tags) {
         (Some(host), Some(commands), Some(context), Some(tags)) if f.errors.is_empty() => Ok(Submission {
-            host,
-            port,
-            platform,
-            commands,
-            config,
+            job: JobSpec {
+                context,
+                host,
+                port,
+                platform,
+                commands,
+                config,
+                ssh_key,
+                legacy_ssh,
+                jump_host,
+                expect_string,
+                structured: None,
+                read_timeout_secs,
+                conn_timeout_secs,
+                tags,
+                webhook_url,
+            },
             enable,
-            ssh_key,
-            legacy_ssh,
-            jump_host,
             jump_password,
-            expect_string,
             login,
-            read_timeout_secs,
-            conn_timeout_secs,
-            context,
-            tags,
-            webhook_url,
-            structured: None,
         }),
         _ => Err(f.errors),
     }
@@ -436,15 +422,18 @@ mod tests {
     #[test]
     fn minimal_body_gets_defaults() {
         let s = check(json!({"host": "10.0.0.1", "commands": ["show version"]})).unwrap();
-        assert_eq!((s.port, s.platform.as_str(), s.read_timeout_secs, s.conn_timeout_secs), (22, "cisco_ios", 30, 10));
-        assert_eq!(s.context.as_str(), "default");
+        assert_eq!(
+            (s.job.port, s.job.platform.as_str(), s.job.read_timeout_secs, s.job.conn_timeout_secs),
+            (22, "cisco_ios", 30, 10)
+        );
+        assert_eq!(s.job.context.as_str(), "default");
     }
 
     #[test]
     fn timeouts_take_any_number_of_seconds_and_round_fractions_up() {
         let timeouts = |read: Value, conn: Value| {
             check(json!({"host": "r1", "commands": ["a"], "read_timeout": read, "conn_timeout": conn}))
-                .map(|s| (s.read_timeout_secs, s.conn_timeout_secs))
+                .map(|s| (s.job.read_timeout_secs, s.job.conn_timeout_secs))
                 .map_err(|errors| errors.into_iter().map(|e| e.field).collect::<Vec<_>>())
         };
         assert_eq!(timeouts(json!(30.0), json!(3.0)), Ok((30, 3)));
@@ -496,8 +485,8 @@ mod tests {
         let check = |body: Value| parse(&body, JobKind::Config, &Platforms::builtin(), &limits, &webhooks, false);
         let s =
             check(json!({"host": "r1", "config": "interface Lo1\n description x\n\n", "save_config": true})).unwrap();
-        assert_eq!(s.commands.as_slice(), ["interface Lo1", " description x"]);
-        assert!(s.config.save_config && s.config.stop_on_error);
+        assert_eq!(s.job.commands.as_slice(), ["interface Lo1", " description x"]);
+        assert!(s.job.config.save_config && s.job.config.stop_on_error);
         let errors: Vec<String> = check(json!({"host": "r1", "config": [], "commit": true}))
             .unwrap_err()
             .into_iter()
@@ -512,10 +501,10 @@ mod tests {
         let (limits, webhooks) = (Settings::defaults().jobs, Settings::defaults().webhooks);
         let check = |body: Value| parse_structured(&body, &Platforms::builtin(), &limits, &webhooks, false);
         let plain = check(json!({"host": "r1", "commands": ["show version"]})).unwrap();
-        assert_eq!(plain.structured, Some(Structured { template: None }));
+        assert_eq!(plain.job.structured, Some(Structured { template: None }));
         let template = "Value V (\\S+)\n\nStart\n  ^Version ${V}\n";
         let own = check(json!({"host": "r1", "commands": ["show version"], "textfsm_template": template})).unwrap();
-        assert_eq!(own.structured.unwrap().template.as_deref(), Some(template));
+        assert_eq!(own.job.structured.unwrap().template.as_deref(), Some(template));
         assert!(check(json!({"host": "r1", "commands": ["x"], "template": template})).is_ok());
         let fields = |body: Value| check(body).unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>();
         assert_eq!(fields(json!({"host": "r1", "commands": ["x"], "template": "Value V (x)\nStart\n"})), ["template"]);
