@@ -91,8 +91,7 @@ impl Settler {
             Action::Forget { job_id } => self.store.forget(&job_id.to_string()).await,
             Action::Requeue { job_id, attempt, worker } => {
                 let Some(mut record) = self.store.get(*job_id).await? else { return Ok(()) };
-                record.doc.status = JobStatus::Queued;
-                record.doc.started_at = None;
+                record.doc.requeue();
                 let deadline = naas_shared::now() + self.queue_timeout;
                 if self.store.requeue(&record, *attempt, deadline).await? {
                     tracing::warn!(job.id = %job_id, worker_name = worker.as_str(), attempt, "job orphaned; requeued");

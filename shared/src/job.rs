@@ -113,6 +113,21 @@ pub fn job_deadline(conn_timeout_secs: u64, prompt_timeout_secs: u64, read_timeo
 }
 
 impl JobDocument {
+    /// Puts a job whose worker was lost back in the queue: it is `queued` again and has not
+    /// started; its attempts so far stay counted.
+    pub fn requeue(&mut self) {
+        self.status = JobStatus::Queued;
+        self.started_at = None;
+    }
+
+    /// Cancels a job at the caller's request: it ends `canceled` at `now`, however far it
+    /// got (whether it may still be canceled is the caller's check).
+    pub fn cancel(&mut self, now: OffsetDateTime) {
+        self.status = JobStatus::Canceled;
+        self.finished_at = Some(now);
+        self.error = Some("canceled by the caller".into());
+    }
+
     pub fn mark_started(&mut self, now: OffsetDateTime, attempt: u32) {
         self.status = JobStatus::Started;
         self.started_at = Some(now);
@@ -352,6 +367,59 @@ mod tests {
             assert_eq!(truncate_results(&mut value, *limit), *cut, "{input} at {limit}");
             assert_eq!(&value, expected, "{input} at {limit}");
         }
+    }
+
+    fn queued_doc() -> JobDocument {
+        JobDocument {
+            job_id: JobId::new(),
+            status: JobStatus::Queued,
+            host: Host::parse("r1").unwrap(),
+            platform: "cisco_ios".into(),
+            kind: JobKind::Command,
+            results: None,
+            parsed: None,
+            results_truncated: false,
+            error: None,
+            error_code: None,
+            error_retryable: None,
+            tags: vec![],
+            enqueued_at: OffsetDateTime::UNIX_EPOCH,
+            started_at: None,
+            finished_at: None,
+            duration_ms: None,
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn a_requeued_job_is_queued_again_with_its_attempts_kept() {
+        let queued = queued_doc();
+        let mut doc = queued.clone();
+        doc.mark_started(OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(5), 2);
+        doc.requeue();
+        assert_eq!(doc, JobDocument { attempts: 2, ..queued });
+    }
+
+    #[test]
+    fn a_canceled_job_ends_canceled_keeping_its_start() {
+        let (started, now) = (
+            OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(5),
+            OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(9),
+        );
+        let queued = queued_doc();
+        let mut doc = queued.clone();
+        doc.cancel(now);
+        let canceled = JobDocument {
+            status: JobStatus::Canceled,
+            finished_at: Some(now),
+            error: Some("canceled by the caller".into()),
+            ..queued.clone()
+        };
+        assert_eq!(doc, canceled);
+        let mut running = queued;
+        running.mark_started(started, 1);
+        running.cancel(now);
+        assert_eq!(running, JobDocument { started_at: Some(started), attempts: 1, ..canceled });
     }
 
     #[test]

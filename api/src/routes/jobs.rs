@@ -246,15 +246,14 @@ pub async fn cancel(
         return Err(ApiError::ended(format!("the job already ended ({:?})", record.doc.status).to_lowercase()));
     }
     let was = record.doc.status;
-    record.doc.status = JobStatus::Canceled;
-    record.doc.finished_at = Some(naas_shared::now());
-    record.doc.error = Some("canceled by the caller".into());
+    let canceled_at = naas_shared::now();
+    record.doc.cancel(canceled_at);
     if !state.store.transition(&record, &[FromState::Any(was)]).await.map_err(ApiError::store)? {
         // It moved on meanwhile (started, or ended): try once more from where it is now.
         match state.store.get(job_id).await.map_err(ApiError::store)? {
             Some(current) if current.doc.status == JobStatus::Started => {
-                record.doc.started_at = current.doc.started_at;
-                record.doc.attempts = current.doc.attempts;
+                record = current;
+                record.doc.cancel(canceled_at);
                 if !state
                     .store
                     .transition(&record, &[FromState::Any(JobStatus::Started)])
