@@ -7,7 +7,7 @@
 use async_nats::HeaderMap;
 use bytes::Bytes;
 use naas_shared::domain::{CommandList, Context, Host, JobId, Tag};
-use naas_shared::job::{ConfigOptions, DeviceCredentials, JobDocument, JobKind, JobRecord, JobStatus, JumpHostSpec};
+use naas_shared::job::{ConfigOptions, DeviceCredentials, JobDocument, JobKind, JobRecord, JumpHostSpec};
 use naas_shared::seal::{SealError, Sealer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -164,25 +164,14 @@ impl JobMessage {
     /// The record of this job as it stands when queued.
     pub fn queued_record(&self) -> JobRecord {
         JobRecord {
-            doc: JobDocument {
-                job_id: self.job_id,
-                status: JobStatus::Queued,
-                host: self.host.clone(),
-                platform: self.platform.clone(),
-                kind: self.kind,
-                results: None,
-                parsed: None,
-                results_truncated: false,
-                error: None,
-                error_code: None,
-                error_retryable: None,
-                tags: self.tags.clone(),
-                enqueued_at: self.enqueued_at,
-                started_at: None,
-                finished_at: None,
-                duration_ms: None,
-                attempts: 0,
-            },
+            doc: JobDocument::queued(
+                self.job_id,
+                self.host.clone(),
+                self.platform.clone(),
+                self.kind,
+                self.tags.clone(),
+                self.enqueued_at,
+            ),
             owner: self.owner.clone(),
             context: self.context.clone(),
             request_id: self.request_id.clone(),

@@ -113,6 +113,36 @@ pub fn job_deadline(conn_timeout_secs: u64, prompt_timeout_secs: u64, read_timeo
 }
 
 impl JobDocument {
+    /// A job as it stands when queued: nothing run, nothing tried.
+    pub fn queued(
+        job_id: JobId,
+        host: Host,
+        platform: String,
+        kind: JobKind,
+        tags: Vec<Tag>,
+        enqueued_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            job_id,
+            status: JobStatus::Queued,
+            host,
+            platform,
+            kind,
+            results: None,
+            parsed: None,
+            results_truncated: false,
+            error: None,
+            error_code: None,
+            error_retryable: None,
+            tags,
+            enqueued_at,
+            started_at: None,
+            finished_at: None,
+            duration_ms: None,
+            attempts: 0,
+        }
+    }
+
     /// Puts a job whose worker was lost back in the queue: it is `queued` again and has not
     /// started; its attempts so far stay counted.
     pub fn requeue(&mut self) {
@@ -370,25 +400,15 @@ mod tests {
     }
 
     fn queued_doc() -> JobDocument {
-        JobDocument {
-            job_id: JobId::new(),
-            status: JobStatus::Queued,
-            host: Host::parse("r1").unwrap(),
-            platform: "cisco_ios".into(),
-            kind: JobKind::Command,
-            results: None,
-            parsed: None,
-            results_truncated: false,
-            error: None,
-            error_code: None,
-            error_retryable: None,
-            tags: vec![],
-            enqueued_at: OffsetDateTime::UNIX_EPOCH,
-            started_at: None,
-            finished_at: None,
-            duration_ms: None,
-            attempts: 0,
-        }
+        let host = Host::parse("r1").unwrap();
+        JobDocument::queued(
+            JobId::new(),
+            host,
+            "cisco_ios".into(),
+            JobKind::Command,
+            vec![],
+            OffsetDateTime::UNIX_EPOCH,
+        )
     }
 
     #[test]
