@@ -71,6 +71,12 @@ impl naas_shared::service::Service for Reaper {
 }
 
 impl Reaper {
+    /// The round trips to Redis this reaper has made so far, per operation (also exported
+    /// as `naas_redis_round_trips_total`).
+    pub fn round_trips(&self) -> naas_shared::store::RoundTrips {
+        self.backends.store.connection().round_trips()
+    }
+
     /// The address `/metrics` is served on, if `reaper.metrics_listen` is set.
     pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
         self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())

@@ -9,13 +9,15 @@ use naas_shared::config::Settings;
 use naas_shared::domain::JobId;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::{JobRecord, JobStatus, Outcome};
+use naas_shared::keys::Bucket;
 use naas_shared::seal::Sealer;
 use naas_shared::store::{DeviceStore, FromState, JobStore, unix_ms};
 use serde_json::{Value, json};
 
 use crate::sweep::{self, Action, Findings, JobView};
 
-/// Entries looked at per sweep and per index, so one sweep stays short.
+/// Entries looked at per sweep and per index, so one sweep stays short (a share of it per
+/// job bucket).
 const BATCH: usize = 500;
 /// Oldest job messages checked per sweep for ones left behind.
 const WALK: usize = 32;
@@ -75,11 +77,12 @@ impl Settler {
 
     async fn findings(&self, now_ms: u64) -> Result<Findings, naas_shared::store::StoreError> {
         let mut findings = Findings::default();
-        for lease in self.store.expired_leases(now_ms, BATCH).await? {
+        let expired = self.store.expired(now_ms, BATCH.div_ceil(Bucket::COUNT)).await?;
+        for lease in expired.leases {
             let record = self.store.get(lease.job_id).await?;
             findings.leases.push((lease, view(&record)));
         }
-        for (job_id, deadline) in self.store.queue_expired(now_ms, BATCH).await? {
+        for (job_id, deadline) in expired.overdue {
             let record = self.store.get(job_id).await?;
             findings.overdue.push((job_id, deadline, view(&record)));
         }
@@ -88,7 +91,7 @@ impl Settler {
 
     async fn apply(&self, action: &Action) -> Result<(), naas_shared::store::StoreError> {
         match action {
-            Action::Forget { job_id } => self.store.forget(&job_id.to_string()).await,
+            Action::Forget { job_id } => self.store.forget(*job_id).await,
             Action::Requeue { job_id, attempt, worker } => {
                 let Some(mut record) = self.store.get(*job_id).await? else { return Ok(()) };
                 record.doc.requeue();

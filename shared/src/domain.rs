@@ -29,6 +29,12 @@ impl JobId {
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         Uuid::try_parse(text).map(Self).map_err(|_| invalid("job id must be a UUID"))
     }
+
+    /// The id's 16 bytes, big-endian as written (the last ones are random in every id
+    /// naas makes).
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
 }
 
 impl Default for JobId {

@@ -338,8 +338,8 @@ impl Stack {
         store.get(id).await.expect("the record opens").expect("the job has a record")
     }
 
-    /// Every value stored under this stack's Redis prefix (`<prefix>:…` and the hash-tagged
-    /// `{<prefix>}:…`), as text, from every node.
+    /// Every value stored under this stack's Redis prefix (`<prefix>:…`, the job buckets
+    /// included, and the hash-tagged `{<prefix>}:…`), as text, from every node.
     pub async fn redis_dump(&self) -> HashMap<String, String> {
         let mut conn = naas_shared::store::connect(&self.settings.redis).await.unwrap();
         let prefix = &self.settings.prefix;

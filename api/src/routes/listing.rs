@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use naas_shared::domain::Tag;
 use naas_shared::job::{JobDocument, JobStatus};
+use naas_shared::store::ListCursor;
 use serde::Serialize;
 use serde_json::json;
 
@@ -110,10 +111,9 @@ pub async fn list(
     let filter = parse(&query)?;
     let owner = (caller.role != Role::Admin).then_some(caller.owner.as_str());
     let skip = (filter.page - 1) * filter.per_page;
-    let (mut matched, mut jobs, mut offset) = (0, Vec::new(), 0);
+    let (mut matched, mut jobs, mut cursor) = (0, Vec::new(), ListCursor::default());
     let has_more = 'scan: loop {
-        let ids = state.store.list_ids(owner, offset, CHUNK).await.map_err(ApiError::store)?;
-        offset += ids.len();
+        let ids = state.store.list_ids(owner, &mut cursor, CHUNK).await.map_err(ApiError::store)?;
         for id in &ids {
             // A record that expired or cannot be read is simply not listed.
             let record = match state.store.get(*id).await {

@@ -4,7 +4,7 @@
 //!   counts its [`round_trips`] per operation;
 //! - [`keys`]: every key, spelled once; [`scripts`]: every Lua script;
 //! - one repository per group of state: [`JobStore`] (job records, leases, queue
-//!   deadlines, listings), [`DeviceStore`] (device slots, circuit breakers, host keys),
+//!   deadlines, listings, spread over buckets), [`DeviceStore`] (device slots, circuit breakers, host keys),
 //!   [`CallerStore`] (rate-limit windows, idempotency keys), [`Lockouts`]
 //!   (authentication failures of API users and devices), [`ApiKeyStore`] and
 //!   [`LeaderLease`] (the reaper's).
@@ -26,7 +26,7 @@ pub mod scripts;
 pub use api_keys::ApiKeyStore;
 pub use callers::CallerStore;
 pub use devices::DeviceStore;
-pub use jobs::{FromState, JobStore, Lease, unix_ms};
+pub use jobs::{Expired, FromState, JobStore, Lease, ListCursor, unix_ms};
 pub use leader::LeaderLease;
 pub use lockout::Lockouts;
 pub use redis_conn::{Link, Memory, RedisConn, connect, out_of_memory};

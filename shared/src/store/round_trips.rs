@@ -31,8 +31,7 @@ pub enum Op {
     JobWaitReplicas,
     JobLeaseRenew,
     JobLeaseExpiry,
-    JobExpiredLeases,
-    JobQueueExpired,
+    JobExpired,
     JobForget,
     Ping,
     Memory,
@@ -60,7 +59,7 @@ pub enum Op {
 
 impl Op {
     /// Every operation, in the order of the enum.
-    pub const ALL: [Op; 36] = [
+    pub const ALL: [Op; 35] = [
         Op::Other,
         Op::JobEnqueue,
         Op::JobGet,
@@ -72,8 +71,7 @@ impl Op {
         Op::JobWaitReplicas,
         Op::JobLeaseRenew,
         Op::JobLeaseExpiry,
-        Op::JobExpiredLeases,
-        Op::JobQueueExpired,
+        Op::JobExpired,
         Op::JobForget,
         Op::Ping,
         Op::Memory,
@@ -113,8 +111,7 @@ impl Op {
             Op::JobWaitReplicas => "job.wait_replicas",
             Op::JobLeaseRenew => "job.lease_renew",
             Op::JobLeaseExpiry => "job.lease_expiry",
-            Op::JobExpiredLeases => "job.expired_leases",
-            Op::JobQueueExpired => "job.queue_expired",
+            Op::JobExpired => "job.expired",
             Op::JobForget => "job.forget",
             Op::Ping => "ping",
             Op::Memory => "memory",

@@ -25,9 +25,11 @@ pub static DEVICE_SLOT_ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(
 pub static DEVICE_SLOTS_PRUNE: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[7].1));
 /// Takes or renews the reaper's leader lease.
 pub static REAPER_LEAD: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[8].1));
+/// Finds a job bucket's expired leases (with their holders) and overdue queued jobs.
+pub static JOBS_EXPIRED: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[9].1));
 
 /// Every script's file name and source, in the order of the statics above.
-pub const SOURCES: [(&str, &str); 9] = [
+pub const SOURCES: [(&str, &str); 10] = [
     ("job_transition.lua", include_str!("scripts/job_transition.lua")),
     ("lease_renew.lua", include_str!("scripts/lease_renew.lua")),
     ("lockout_fail.lua", include_str!("scripts/lockout_fail.lua")),
@@ -37,6 +39,7 @@ pub const SOURCES: [(&str, &str); 9] = [
     ("device_slot_acquire.lua", include_str!("scripts/device_slot_acquire.lua")),
     ("device_slots_prune.lua", include_str!("scripts/device_slots_prune.lua")),
     ("reaper_lead.lua", include_str!("scripts/reaper_lead.lua")),
+    ("jobs_expired.lua", include_str!("scripts/jobs_expired.lua")),
 ];
 
 #[cfg(test)]
@@ -71,6 +74,7 @@ mod tests {
             &DEVICE_SLOT_ACQUIRE,
             &DEVICE_SLOTS_PRUNE,
             &REAPER_LEAD,
+            &JOBS_EXPIRED,
         ];
         for (script, (name, source)) in statics.into_iter().zip(SOURCES) {
             assert_eq!(script.get_hash(), Script::new(source).get_hash(), "{name}");

@@ -109,11 +109,15 @@ async fn run_with_kills(stack: &Stack, submissions: Vec<(&'static str, Value)>) 
 /// A worker process that holds a job lease right now (it is driving a device).
 async fn busy_worker(stack: &Stack, workers: &[WorkerProcess]) -> Option<usize> {
     let mut redis = naas_shared::store::connect(&stack.settings.redis).await.unwrap();
-    let holders: Vec<String> = redis::cmd("HVALS")
-        .arg(naas_shared::keys::lease_holders(&stack.settings.prefix))
-        .query_async(&mut redis)
-        .await
-        .unwrap();
+    let mut holders: Vec<String> = Vec::new();
+    for bucket in naas_shared::keys::Bucket::all() {
+        let in_bucket: Vec<String> = redis::cmd("HVALS")
+            .arg(naas_shared::keys::lease_holders(&stack.settings.prefix, bucket))
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        holders.extend(in_bucket);
+    }
     workers.iter().position(|w| holders.iter().any(|h| h.ends_with(&format!("|{}", w.name))))
 }
 

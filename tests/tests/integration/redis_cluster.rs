@@ -1,11 +1,13 @@
 //! The whole stack (two API replicas, a worker, a reaper) on a three-primary Redis
 //! Cluster: jobs run end to end, rate limits and the circuit breaker stay exact, API key
 //! revocation holds, and the keys really are spread over the nodes (so commands are routed
-//! by slot, and every script and transaction touches one slot only).
+//! by slot, and every script and transaction touches one slot only), the job state too:
+//! under load each primary holds its share of the job records.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
+use futures::StreamExt;
 use naas_shared::keys;
 use naas_tests::redis_cluster::node_connection;
 use naas_tests::{Stack, StackOptions, ios_fleet};
@@ -107,22 +109,23 @@ async fn jobs_run_end_to_end_with_keys_spread_over_the_nodes() {
     })
     .await;
 
-    // The job state shares one slot (its scripts touch records and indexes together);
-    // everything else spreads, so more than one node holds this stack's keys.
+    // A job's record shares its bucket's slot with the bucket's indexes (its scripts touch
+    // record and indexes together); the buckets sit mid-range of their sixteenth of the
+    // slots; everything else spreads, so more than one node holds this stack's keys.
     let per_node = keys_by_node(&stack).await;
     let all: Vec<&String> = per_node.iter().flatten().collect();
     let prefix = &stack.settings.prefix;
-    let tagged: Vec<&&String> = all.iter().filter(|k| keys::matches(&keys::tagged_pattern(prefix), k)).collect();
-    assert!(
-        tagged.iter().any(|k| keys::matches(&keys::jobs_pattern(prefix), k))
-            && tagged.iter().any(|k| **k == &keys::jobs(prefix)),
-        "{all:?}"
-    );
-    let mut tagged_slots = HashSet::new();
-    for key in &tagged {
-        tagged_slots.insert(keyslot(&stack, key).await);
+    for job_id in &submitted {
+        let id = naas_shared::domain::JobId::parse(job_id).unwrap();
+        let (record, listed) = (keys::job(prefix, id), keys::jobs(prefix, keys::Bucket::of(id)));
+        assert!(all.contains(&&record) && all.contains(&&listed), "{record}, {listed}: {all:?}");
+        assert_eq!(keyslot(&stack, &record).await, keyslot(&stack, &listed).await, "{record}");
     }
-    assert_eq!(tagged_slots.len(), 1, "the job state is in one slot: {tagged:?}");
+    let bucket_slots: HashSet<i64> = keys::Bucket::all().map(|b| b.index() as i64 * 1024 + 512).collect();
+    let job_state: Vec<&&String> = all.iter().filter(|k| keys::matches(&keys::job_state_pattern(prefix), k)).collect();
+    for key in &job_state {
+        assert!(bucket_slots.contains(&keyslot(&stack, key).await), "{key}");
+    }
     let nodes_used = per_node.iter().filter(|keys| !keys.is_empty()).count();
     assert!(nodes_used >= 2, "keys on {nodes_used} node(s) only: {per_node:?}");
     let (host_keys, circuits) = (keys::host_keys_pattern(prefix), keys::circuits_pattern(prefix));
@@ -238,4 +241,107 @@ async fn the_breaker_opens_fails_fast_and_closes_on_a_cluster() {
         let ttl_ms: i64 = redis::cmd("PTTL").arg(key).query_async(&mut conn.clone()).await.unwrap();
         assert!(ttl_ms > 86_400_000, "{key}: PTTL {ttl_ms}");
     }
+}
+
+/// Jobs and devices of the load that checks the spread of the job state.
+const LOAD_JOBS: usize = 3_000;
+const LOAD_DEVICES: usize = 300;
+
+/// Node index → how many keys matching `pattern` it holds, counted with SCAN.
+async fn scan_count_by_node(stack: &Stack, pattern: &str) -> Vec<usize> {
+    let mut counts = Vec::new();
+    for node in std::iter::once(&stack.redis).chain(&stack.redis_peers) {
+        let mut conn = node_connection(&node.url).await;
+        let (mut cursor, mut count) = (0u64, 0);
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            count += keys.len();
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        counts.push(count);
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn under_load_each_primary_holds_its_share_of_the_job_records() {
+    let stack = Stack::start(StackOptions {
+        redis_cluster: true,
+        workers: 2,
+        worker_concurrency: 32,
+        devices: ios_fleet("d", LOAD_DEVICES, 0),
+        settings: |s| {
+            s.rate_limit.enabled = false;
+            s.reaper.interval_secs = 1;
+        },
+        ..Default::default()
+    })
+    .await;
+    stack.add_reaper(|_| {}).await;
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let results = stack.jetstream().get_stream(topology.results_stream()).await.unwrap();
+    let config = async_nats::jetstream::consumer::pull::OrderedConfig::default();
+    let mut results = results.create_consumer(config).await.unwrap().messages().await.unwrap();
+
+    let started = std::time::Instant::now();
+    let ports: Vec<u16> = stack.devices.iter().map(|d| d.addr.port()).collect();
+    let submitted: HashSet<String> = futures::stream::iter(0..LOAD_JOBS)
+        .map(|n| {
+            let body = json!({"host": "127.0.0.1", "port": ports[n % ports.len()], "commands": ["show clock"]});
+            let stack = &stack;
+            async move { stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned() }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    assert_eq!(submitted.len(), LOAD_JOBS);
+    let mut finished = 0;
+    while finished < LOAD_JOBS {
+        let message = tokio::time::timeout(Duration::from_secs(120), results.next())
+            .await
+            .unwrap_or_else(|_| panic!("{finished} of {LOAD_JOBS} jobs ended"))
+            .unwrap()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&message.payload).unwrap();
+        assert_eq!(doc["status"], "finished", "{doc}");
+        assert!(submitted.contains(doc["job_id"].as_str().unwrap()), "{doc}");
+        finished += 1;
+    }
+    eprintln!("{LOAD_JOBS} jobs over {LOAD_DEVICES} devices ran in {:?}", started.elapsed());
+
+    let records = scan_count_by_node(&stack, &keys::jobs_pattern(&stack.settings.prefix)).await;
+    assert_eq!(records.iter().sum::<usize>(), LOAD_JOBS, "{records:?}");
+    let shares: Vec<f64> = records.iter().map(|&n| n as f64 / LOAD_JOBS as f64).collect();
+    eprintln!("job records per primary: {records:?} ({shares:.3?})");
+    assert!(shares.iter().all(|share| (0.25..=0.42).contains(share)), "{records:?}");
+
+    // Walking the job state stays one request per bucket on the cluster.
+    let sealer = naas_shared::seal::Sealer::from_ring(stack.settings.encryption_key.as_ref().unwrap()).unwrap();
+    let store = naas_shared::store::JobStore::connect(
+        &stack.settings.redis,
+        &stack.settings.prefix,
+        std::sync::Arc::new(sealer),
+        stack.settings.result_ttl(),
+    )
+    .await
+    .unwrap();
+    let round_trips = store.connection().round_trips();
+    let now_ms = naas_shared::store::unix_ms(naas_shared::now());
+    assert_eq!(store.expired(now_ms, 10).await.unwrap(), Default::default(), "every job ended");
+    let mut cursor = naas_shared::store::ListCursor::default();
+    let newest = store.list_ids(None, &mut cursor, 100).await.unwrap();
+    assert_eq!(newest.len(), 100);
+    assert!(newest.iter().all(|id| submitted.contains(&id.to_string())));
+    assert_eq!(round_trips.get(naas_shared::store::Op::JobList), keys::Bucket::COUNT as u64);
 }

@@ -1,9 +1,11 @@
 //! Round trips to Redis: one per command, pipeline or script run (a `NOSCRIPT` answer and
-//! the reload are their own), counted per operation; and what one job costs the API.
+//! the reload are their own), counted per operation; what one job costs the API; and what
+//! a reaper sweep costs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
+use futures::StreamExt;
 use naas_shared::config::Settings;
 use naas_shared::secret::Secret;
 use naas_shared::store::{DeviceStore, Op, RoundTrips};
@@ -88,4 +90,68 @@ async fn one_job_costs_the_api_these_round_trips() {
     println!("round trips of the API for one job: {made:?}");
     let expected = BTreeMap::from([("job.enqueue", 1), ("lockout.check", 1), ("memory", 1)]);
     assert_eq!(made, expected);
+}
+
+/// The reaper's look at the job state is one script run per job bucket and sweep, however
+/// many jobs the buckets hold and whether the sweep settles some: its cost does not grow
+/// with the job state, and nothing scans it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reaper_sweep_costs_one_round_trip_per_job_bucket() {
+    let stack = Stack::start(StackOptions {
+        workers: 0,
+        settings: |s| {
+            naas_tests::fast_recovery(s);
+            s.jobs.queue_timeout_secs = 1;
+        },
+        ..Default::default()
+    })
+    .await;
+    let reaper = naas_reaper::build(stack.settings.clone()).await.expect("reaper builds");
+    let round_trips = reaper.round_trips();
+    tokio::spawn(reaper.run_until_stopped(stack.token.clone()));
+    // A sweep has looked at the jobs when it prunes device slots (its SCAN), and the next
+    // starts an interval (1 s) later: read the counts then.
+    let after_a_sweep = || async {
+        let scans = round_trips.get(Op::Scan);
+        naas_tests::wait::until("a reaper sweep", Duration::from_secs(10), || async {
+            (round_trips.get(Op::Scan) > scans).then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        (round_trips.get(Op::LeaderTake), round_trips.get(Op::JobExpired))
+    };
+    // The first sweep loads the script (NOSCRIPT, load, run).
+    after_a_sweep().await;
+    let (takes, expired) = after_a_sweep().await;
+
+    // Jobs nobody starts, in every bucket: each expires in the queue a second later.
+    let topology = naas_nats::Topology::new(&stack.settings.prefix);
+    let results = stack.jetstream().get_stream(topology.results_stream()).await.unwrap();
+    let config = async_nats::jetstream::consumer::pull::OrderedConfig::default();
+    let mut results = results.create_consumer(config).await.unwrap().messages().await.unwrap();
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show clock"]});
+    let jobs = 64;
+    let ids: Vec<String> = futures::stream::iter(0..jobs)
+        .map(|_| async { stack.submit_command(USER, PASS, &body).await["job_id"].as_str().unwrap().to_owned() })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let buckets: HashSet<_> =
+        ids.iter().map(|id| naas_shared::keys::Bucket::of(naas_shared::domain::JobId::parse(id).unwrap())).collect();
+    assert!(buckets.len() >= 12, "64 jobs fill most buckets: {}", buckets.len());
+    for _ in 0..jobs {
+        let message = tokio::time::timeout(Duration::from_secs(30), results.next()).await.unwrap().unwrap().unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&message.payload).unwrap();
+        assert_eq!(doc["error_code"], "ORPHANED", "{doc}");
+    }
+    let (takes_now, expired_now) = after_a_sweep().await;
+
+    let sweeps = takes_now - takes;
+    assert!(sweeps >= 2, "{sweeps} sweeps");
+    assert_eq!(
+        expired_now - expired,
+        sweeps * naas_shared::keys::Bucket::COUNT as u64,
+        "job.expired round trips over {sweeps} sweeps"
+    );
 }
