@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn each_bucket_sits_mid_range_of_its_sixteenth_of_the_slots_whatever_the_prefix() {
-        assert_eq!(slot("123456789"), 0x31c3 % 16384, "the CRC16 check value");
+        assert_eq!(slot("123456789"), 0x31c3, "the CRC16 check value (below 16384)");
         for bucket in Bucket::all() {
             let middle = bucket.index() as u16 * 1024 + 512;
             for prefix in ["naas", "t0123456789ab", "other"] {
