@@ -313,6 +313,9 @@ pub struct V1SendConfigRequest {
 pub struct V1JobAccepted {
     job_id: String,
     status: String,
+    /// Jobs waiting for a worker when this one was queued (approximate; as in v2).
+    #[schema(minimum = 0)]
+    queue_position: Option<u64>,
     #[schema(example = "Job enqueued")]
     message: String,
     #[schema(example = "naas")]
