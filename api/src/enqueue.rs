@@ -34,6 +34,9 @@ pub struct Accepted {
     pub idempotent: bool,
     /// The caller's rate-limit windows after this submission, when they are limited.
     pub rate_limit: Option<Verdict>,
+    /// Jobs waiting for a worker when this one was queued ([`crate::queue_position`]);
+    /// `None` for a repeated key or when it could not be read.
+    pub queue_position: Option<u64>,
 }
 
 /// Queues `submission` for `caller`, or answers with the job an earlier submission with
@@ -124,7 +127,16 @@ async fn publish(
     // Recorded before publishing, so a worker always finds the record it updates.
     let record = message.queued_record();
     let deadline = enqueued_at + Duration::from_secs(state.settings.jobs.queue_timeout_secs);
-    state.store.enqueue(&record, deadline).await.map_err(|e| Refused::NotQueued(ApiError::store(e)))?;
+    let (recorded, queue_position) = tokio::join!(state.store.enqueue(&record, deadline), state.queue_position.take());
+    let untake = || {
+        if queue_position.is_some() {
+            state.queue_position.untake();
+        }
+    };
+    if let Err(error) = recorded {
+        untake();
+        return Err(Refused::NotQueued(ApiError::store(error)));
+    }
 
     let login = match (caller.credentials, login) {
         (Some(basic), _) => basic,
@@ -174,6 +186,7 @@ async fn publish(
             let failure = JobFailure::new(ErrorCode::Internal, "the job could not be queued");
             withdrawn.doc.settle(Outcome::failed(failure), naas_shared::now());
             state.events.emit(&withdrawn).await;
+            untake();
             return Err(Refused::NotQueued(ApiError::Unavailable { what: "NATS JetStream", cause: error.to_string() }));
         }
     }
@@ -195,6 +208,7 @@ async fn publish(
         timeout: Some(timeout),
         idempotent: false,
         rate_limit: None,
+        queue_position,
     })
 }
 
@@ -245,5 +259,6 @@ async fn replay(state: &AppState, original: JobId) -> Result<Accepted, ApiError>
         timeout: None,
         idempotent: true,
         rate_limit: None,
+        queue_position: None,
     })
 }

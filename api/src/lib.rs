@@ -11,6 +11,7 @@ pub mod connections;
 pub mod enqueue;
 pub mod error;
 pub mod metrics;
+pub mod queue_position;
 pub mod rate_limit;
 pub mod request_id;
 mod routes;
@@ -63,8 +64,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Api> {
     });
     let lockouts = Lockouts::new(redis, &settings.prefix);
     let admission = admission::Admission::new(backends.store.clone(), settings.redis.admission_max_memory_percent);
+    let queue_position = queue_position::QueuePosition::new(backends.jetstream.clone(), &backends.topology);
     let state = AppState(Arc::new(Inner {
         admission,
+        queue_position,
         callers,
         lockouts,
         rate_limiter,

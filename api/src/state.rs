@@ -35,6 +35,7 @@ pub struct Inner {
     pub callers: CallerStore,
     /// Refuses submissions while Redis has no room for more jobs.
     pub admission: crate::admission::Admission,
+    pub queue_position: crate::queue_position::QueuePosition,
     pub metrics: Arc<naas_shared::metrics::Metrics>,
 }
 

@@ -28,8 +28,8 @@ scenario, prints one table and the ratios, and writes <out>/latest.json and late
   --redis-appendfsync POLICY Redis AOF sync: everysec (default, as make up runs it),
                              always (as the test harness runs it) or no
   --only LIST                run only these scenarios: ingest, direct, fresh, reused,
-                             netmiko, fanout (default all; for profiling one of them),
-                             or soak (never run by default)
+                             netmiko, fanout, few-devices (default all; for profiling
+                             one of them), or soak (never run by default)
   --soak-jobs N              jobs of the soak (default 1000000): reused sessions, one
                              in 100 with a 100 KB output; memory sampled every tenth
                              of the run, at most every 100000 jobs
@@ -39,7 +39,7 @@ scenario, prints one table and the ratios, and writes <out>/latest.json and late
                              binary)";
 
 /// Scenario names `--only` accepts and every run runs.
-pub const SCENARIOS: [&str; 6] = ["ingest", "direct", "fresh", "reused", "netmiko", "fanout"];
+pub const SCENARIOS: [&str; 7] = ["ingest", "direct", "fresh", "reused", "netmiko", "fanout", "few-devices"];
 
 /// Scenarios that run only when `--only` names them.
 pub const OPT_IN: [&str; 1] = ["soak"];
@@ -213,7 +213,8 @@ impl Args {
 
     /// Devices the fleet of one latency needs: enough for end-to-end and fan-out.
     pub fn fleet_size(&self) -> usize {
-        if self.runs("fanout") { self.devices.max(self.fanout_devices) } else { self.devices }
+        let few = if self.runs("few-devices") { crate::run::FEW_DEVICES } else { 0 };
+        if self.runs("fanout") { self.devices.max(self.fanout_devices).max(few) } else { self.devices.max(few) }
     }
 }
 

@@ -21,6 +21,7 @@ pub enum Scenario {
     Netmiko,
     Direct,
     Soak,
+    FewDevices,
 }
 
 impl Scenario {
@@ -33,6 +34,7 @@ impl Scenario {
             Self::Netmiko => "5 baseline",
             Self::Direct => "6 limit",
             Self::Soak => "7 soak",
+            Self::FewDevices => "8 few devices",
         }
     }
 }
@@ -288,6 +290,9 @@ fn ratios(rows: &[Row]) -> Vec<Ratio> {
             push("throughput reused / fresh sessions (x)", Some(reused.per_s / fresh.per_s));
             push("p50 fresh / reused sessions (x faster)", Some(fresh.p50_ms / reused.p50_ms));
         }
+        if let Some(few) = find(rows, Scenario::FewDevices, latency) {
+            push("few devices: p99 / p50 (x)", Some(few.p99_ms / few.p50_ms));
+        }
     }
     ratios
 }
@@ -335,6 +340,13 @@ fn targets(rows: &[Row], ratios: &[Ratio]) -> Vec<Target> {
             ratio(ratios, "pipeline efficiency: naas fresh / direct SSH", latency),
             |v| v >= 0.7,
             |v| format!("{v:.2}"),
+        );
+        check(
+            "few devices, fresh sessions: p99 / p50",
+            "<= 3x",
+            ratio(ratios, "few devices: p99 / p50 (x)", latency),
+            |v| v <= 3.0,
+            |v| format!("{v:.1}x"),
         );
     }
     let ingest: Vec<&Row> = rows.iter().filter(|r| r.scenario == Scenario::Ingest && r.errors == 0).collect();
@@ -410,5 +422,22 @@ mod tests {
         assert_eq!(ratio(&ratios, "CPU per job: naas fresh / direct SSH (x)", 0), Some(2.0));
         assert_eq!(ratio(&ratios, "CPU per job: naas reused / direct SSH (x)", 0), Some(0.5));
         assert!(rows[1].notes.contains("CPU/job 3.00 ms"), "{}", rows[1].notes);
+    }
+
+    #[test]
+    fn the_few_devices_tail_is_held_to_three_times_its_median() {
+        let shape = |p50_ms: u64, p99_ms: u64| {
+            let mut latencies = vec![Duration::from_millis(p50_ms); 98];
+            latencies.extend([Duration::from_millis(p99_ms); 2]);
+            let sample = Sample { latencies, wall: Duration::from_secs(1), ..Default::default() };
+            vec![Row::new(Scenario::FewDevices, "naas", Some(0), 16, &sample)]
+        };
+        for (p99_ms, met) in [(250, true), (400, false)] {
+            let rows = shape(100, p99_ms);
+            let ratios = ratios(&rows);
+            let targets = targets(&rows, &ratios);
+            let few = targets.iter().find(|t| t.name.starts_with("few devices")).expect("the few-devices target");
+            assert_eq!(few.met, met, "{few:?}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The scenarios, in order: ingest; then for each device latency the direct-SSH limit,
 //! naas with fresh sessions, naas with reused sessions and the netmiko baseline; then the
-//! fan-out at the highest latency; the soak only when asked for. One nats-server and one redis-server serve the whole
+//! fan-out at the highest latency; the few-devices shape at the lowest; the soak only when
+//! asked for. One nats-server and one redis-server serve the whole
 //! run; each naas scenario has its own prefix, API and worker process.
 
 use std::net::SocketAddr;
@@ -21,6 +22,13 @@ use crate::{client, direct, ingest, monitor, netmiko, pipeline};
 /// Callers submitting the fan-out's jobs.
 const FANOUT_SUBMITTERS: usize = 64;
 
+/// The few-devices shape: many jobs in flight on a handful of devices, each taking only a
+/// couple of sessions at once, so most jobs wait for a device (fresh sessions, lowest
+/// latency). Its p99 against its p50 shows how fairly and promptly waiting jobs get in.
+pub const FEW_DEVICES: usize = 4;
+const FEW_DEVICES_IN_FLIGHT: usize = 16;
+const FEW_DEVICES_SESSIONS_PER_DEVICE: usize = 2;
+
 /// The table's rows, where Redis's work per job went (reused sessions at the lowest
 /// latency), and the soak's report if it ran.
 pub struct Outcome {
@@ -40,7 +48,7 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Outcome> {
         say("1 ingest");
         rows.extend(ingest_rows(&backends, args).await?);
     }
-    let devices_needed = ["direct", "fresh", "reused", "netmiko", "fanout"].iter().any(|s| args.runs(s));
+    let devices_needed = ["direct", "fresh", "reused", "netmiko", "fanout", "few-devices"].iter().any(|s| args.runs(s));
 
     for &latency in args.latencies_ms.iter().filter(|_| devices_needed) {
         let fleet = Fleet::start(args.fleet_size(), latency, None).await.context("starting simulated devices")?;
@@ -59,11 +67,18 @@ pub async fn scenarios(args: &Args) -> anyhow::Result<Outcome> {
 
         for reuse in [false, true].into_iter().filter(|reuse| args.runs(if *reuse { "reused" } else { "fresh" })) {
             say(&format!("{} naas, latency {latency} ms", if reuse { "3 reused" } else { "2 fresh" }));
-            let (row, cost) = naas_closed_loop(&backends, args, &fleet, &devices, latency, reuse).await?;
+            let shape = if reuse { Shape::reused(args) } else { Shape::fresh(args) };
+            let (row, cost) = naas_closed_loop(&backends, args, &fleet, &devices, latency, shape).await?;
             if reuse && Some(&latency) == args.latencies_ms.iter().min() {
                 redis = Some(cost.breakdown(row.scenario.label(), latency));
             }
             rows.push(row);
+        }
+
+        if args.runs("few-devices") && Some(&latency) == args.latencies_ms.iter().min() {
+            say(&format!("8 few devices, latency {latency} ms"));
+            let few = fleet.addrs(FEW_DEVICES);
+            rows.push(naas_closed_loop(&backends, args, &fleet, &few, latency, Shape::few_devices()).await?.0);
         }
 
         if args.runs("netmiko") {
@@ -183,36 +198,76 @@ impl Naas {
     }
 }
 
+/// What a closed-loop naas scenario runs: its row, its settings prefix, whether sessions
+/// are reused, jobs in flight (and the worker's concurrency), and sessions per device.
+struct Shape {
+    scenario: Scenario,
+    prefix: &'static str,
+    reuse: bool,
+    in_flight: usize,
+    sessions_per_device: Option<usize>,
+}
+
+impl Shape {
+    fn fresh(args: &Args) -> Self {
+        Self {
+            scenario: Scenario::Fresh,
+            prefix: "fr",
+            reuse: false,
+            in_flight: args.concurrency,
+            sessions_per_device: None,
+        }
+    }
+
+    fn reused(args: &Args) -> Self {
+        Self { scenario: Scenario::Reused, prefix: "re", reuse: true, ..Self::fresh(args) }
+    }
+
+    fn few_devices() -> Self {
+        Self {
+            scenario: Scenario::FewDevices,
+            prefix: "fd",
+            reuse: false,
+            in_flight: FEW_DEVICES_IN_FLIGHT,
+            sessions_per_device: Some(FEW_DEVICES_SESSIONS_PER_DEVICE),
+        }
+    }
+}
+
 async fn naas_closed_loop(
     backends: &Backends,
     args: &Args,
     fleet: &Fleet,
     devices: &[SocketAddr],
     latency: u64,
-    reuse: bool,
+    shape: Shape,
 ) -> anyhow::Result<(Row, Cost)> {
-    let settings = backends.scenario(if reuse { "re" } else { "fr" }, |s| {
-        s.worker.concurrency = args.concurrency;
-        s.worker.session_reuse = reuse;
-        s.worker.session_pool_max = s.worker.session_pool_max.max(args.devices);
+    let settings = backends.scenario(shape.prefix, |s| {
+        s.worker.concurrency = shape.in_flight;
+        s.worker.session_reuse = shape.reuse;
+        s.worker.session_pool_max = s.worker.session_pool_max.max(devices.len());
+        if let Some(sessions) = shape.sessions_per_device {
+            s.jobs.device_concurrency = sessions;
+        }
     });
     let mut naas = Naas::start(args, &settings, devices[0]).await?;
     let logins = fleet.logins();
     let before = Snapshot::take(backends, &naas.api, &naas.worker).await?;
     let cpu = CpuMeter::start(&processes(backends, Some(naas.worker.pid())));
-    let sample = pipeline::closed_loop(&naas.api.url, &naas.results, devices, args.concurrency, args.jobs).await;
+    let sample = pipeline::closed_loop(&naas.api.url, &naas.results, devices, shape.in_flight, args.jobs).await;
     let cpu = cpu.per_job(sample.latencies.len());
     let cost = Snapshot::take(backends, &naas.api, &naas.worker).await?.since(&before, args.jobs);
     naas.check_worker()?;
-    let (scenario, system) = if reuse { (Scenario::Reused, "naas") } else { (Scenario::Fresh, "naas") };
     let redis = cost.per_job();
+    let sessions =
+        shape.sessions_per_device.map_or(String::new(), |n| format!("{} devices, {n} sessions each; ", devices.len()));
     let note = format!(
-        "HTTPS submit -> result on NATS; 1 worker process; session reuse {}; {} logins; {}",
-        if reuse { "on" } else { "off" },
+        "HTTPS submit -> result on NATS; 1 worker process; {sessions}session reuse {}; {} logins; {}",
+        if shape.reuse { "on" } else { "off" },
         fleet.logins() - logins,
         redis.describe()
     );
-    let row = Row::new(scenario, system, Some(latency), args.concurrency, &sample).note(note).cpu(cpu);
+    let row = Row::new(shape.scenario, "naas", Some(latency), shape.in_flight, &sample).note(note).cpu(cpu);
     Ok((row.redis(redis), cost))
 }
 

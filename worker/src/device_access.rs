@@ -9,27 +9,40 @@ use naas_shared::job::Outcome;
 use naas_shared::store::StoreError;
 use serde_json::json;
 
+use crate::device_queue::Turn;
 use crate::device_slots::Access;
 use crate::job::{JobContext, RunSlot};
 
-/// Takes a worker slot, then a slot on the device (shared for read-only jobs, exclusive
-/// for config pushes). While the device is busy the job stays `queued` and gives its worker
-/// slot back (its message is kept alive by the progress acks every job sends); once the
-/// device is free it takes a worker slot again and renews the device slot, which may have
-/// lapsed meanwhile.
+/// Takes the job's turn among this worker's jobs for the device (first come, first
+/// served: [`crate::device_queue`]), a worker slot, then a slot on the device (shared for
+/// read-only jobs, exclusive for config pushes). While the device is busy the job stays
+/// `queued` and gives its worker slot back (its message is kept alive by the progress acks
+/// every job sends); once the device is free it takes a worker slot again and renews the
+/// device slot, which may have lapsed meanwhile. Hold the returned turn until the device
+/// slot is released. Jobs of other workers are only seen in Redis, so a device they fill
+/// is polled.
 pub async fn wait_for_device(
     ctx: &JobContext,
     job: &JobMessage,
     access: Access,
     lease: Duration,
     slot: &mut RunSlot,
-) -> Result<(), StoreError> {
+) -> Result<Turn, StoreError> {
     let (host, port, id) = (job.host.as_str(), job.port, job.job_id.to_string());
+    let device = format!("{host}:{port}");
+    let turn = match ctx.slots.queues.try_enter(&device, access) {
+        Some(turn) => turn,
+        None => {
+            tracing::debug!(?access, "device busy with this worker's jobs; queueing without a worker slot");
+            slot.permit = None;
+            ctx.slots.queues.enter(&device, access).await
+        }
+    };
     let mut pause = Duration::from_millis(50);
     loop {
         slot.take().await;
         if ctx.slots.try_acquire(host, port, &id, access, lease).await? {
-            return Ok(());
+            return Ok(turn);
         }
         tracing::debug!(?access, "device busy; waiting without a worker slot");
         slot.permit = None;

@@ -5,19 +5,24 @@
 //! holder whose worker died stops counting when its lease expires. The check-and-take is
 //! one Lua script, so two workers can never both take the last slot.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use naas_shared::store::devices::Access;
 use naas_shared::store::{DeviceStore, StoreError};
 
+use crate::device_queue::DeviceQueues;
+
 pub struct DeviceSlots {
     devices: DeviceStore,
     limit: usize,
+    /// The order in which this worker's jobs take the slots of a device.
+    pub queues: Arc<DeviceQueues>,
 }
 
 impl DeviceSlots {
     pub fn new(devices: DeviceStore, limit: usize) -> Self {
-        Self { devices, limit }
+        Self { devices, limit, queues: DeviceQueues::new(limit) }
     }
 
     /// Takes (or renews) a slot for `job` until `lease` from now; false if the device is busy.

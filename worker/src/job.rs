@@ -152,10 +152,13 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
     };
 
     let access = if job.kind == JobKind::Config { Access::Exclusive } else { Access::Shared };
-    if let Err(error) = wait_for_device(ctx, &job, access, ctx.lease_ttl(), slot).await {
-        tracing::warn!(%error, "cannot take a device slot; will retry");
-        return Handled::NotRecorded;
-    }
+    let turn = match wait_for_device(ctx, &job, access, ctx.lease_ttl(), slot).await {
+        Ok(turn) => turn,
+        Err(error) => {
+            tracing::warn!(%error, "cannot take a device slot; will retry");
+            return Handled::NotRecorded;
+        }
+    };
     let attempt = record.doc.attempts + 1;
     record.doc.mark_started(naas_shared::now(), attempt);
     let mut lease = Lease { job_id: job.job_id, attempt, worker: ctx.name.clone(), expires_ms: 0 };
@@ -191,6 +194,8 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
         }
     };
     tokio::join!(ctx.slots.release(job.host.as_str(), job.port, &id, access), bookkeeping);
+    // The next of this worker's jobs for the device goes now, not when this one is settled.
+    drop(turn);
     slot.permit = None;
     // Canceled while queued, or another delivery started it first.
     let Some(mut outcome) = outcome else { return settled_elsewhere(ctx, job.job_id).await };

@@ -11,6 +11,7 @@ pub mod ack;
 pub mod breaker;
 mod cancel;
 mod device_access;
+mod device_queue;
 pub mod device_slots;
 mod execute;
 mod job;

@@ -158,7 +158,7 @@ async fn admit(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(examples(json!({
     "job_id": "0b6f3c2e-8a4d-4e55-9a51-3f1b2c7d9e10", "status": "queued", "enqueued_at": "2026-01-05T10:00:00Z",
-    "timeout": 180, "idempotent": false, "deduplicated": false
+    "timeout": 180, "idempotent": false, "deduplicated": false, "queue_position": 0
 })))]
 pub struct JobAccepted {
     pub job_id: JobId,
@@ -174,12 +174,18 @@ pub struct JobAccepted {
     pub idempotent: bool,
     /// Same as `idempotent` (the NAAS v2 name).
     pub deduplicated: bool,
+    /// Jobs waiting for a worker when this one was queued: approximate (read at most every
+    /// 500 ms, plus this API replica's own submissions since); null for a repeated key or
+    /// when it could not be read.
+    #[schema(minimum = 0)]
+    pub queue_position: Option<u64>,
 }
 
 /// The 202 answer to a submission (its rate-limit headers aside).
 fn accepted(taken: &enqueue::Accepted) -> Response {
-    let enqueue::Accepted { job_id, status, enqueued_at, timeout, idempotent, .. } = *taken;
-    let body = JobAccepted { job_id, status, enqueued_at, timeout, idempotent, deduplicated: idempotent };
+    let enqueue::Accepted { job_id, status, enqueued_at, timeout, idempotent, queue_position, .. } = *taken;
+    let body =
+        JobAccepted { job_id, status, enqueued_at, timeout, idempotent, deduplicated: idempotent, queue_position };
     (StatusCode::ACCEPTED, [(header::LOCATION, format!("/v2/jobs/{job_id}"))], Json(body)).into_response()
 }
 

@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/send_config", post(v1::send_config))
         .route("/v1/send_command/{job_id}", get(v1::get))
         .route("/v1/send_config/{job_id}", get(v1::get))
+        .route("/v1/jobs", get(listing::list))
         .route("/v1/jobs/{job_id}", delete(v1::cancel))
         .route_layer(axum::middleware::from_fn(v1::deprecation));
     Router::new()

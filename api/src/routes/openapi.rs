@@ -115,6 +115,12 @@ struct Alias {
 
 const ALIASES: &[Alias] = &[
     Alias {
+        path: "/v1/jobs",
+        of: "/v2/jobs",
+        operation_id: "v1_list_jobs",
+        summary: "List jobs (NAAS v1 path; deprecated)",
+    },
+    Alias {
         path: "/v2/send-command/{job_id}",
         of: "/v2/jobs/{job_id}",
         operation_id: "get_command_job",

@@ -1,5 +1,6 @@
 //! The NAAS v1 routes, kept for callers migrating from NAAS: `/v1/send_command`,
-//! `/v1/send_command_structured`, `/v1/send_config`, their result routes and `DELETE /v1/jobs/{id}`. Each translates the
+//! `/v1/send_command_structured`, `/v1/send_config`, their result routes, `GET /v1/jobs` (the v2
+//! listing) and `DELETE /v1/jobs/{id}`. Each translates the
 //! NAAS body into the v2 one (`ip` → `host`, `device_type` → `platform`, `commands` as the
 //! configuration of send_config; timeouts in any number of seconds, as v2 takes them) and runs the v2
 //! handler (which checks the content type), so authentication, validation, rate limits and queueing are the same code.
@@ -313,6 +314,9 @@ pub struct V1SendConfigRequest {
 pub struct V1JobAccepted {
     job_id: String,
     status: String,
+    /// Jobs waiting for a worker when this one was queued (approximate; as in v2).
+    #[schema(minimum = 0)]
+    queue_position: Option<u64>,
     #[schema(example = "Job enqueued")]
     message: String,
     #[schema(example = "naas")]

@@ -218,3 +218,36 @@ async fn an_unreadable_job_message_fails_its_job_and_is_not_redelivered() {
     .await;
     assert!(stack.command_log.entries().is_empty());
 }
+
+/// `queue_position` counts the jobs waiting for a worker ahead of the new one: exact while
+/// one API queues and no worker takes jobs; a repeated idempotency key has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn queue_position_counts_the_jobs_waiting_ahead() {
+    let mut stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let body = show_version(&stack, "r1");
+    let mut jobs = Vec::new();
+    for expected in 0..4u64 {
+        let accepted = stack.submit_command(USER, PASS, &body).await;
+        assert_eq!(accepted["queue_position"], expected, "{accepted}");
+        jobs.push(accepted["job_id"].as_str().unwrap().to_owned());
+    }
+    let v1 = stack.post("/v1/send_command", USER, PASS, &body).await;
+    assert_eq!(v1.status(), 202);
+    let v1: Value = v1.json().await.unwrap();
+    assert_eq!(v1["queue_position"], 4, "{v1}");
+    jobs.push(v1["job_id"].as_str().unwrap().to_owned());
+
+    let repeat = || {
+        stack.http.post(stack.url("/v2/send-command")).basic_auth(USER, Some(PASS)).header("X-Idempotency-Key", "q-1")
+    };
+    let first: Value = repeat().json(&body).send().await.unwrap().json().await.unwrap();
+    assert_eq!(first["queue_position"], 5, "{first}");
+    jobs.push(first["job_id"].as_str().unwrap().to_owned());
+    let again: Value = repeat().json(&body).send().await.unwrap().json().await.unwrap();
+    assert_eq!((again["idempotent"].clone(), again["queue_position"].clone()), (json!(true), Value::Null), "{again}");
+
+    stack.add_worker().await;
+    for job_id in &jobs {
+        assert_eq!(stack.result_of(job_id).await["status"], "finished");
+    }
+}

@@ -110,3 +110,20 @@ async fn send_command_structured_takes_naas_textfsm_template() {
     assert!(!records[0]["version"].as_str().unwrap().is_empty(), "{doc}");
     assert_eq!(doc["parsed"]["show version"], true, "{doc}");
 }
+
+/// `GET /v1/jobs` lists as `/v2/jobs` does (the caller's own jobs), marked deprecated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn v1_jobs_lists_the_callers_jobs() {
+    let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"ip": "127.0.0.1", "port": port, "commands": ["show version"]});
+    let accepted: Value = stack.post("/v1/send_command", USER, PASS, &body).await.json().await.unwrap();
+    let response = stack.get("/v1/jobs?status=queued", USER, PASS).await;
+    assert_eq!(response.status(), 200);
+    assert_deprecated(&response, "/v2/jobs");
+    let listed: Value = response.json().await.unwrap();
+    let ids: Vec<&str> = listed["jobs"].as_array().unwrap().iter().map(|j| j["job_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [accepted["job_id"].as_str().unwrap()]);
+    let other: Value = stack.get("/v1/jobs", "someone-else", PASS).await.json().await.unwrap();
+    assert_eq!(other["jobs"], json!([]), "another caller's jobs are not listed");
+}
