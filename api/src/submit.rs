@@ -5,7 +5,7 @@ use naas_nats::{JobSpec, Structured};
 use naas_shared::config::{JobSettings, WebhookSettings};
 use naas_shared::domain::{CommandList, Context, Host, Tag};
 use naas_shared::job::{ConfigOptions, DeviceCredentials, JobKind, JumpHostSpec};
-use naas_shared::platform::Platforms;
+use naas_shared::platform::{AUTODETECT, Platforms};
 use naas_shared::secret::Secret;
 use serde_json::{Map, Value};
 
@@ -53,6 +53,9 @@ pub fn parse_structured(
         (None, Some(value)) => check_template("template", value, &mut errors),
         (None, None) => None,
     };
+    if parsed.as_ref().is_some_and(|s| s.job.platform == AUTODETECT) {
+        errors.push(FieldError::new("platform", "templates are chosen by platform: autodetect is not accepted here"));
+    }
     match parsed {
         Some(mut submission) if errors.is_empty() => {
             submission.job.structured = Some(Structured { template });
@@ -265,9 +268,15 @@ pub fn parse(
     };
     let port = f.integer("port", 1, 65535).unwrap_or(22) as u16;
     let platform = f.string("platform").unwrap_or("cisco_ios").to_owned();
-    if platforms.get(&platform).is_none() {
+    if platform == AUTODETECT {
+        // A configuration written for one OS, pushed to a guessed one, is not a risk worth
+        // taking: configuration jobs name their platform.
+        if kind == JobKind::Config {
+            f.fail("platform", "autodetect applies to send-command only; name the device's platform");
+        }
+    } else if platforms.get(&platform).is_none() {
         let known = platforms.names().join(", ");
-        f.fail("platform", format!("unknown platform {platform:?}; supported: {known}"));
+        f.fail("platform", format!("unknown platform {platform:?}; supported: {known}, {AUTODETECT} (send-command)"));
     }
     let commands = match kind {
         JobKind::Command => f.lines("commands", "a non-empty list of commands", false),
@@ -554,6 +563,19 @@ mod tests {
     #[test]
     fn unknown_platform_lists_the_supported_ones() {
         let errors = check(json!({"host": "r1", "commands": ["a"], "platform": "nope"})).unwrap_err();
-        assert!(errors[0].message.contains("cisco_ios"), "{errors:?}");
+        assert!(errors[0].message.contains("cisco_ios") && errors[0].message.contains("autodetect"), "{errors:?}");
+    }
+
+    #[test]
+    fn autodetect_is_for_send_command_only() {
+        let (limits, webhooks) = (Settings::defaults().jobs, Settings::defaults().webhooks);
+        let platforms = Platforms::builtin();
+        let command = json!({"host": "r1", "commands": ["show clock"], "platform": "autodetect"});
+        assert_eq!(check(command.clone()).unwrap().job.platform, "autodetect");
+        let config = json!({"host": "r1", "config": ["hostname r2"], "platform": "autodetect"});
+        let errors = parse(&config, JobKind::Config, &platforms, &limits, &webhooks, false).unwrap_err();
+        assert_eq!(errors[0].field, "platform", "{errors:?}");
+        let errors = parse_structured(&command, &platforms, &limits, &webhooks, false).unwrap_err();
+        assert_eq!(errors[0].field, "platform", "{errors:?}");
     }
 }

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     SshNegotiation,
     AuthFailure,
     PromptNotDetected,
+    /// `platform: "autodetect"`: no platform definition recognised the device.
+    PlatformNotDetected,
     ReadTimeout,
     ConfigRejected,
     OutputTooLarge,
@@ -56,6 +58,7 @@ impl ErrorCode {
             Self::SshNegotiation => "SSH_NEGOTIATION",
             Self::AuthFailure => "AUTH_FAILURE",
             Self::PromptNotDetected => "PROMPT_NOT_DETECTED",
+            Self::PlatformNotDetected => "PLATFORM_NOT_DETECTED",
             Self::ReadTimeout => "READ_TIMEOUT",
             Self::ConfigRejected => "CONFIG_REJECTED",
             Self::OutputTooLarge => "OUTPUT_TOO_LARGE",
@@ -100,5 +103,6 @@ mod tests {
         }
         assert!(!ErrorCode::AuthFailure.retryable());
         assert!(ErrorCode::ConnectionRefused.retryable());
+        assert!(!ErrorCode::PlatformNotDetected.retryable(), "the same device answers the same way");
     }
 }

@@ -63,8 +63,12 @@ pub struct JobDocument {
     pub job_id: JobId,
     pub status: JobStatus,
     pub host: Host,
-    /// The device's platform (e.g. `cisco_ios`).
+    /// The device's platform (e.g. `cisco_ios`), or `autodetect` as submitted.
     pub platform: String,
+    /// `autodetect` jobs only: the platform the device was recognised as and the job ran
+    /// on. Absent on other jobs, and when no platform was recognised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected_platform: Option<String>,
     pub kind: JobKind,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::JobResults>, required = true))]
     pub results: Option<Value>,
@@ -127,6 +131,7 @@ impl JobDocument {
             status: JobStatus::Queued,
             host,
             platform,
+            detected_platform: None,
             kind,
             results: None,
             parsed: None,
@@ -180,6 +185,9 @@ impl JobDocument {
         self.finished_at = Some(now);
         self.duration_ms = Some((now - since).whole_milliseconds().max(0) as u64);
         self.results = outcome.results;
+        if outcome.detected_platform.is_some() {
+            self.detected_platform = outcome.detected_platform;
+        }
         match outcome.failure {
             None => {
                 self.status = JobStatus::Finished;
@@ -239,15 +247,17 @@ pub fn truncate_results(results: &mut Value, limit: usize) -> bool {
 pub struct Outcome {
     pub results: Option<Value>,
     pub failure: Option<JobFailure>,
+    /// The platform an `autodetect` job was recognised as.
+    pub detected_platform: Option<String>,
 }
 
 impl Outcome {
     pub fn finished(results: Value) -> Self {
-        Self { results: Some(results), failure: None }
+        Self { results: Some(results), failure: None, detected_platform: None }
     }
 
     pub fn failed(failure: JobFailure) -> Self {
-        Self { results: None, failure: Some(failure) }
+        Self { results: None, failure: Some(failure), detected_platform: None }
     }
 }
 

@@ -4,6 +4,11 @@
 //! save or close are described in a TOML file per platform, so supporting a new OS means
 //! writing a file, not touching the session code. The built-in definitions live in
 //! `shared/platforms/` and are compiled in.
+//!
+//! A definition may also say how to recognise its OS (`detect_command`, `detect_patterns`,
+//! `detect_exclude`), which is what `platform: "autodetect"` relies on: the worker sends
+//! each distinct detect command once and takes the first definition, in name order, whose
+//! patterns match the output (see [`Platforms::detect_groups`] and [`Platform::identifies`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -59,7 +64,19 @@ pub struct PlatformFile {
     #[serde(default)]
     pub legacy_ssh: bool,
     pub close: Option<String>,
+    /// Sent to a device of unknown platform to identify it (`show version`, `uname -a`).
+    pub detect_command: Option<String>,
+    /// Regexes over `detect_command`'s output; any one matching identifies the platform.
+    #[serde(default)]
+    pub detect_patterns: Vec<String>,
+    /// Regexes that rule the platform out even when a detect pattern matches (IOS-XE also
+    /// prints the `Cisco IOS Software,` line of classic IOS).
+    #[serde(default)]
+    pub detect_exclude: Vec<String>,
 }
+
+/// The `platform` value that asks the worker to identify the device's platform.
+pub const AUTODETECT: &str = "autodetect";
 
 /// A platform ready for use: patterns compiled.
 #[derive(Debug)]
@@ -70,6 +87,8 @@ pub struct Platform {
     pub pager: Option<Regex>,
     pub prompt_context: Option<Regex>,
     pub errors: Vec<Regex>,
+    pub detect_patterns: Vec<Regex>,
+    pub detect_exclude: Vec<Regex>,
 }
 
 impl Platform {
@@ -82,8 +101,18 @@ impl Platform {
                 return Err(format!("{}: prompt needs a named group `{group}`", file.name));
             }
         }
+        if file.name == AUTODETECT {
+            return Err(format!("{AUTODETECT}: the name is reserved for platform detection"));
+        }
+        if file.detect_command.is_some() == file.detect_patterns.is_empty() {
+            return Err(format!("{}: detect_command and detect_patterns go together", file.name));
+        }
+        let compile_all =
+            |what: &str, ps: &[String]| ps.iter().map(|p| compile(what, p)).collect::<Result<Vec<_>, _>>();
         Ok(Self {
             prompt,
+            detect_patterns: compile_all("detect_patterns", &file.detect_patterns)?,
+            detect_exclude: compile_all("detect_exclude", &file.detect_exclude)?,
             password_prompt: compile("password_prompt", &file.password_prompt)?,
             pager: file.pager.as_deref().map(|p| compile("pager", p)).transpose()?,
             prompt_context: file.prompt_context.as_deref().map(|p| compile("prompt_context", p)).transpose()?,
@@ -118,6 +147,12 @@ impl Platform {
             return lines.join("\n");
         }
         output.to_owned()
+    }
+
+    /// Whether `output` of this platform's `detect_command` identifies it.
+    pub fn identifies(&self, output: &str) -> bool {
+        self.detect_patterns.iter().any(|re| re.is_match(output))
+            && !self.detect_exclude.iter().any(|re| re.is_match(output))
     }
 
     /// The first line of `output` matching one of the platform's error patterns.
@@ -171,6 +206,39 @@ impl Platforms {
     pub fn names(&self) -> Vec<&str> {
         self.0.keys().map(String::as_str).collect()
     }
+
+    /// Every definition, in name order.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Platform>> {
+        self.0.values()
+    }
+
+    /// The detect commands to try on a device of unknown platform, each once, with the
+    /// definitions it can identify; in name order of the first definition using it.
+    pub fn detect_groups(&self) -> Vec<DetectGroup> {
+        let mut groups: Vec<DetectGroup> = Vec::new();
+        for platform in self.0.values() {
+            let Some(command) = &platform.file.detect_command else { continue };
+            match groups.iter_mut().find(|g| &g.command == command) {
+                Some(group) => group.candidates.push(platform.clone()),
+                None => groups.push(DetectGroup { command: command.clone(), candidates: vec![platform.clone()] }),
+            }
+        }
+        groups
+    }
+}
+
+/// One detect command and the definitions its output can identify.
+#[derive(Debug, Clone)]
+pub struct DetectGroup {
+    pub command: String,
+    pub candidates: Vec<Arc<Platform>>,
+}
+
+impl DetectGroup {
+    /// The first candidate (in name order) that `output` identifies.
+    pub fn identify(&self, output: &str) -> Option<&Arc<Platform>> {
+        self.candidates.iter().find(|p| p.identifies(output))
+    }
 }
 
 #[cfg(test)]
@@ -201,6 +269,95 @@ mod tests {
         let linux = platforms.get("linux").unwrap();
         assert!(linux.prompt.is_match("netops@host1:~$ "));
         assert!(linux.prompt.is_match("root@host1:/etc# "));
+    }
+
+    /// What each built-in platform's detect command prints, on real devices and the
+    /// simulator, trimmed to the lines that matter.
+    const DETECT_SAMPLES: &[(&str, &str)] = &[
+        ("arista_eos", "Arista DCS-7050SX-64-R\nHardware version: 01.11\nSoftware image version: 4.24.2F"),
+        ("arista_eos", "Arista vEOS-lab\nHardware version:\nSerial number: 5254"),
+        (
+            "cisco_ios",
+            "Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 15.0(2)SE, RELEASE SOFTWARE (fc1)",
+        ),
+        (
+            "cisco_ios",
+            "Cisco IOS Software, IOSv Software (VIOS-ADVENTERPRISEK9-M), Version 15.9(3)M4\nROM: Bootstrap program is IOSv",
+        ),
+        (
+            "cisco_ios",
+            "Cisco Internetwork Operating System Software\nIOS (tm) C2600 Software (C2600-IK9O3S3-M), Version 12.3(26)",
+        ),
+        (
+            "cisco_xe",
+            "Cisco IOS XE Software, Version 17.03.04a\nCisco IOS Software [Amsterdam], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.3.4a\nCisco IOS-XE software, Copyright (c) 2005-2021 by cisco Systems, Inc.",
+        ),
+        (
+            "cisco_xe",
+            "Cisco IOS Software, IOS-XE Software (PPC_LINUX_IOSD-ADVENTERPRISEK9-M), Version 15.3(3)S3\nIOS XE Version: 03.10.03.S",
+        ),
+        (
+            "cisco_nxos",
+            "Cisco Nexus Operating System (NX-OS) Software\nTAC support: http://www.cisco.com/tac\nNXOS: version 9.3(8)",
+        ),
+        ("cisco_xr", "Cisco IOS XR Software, Version 7.3.2\nCopyright (c) 2013-2021 by Cisco Systems, Inc."),
+        (
+            "dell_os10",
+            "Dell EMC Networking OS10 Enterprise\nCopyright (c) 1999-2021 by Dell Inc. All Rights Reserved.\nOS Version: 10.5.2.4",
+        ),
+        ("dell_os10", "Dell SmartFabric OS10 Enterprise\nOS Version: 10.5.4.0"),
+        ("juniper_junos", "Hostname: vmx1\nModel: vmx\nJunos: 23.2R1.14\nJUNOS OS Kernel 64-bit  [20230613.6a2ba1c]"),
+        ("juniper_junos", "Hostname: ex1\nModel: ex4200-48t\nJUNOS Base OS boot [12.3R12.4]"),
+        (
+            "linux",
+            "Linux host1 5.15.0-105-generic #115-Ubuntu SMP Mon Apr 15 09:52:04 UTC 2024 x86_64 x86_64 x86_64 GNU/Linux",
+        ),
+    ];
+
+    #[test]
+    fn each_platform_is_identified_by_its_own_output_and_no_others() {
+        let platforms = Platforms::builtin();
+        let groups = platforms.detect_groups();
+        assert_eq!(groups.iter().map(|g| g.command.as_str()).collect::<Vec<_>>(), ["show version", "uname -a"]);
+        for platform in platforms.all() {
+            assert!(platform.file.detect_command.is_some(), "{} has no detect data", platform.name());
+            assert!(
+                DETECT_SAMPLES.iter().any(|(name, _)| *name == platform.name()),
+                "no sample for {}",
+                platform.name()
+            );
+        }
+        for (name, sample) in DETECT_SAMPLES {
+            let own = platforms.get(name).unwrap();
+            let group = groups.iter().find(|g| Some(&g.command) == own.file.detect_command.as_ref()).unwrap();
+            assert_eq!(group.identify(sample).map(|p| p.name()), Some(*name), "{sample}");
+            let others: Vec<&str> =
+                platforms.all().filter(|p| p.name() != *name && p.identifies(sample)).map(|p| p.name()).collect();
+            assert!(others.is_empty(), "{name}'s sample also identifies {others:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_output_identifies_nothing() {
+        let platforms = Platforms::builtin();
+        for output in
+            ["bash: show: command not found", "% Invalid input detected at '^' marker.", "MikroTik RouterOS 7.1", ""]
+        {
+            for group in platforms.detect_groups() {
+                assert!(group.identify(output).is_none(), "{output:?} identified by {}", group.command);
+            }
+        }
+    }
+
+    #[test]
+    fn detect_data_is_checked() {
+        let ios = include_str!("../platforms/cisco_ios.toml");
+        let reserved = ios.replace("name = \"cisco_ios\"", "name = \"autodetect\"");
+        assert!(Platform::parse(&reserved).unwrap_err().contains("reserved"));
+        let no_command = ios.replace("detect_command = \"show version\"", "");
+        assert!(Platform::parse(&no_command).unwrap_err().contains("go together"));
+        let broken = ios.replace("detect_exclude = ['IOS[ -]XE']", "detect_exclude = ['(']");
+        assert!(Platform::parse(&broken).unwrap_err().contains("detect_exclude"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use naas_nats::JobMessage;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::{DeviceCredentials, JobKind, Outcome, command_results, job_deadline};
+use naas_shared::platform::{AUTODETECT, Platform};
 use serde_json::{Value, json};
 
 use crate::breaker::{Admission, Change};
@@ -35,7 +36,10 @@ fn deadline(ctx: &JobContext, job: &JobMessage) -> Duration {
 
 /// Drives the device within the job's overall deadline.
 pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredentials) -> Outcome {
-    let Some(platform) = ctx.platforms.get(&job.platform) else {
+    let autodetect = job.platform == AUTODETECT;
+    // Until the device is recognised any definition stands in: only its prompt is used.
+    let known = if autodetect { ctx.platforms.all().next().cloned() } else { ctx.platforms.get(&job.platform) };
+    let Some(platform) = known else {
         let message = format!("platform {:?} is not known to this worker", job.platform);
         return Outcome::failed(JobFailure::new(ErrorCode::Internal, message));
     };
@@ -65,7 +69,7 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
     };
     let prompt_timeout = Duration::from_secs(worker.prompt_timeout_secs);
     let read_timeout = Duration::from_secs(job.read_timeout_secs);
-    let target = Target {
+    let mut target = Target {
         host: job.host.as_str(),
         port: job.port,
         platform: platform.clone(),
@@ -87,8 +91,20 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
         return Outcome::failed(JobFailure::new(ErrorCode::CircuitOpen, message));
     }
     let deadline = deadline(ctx, job);
-    let pool_key = ctx.pool.as_ref().map(|_| SessionPool::key(&ctx.sealer, &target, credentials));
-    let work = async {
+    let work = async move {
+        let mut detected = None;
+        if autodetect {
+            match detect(ctx, &target, credentials, read_timeout).await {
+                Ok(platform) => {
+                    target.legacy_ssh = job.legacy_ssh || platform.file.legacy_ssh;
+                    detected = Some(platform.name().to_owned());
+                    target.platform = platform;
+                }
+                Err(failure) => return Outcome::failed(failure),
+            }
+        }
+        // Keyed by platform: a detected job shares sessions with jobs naming that platform.
+        let pool_key = ctx.pool.as_ref().map(|_| SessionPool::key(&ctx.sealer, &target, credentials));
         // A read-only job may take a session used moments ago without the Enter round trip;
         // if the device had closed it meanwhile, the job runs again on a fresh session.
         let read_only = job.kind == JobKind::Command;
@@ -125,6 +141,7 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
             (Some(pool), Some(key), None) => pool.checkin(key, session).await,
             _ => session.close().await,
         }
+        outcome.detected_platform = detected;
         outcome
     };
     let outcome = tokio::time::timeout(deadline, work).await.unwrap_or_else(|_| {
@@ -149,6 +166,25 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
         None => {}
     }
     outcome
+}
+
+/// The platform of an `autodetect` job's device, recognised on a session of its own.
+async fn detect(
+    ctx: &JobContext,
+    target: &Target<'_>,
+    credentials: &DeviceCredentials,
+    read_timeout: Duration,
+) -> Result<Arc<Platform>, JobFailure> {
+    let detected = DeviceSession::detect(target, credentials, &ctx.platforms, read_timeout).await?;
+    ctx.stats.sessions_opened.fetch_add(1, Ordering::Relaxed);
+    ctx.metrics.inc("naas_ssh_sessions_opened_total", &[]);
+    match detected {
+        Some(platform) => {
+            tracing::info!(platform = platform.name(), "device platform detected");
+            Ok(platform)
+        }
+        None => Err(crate::session::not_detected(&ctx.platforms)),
+    }
 }
 
 /// A fresh session to the job's device, counted.

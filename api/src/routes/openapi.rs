@@ -18,7 +18,7 @@ use bytes::Bytes;
 use naas_shared::config::Settings;
 use naas_shared::domain::{CommandList, Context, Host, JobId, Tag};
 use naas_shared::job::{JobDocument, JobKind, JobStatus};
-use naas_shared::platform::Platforms;
+use naas_shared::platform::{AUTODETECT, Platforms};
 use serde_json::{Value, json};
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::header::HeaderBuilder;
@@ -206,7 +206,10 @@ pub struct SendCommandRequest {
     /// SSH port.
     #[schema(minimum = 1, maximum = 65535, default = 22)]
     pub port: Option<u16>,
-    /// One of the platforms this deployment knows.
+    /// One of the platforms this deployment knows, or `autodetect`: the worker recognises
+    /// the device from its prompt and `show version` (or `uname -a`) and says which
+    /// platform it ran on in the job's `detected_platform`; an unrecognised device fails
+    /// with `PLATFORM_NOT_DETECTED`. Not accepted by send-command-structured.
     #[schema(default = "cisco_ios")]
     pub platform: Option<String>,
     pub commands: CommandList,
@@ -661,10 +664,11 @@ fn tailor(doc: &mut Value, settings: &Settings, platforms: &Platforms) {
         file["enum"] = json!(DOCS_FILES);
     }
     let names: Vec<&str> = platforms.names();
+    let detectable: Vec<&str> = names.iter().copied().chain([AUTODETECT]).collect();
     let schemas = &mut doc["components"]["schemas"];
-    for body in ["SendCommandRequest", "SendConfigRequest"] {
+    for (body, platforms) in [("SendCommandRequest", &detectable), ("SendConfigRequest", &names)] {
         let properties = &mut schemas[body]["properties"];
-        set_enum(&mut properties["platform"], &names);
+        set_enum(&mut properties["platform"], platforms);
         let jobs = &settings.jobs;
         set_limits(&mut properties["read_timeout"], jobs.default_read_timeout_secs, jobs.max_read_timeout_secs);
         set_limits(&mut properties["conn_timeout"], jobs.default_conn_timeout_secs, jobs.max_conn_timeout_secs);
@@ -683,6 +687,7 @@ fn tailor(doc: &mut Value, settings: &Settings, platforms: &Platforms) {
     }
     merged["description"] = own["description"].clone();
     merged["examples"] = own["examples"].clone();
+    set_enum(&mut merged["properties"]["platform"], &names);
     schemas["SendCommandStructuredRequest"] = merged;
     set_maximum(&mut schemas["CreateApiKey"]["properties"]["ttl_seconds"], settings.auth.max_key_ttl_secs);
 }
@@ -866,5 +871,10 @@ mod tests {
         assert_eq!(body["read_timeout"]["maximum"], 77);
         let platforms = body["platform"]["enum"].as_array().unwrap();
         assert!(platforms.contains(&json!("cisco_ios")) && platforms.contains(&Value::Null));
+        assert!(platforms.contains(&json!("autodetect")), "send-command detects");
+        for other in ["SendConfigRequest", "SendCommandStructuredRequest"] {
+            let platforms = spec["components"]["schemas"][other]["properties"]["platform"]["enum"].as_array().unwrap();
+            assert!(platforms.contains(&json!("cisco_ios")) && !platforms.contains(&json!("autodetect")), "{other}");
+        }
     }
 }

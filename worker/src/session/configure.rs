@@ -36,7 +36,7 @@ impl Push {
     }
 
     fn fail(self, failure: JobFailure) -> Outcome {
-        Outcome { results: Some(self.results()), failure: Some(failure) }
+        Outcome { results: Some(self.results()), ..Outcome::failed(failure) }
     }
 }
 

@@ -6,6 +6,7 @@
 //! own timeout and every failure maps to exactly one contract error code here.
 
 mod configure;
+mod detect;
 mod enable;
 pub mod host_keys;
 pub mod pool;
@@ -23,6 +24,7 @@ use russh::ChannelMsg;
 use russh::client::Msg;
 use tokio::time::Instant;
 
+pub use self::detect::not_detected;
 use self::transcript::{Transcript, command_output};
 
 /// Where and how to reach a device.
@@ -58,6 +60,9 @@ pub struct DeviceSession {
     jump: Option<russh::client::Handle<ssh::Client>>,
     channel: russh::Channel<Msg>,
     platform: Arc<Platform>,
+    /// Paging prompts answered with a space (the platform's; every platform's while the
+    /// platform is still being detected).
+    pagers: Vec<regex::Regex>,
     transcript: Transcript,
     /// The device's name as its prompt shows it; a command ends when it comes back.
     base_prompt: String,
@@ -90,15 +95,16 @@ pub enum Vouched {
 }
 
 impl DeviceSession {
-    pub async fn open(target: &Target<'_>, credentials: &DeviceCredentials) -> Result<Self, JobFailure> {
+    /// Logs in and opens the shell; nothing read yet.
+    async fn connect(target: &Target<'_>, credentials: &DeviceCredentials) -> Result<Self, JobFailure> {
         let connection = ssh::connect(target, credentials).await?;
         let channel = crate::phases::timed("shell", ssh::shell(&connection.handle, target.conn_timeout)).await?;
-        let prompt_from = std::time::Instant::now();
-        let mut session = Self {
+        Ok(Self {
             handle: connection.handle,
             jump: connection.jump,
             channel,
             platform: target.platform.clone(),
+            pagers: target.platform.pager.iter().cloned().collect(),
             transcript: Transcript::new(target.output_limit),
             base_prompt: String::new(),
             base_sigil: String::new(),
@@ -108,8 +114,13 @@ impl DeviceSession {
             tainted: false,
             lost: false,
             heard: false,
-        };
-        let prompt = session.first_prompt(target.prompt_timeout).await?;
+        })
+    }
+
+    pub async fn open(target: &Target<'_>, credentials: &DeviceCredentials) -> Result<Self, JobFailure> {
+        let mut session = Self::connect(target, credentials).await?;
+        let prompt_from = std::time::Instant::now();
+        let prompt = session.first_prompt(target.prompt_timeout, &[]).await?;
         session.base_prompt = prompt.host.clone();
         session.last_prompt = Some(prompt.clone());
         if prompt.sigil == session.platform.file.user_sigil {
@@ -262,12 +273,20 @@ impl DeviceSession {
         }
     }
 
-    async fn first_prompt(&mut self, timeout: Duration) -> Result<Prompt, JobFailure> {
+    /// Waits for the first prompt. With `candidates`, any of their prompt patterns will do,
+    /// and the first that matches becomes the session's platform.
+    async fn first_prompt(&mut self, timeout: Duration, candidates: &[Arc<Platform>]) -> Result<Prompt, JobFailure> {
         let deadline = Instant::now() + timeout;
         // Most devices print a prompt on their own; nudge with Enter if they stay quiet.
         let nudge_at = Instant::now() + Duration::from_millis(1500).min(timeout / 2);
         let mut nudged = false;
         loop {
+            for candidate in candidates {
+                if let Some(prompt) = prompt_in(candidate, &self.transcript.last_line()) {
+                    self.platform = candidate.clone();
+                    return Ok(prompt);
+                }
+            }
             if let Some(prompt) = self.prompt_at_end() {
                 return Ok(prompt);
             }
@@ -300,9 +319,11 @@ impl DeviceSession {
             Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
                 self.heard = true;
                 self.transcript.push(&data).map_err(|_| too_large(self.output_limit))?;
-                if let Some(pager) = &self.platform.pager
-                    && self.transcript.strip_trailing(pager)
-                {
+                let mut paged = false;
+                for pager in &self.pagers {
+                    paged = self.transcript.strip_trailing(pager) || paged;
+                }
+                if paged {
                     self.send(" ").await?;
                 }
                 Ok(())
@@ -325,15 +346,7 @@ impl DeviceSession {
     }
 
     fn prompt_at_end(&self) -> Option<Prompt> {
-        let line = self.transcript.last_line();
-        let line = line.trim_start();
-        let caps = self.platform.prompt.captures(line)?;
-        let whole = caps.get(0)?;
-        (whole.start() == 0).then(|| Prompt {
-            host: caps.name("host").map_or("", |m| m.as_str()).to_owned(),
-            sigil: caps.name("sigil").map_or("", |m| m.as_str()).to_owned(),
-            mode: caps.name("mode").map(|m| m.as_str().to_owned()),
-        })
+        prompt_in(&self.platform, &self.transcript.last_line())
     }
 
     fn password_prompt_at_end(&self) -> bool {
@@ -346,6 +359,18 @@ struct Prompt {
     host: String,
     sigil: String,
     mode: Option<String>,
+}
+
+/// `line` as a prompt of `platform`, if it is one.
+fn prompt_in(platform: &Platform, line: &str) -> Option<Prompt> {
+    let line = line.trim_start();
+    let caps = platform.prompt.captures(line)?;
+    let whole = caps.get(0)?;
+    (whole.start() == 0).then(|| Prompt {
+        host: caps.name("host").map_or("", |m| m.as_str()).to_owned(),
+        sigil: caps.name("sigil").map_or("", |m| m.as_str()).to_owned(),
+        mode: caps.name("mode").map(|m| m.as_str().to_owned()),
+    })
 }
 
 fn too_large(limit: usize) -> JobFailure {
