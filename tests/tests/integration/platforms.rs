@@ -214,4 +214,5 @@ async fn exercise(case: Case) {
     }
 }
 
+mod autodetect;
 mod cases;
