@@ -127,3 +127,27 @@ async fn v1_jobs_lists_the_callers_jobs() {
     let other: Value = stack.get("/v1/jobs", "someone-else", PASS).await.json().await.unwrap();
     assert_eq!(other["jobs"], json!([]), "another caller's jobs are not listed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn device_type_autodetect_is_recognised_for_commands_and_refused_for_config() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let port = stack.device("r1").addr.port();
+    let body = json!({"ip": "127.0.0.1", "port": port, "device_type": "autodetect", "commands": ["show version"]});
+    let response = stack.post("/v1/send_command", USER, PASS, &body).await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    let job_id = accepted["job_id"].as_str().unwrap();
+    stack.result_of(job_id).await;
+    let doc: Value = stack.get(&format!("/v1/send_command/{job_id}"), USER, PASS).await.json().await.unwrap();
+    assert_eq!(
+        (doc["status"].as_str(), doc["detected_platform"].as_str()),
+        (Some("finished"), Some("cisco_ios")),
+        "{doc}"
+    );
+
+    let config = json!({"ip": "127.0.0.1", "port": port, "device_type": "autodetect", "commands": ["hostname r2"]});
+    let response = stack.post("/v1/send_config", USER, PASS, &config).await;
+    assert_eq!(response.status(), 422);
+    let problem = response.text().await.unwrap();
+    assert!(problem.contains("autodetect"), "{problem}");
+}
