@@ -77,7 +77,8 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
         prompt_timeout,
         output_limit: worker.output_limit_bytes,
         host_keys: ctx.host_keys.clone(),
-        legacy_ssh: job.legacy_ssh || platform.file.legacy_ssh,
+        // Detection offers legacy algorithms only when the job asks: no definition vouches yet.
+        legacy_ssh: job.legacy_ssh || (!autodetect && platform.file.legacy_ssh),
         jump,
         ssh_key,
     };
