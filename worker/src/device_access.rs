@@ -117,7 +117,9 @@ pub async fn wait_for_device(
             admission = ctx.devices.admit(claim, lease).await?;
         }
         slot.take().await;
-        if matches!(admission, Admission::Taken | Admission::Trial) && !ctx.devices.renew(claim, lease).await? {
+        if matches!(admission, Admission::Taken | Admission::Trial | Admission::Held)
+            && !ctx.devices.renew(claim, lease).await?
+        {
             admission = Admission::Busy;
         }
     }

@@ -115,7 +115,8 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
         }
     };
     let (stored, admitted) = tokio::join!(ctx.store.get(job.job_id), admit);
-    // A slot taken for a job this delivery then does not run goes back at once.
+    // A slot taken for a job this delivery then does not run goes back at once (one held
+    // already may be another delivery's, running the job).
     let taken = matches!(admitted, Some(Ok(Admission::Taken | Admission::Trial)));
     let claimed = &claim;
     let unclaim = || async move {
@@ -188,8 +189,9 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
             return settle(ctx, &mut record, queued_at, Outcome::failed(failure)).await;
         }
         Admission::Trial => tracing::info!("circuit half-open: this job is the trial"),
-        Admission::Taken | Admission::Busy => {}
+        Admission::Taken | Admission::Held | Admission::Busy => {}
     }
+    let fresh = admission != Admission::Held;
     let attempt = record.doc.attempts + 1;
     record.doc.mark_started(naas_shared::now(), attempt);
     let mut lease = Lease { job_id: job.job_id, attempt, worker: ctx.name.clone(), expires_ms: 0 };
@@ -210,13 +212,17 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
         }
         Ok(false) => {
             // Canceled while queued, or another delivery started it first.
-            ctx.devices.release(&claim, &Report::NOTHING).await;
+            if fresh {
+                ctx.devices.release(&claim, &Report::NOTHING).await;
+            }
             slot.permit = None;
             return settled_elsewhere(ctx, job.job_id).await;
         }
         Err(error) => {
             tracing::warn!(%error, "cannot mark the job started; will retry");
-            ctx.devices.release(&claim, &Report::NOTHING).await;
+            if fresh {
+                ctx.devices.release(&claim, &Report::NOTHING).await;
+            }
             return Handled::NotRecorded;
         }
     };

@@ -36,6 +36,9 @@ pub enum Admission {
     Taken,
     /// The slot is taken, and the cool-down is over: this job is the circuit's trial.
     Trial,
+    /// The job held the slot already (renewed): another delivery of it may be running, so
+    /// the slot is not this delivery's to give back unless it runs the job.
+    Held,
 }
 
 /// A job's slot on a device: whose, of which kind, how many shared holders the device
@@ -145,6 +148,7 @@ impl DeviceStore {
             "open" => Admission::Open,
             "busy" => Admission::Busy,
             "trial" => Admission::Trial,
+            "held" => Admission::Held,
             _ => Admission::Taken,
         })
     }

@@ -4,8 +4,9 @@
 -- 'renew' (the slot only), now ms (the worker's clock, for the circuit; '' when the
 -- breaker is off), cool-down ms.
 -- Returns {answer, n}: {'locked', seconds left}, {'open', 0}, {'busy', 0}, {'closed', 0}
--- (the slot is taken), or {'trial', 0} (taken, and the job is the half-open circuit's trial).
--- Nothing is written unless the slot is taken.
+-- (the slot is taken), {'trial', 0} (taken, and the job is the half-open circuit's trial),
+-- or {'held', 0} (the job held the slot already: renewed; another delivery of the job may
+-- be running). Nothing is written unless the slot is taken or renewed.
 local admit = ARGV[5] == 'admit'
 if admit then
   local locked_ms = redis.call('PTTL', KEYS[3])
@@ -24,7 +25,8 @@ local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms)
 local member, limit, exclusive, lease = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1', tonumber(ARGV[4])
-if not redis.call('ZSCORE', KEYS[1], member) then
+local held = redis.call('ZSCORE', KEYS[1], member)
+if not held then
   local holders = redis.call('ZRANGE', KEYS[1], 0, -1)
   if exclusive and #holders > 0 then return {'busy', 0} end
   if #holders >= limit then return {'busy', 0} end
@@ -34,6 +36,7 @@ if not redis.call('ZSCORE', KEYS[1], member) then
 end
 redis.call('ZADD', KEYS[1], now_ms + lease, member)
 redis.call('PEXPIRE', KEYS[1], lease + 60000)
+if held then return {'held', 0} end
 if trial then
   redis.call('HSET', KEYS[2], 'state', 'half-open', 'until', tonumber(ARGV[6]) + tonumber(ARGV[7]))
   return {'trial', 0}
