@@ -1,6 +1,7 @@
-//! Queueing a validated submission: device lockout and admission, the caller's
-//! idempotency key (claim, replay of the job that holds it, release when nothing was
-//! queued), rate limits, then the job's record, its `queued` event and its message.
+//! Queueing a validated submission: admission (Redis memory, the device's lockout and the
+//! caller's rate limits, asked together), the caller's idempotency key (claim, replay of
+//! the job that holds it, release when nothing was queued), then the job's record, its
+//! `queued` event and its message.
 //!
 //! The route handlers parse the request and turn the [`Accepted`] answer (or the error)
 //! into the HTTP response; everything between lives here.
@@ -10,6 +11,7 @@ use naas_nats::JobMessage;
 use naas_shared::domain::JobId;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::{DeviceCredentials, JobKind, JobStatus, Outcome};
+use naas_shared::lockout::Subject;
 use serde_json::json;
 use std::future::IntoFuture as _;
 use std::time::Duration;
@@ -49,28 +51,26 @@ pub async fn submit(
     request_id: String,
     idempotency_key: Option<&HeaderValue>,
 ) -> Result<Accepted, ApiError> {
-    let device = format!("{}:{}", submission.job.host, submission.job.port);
-    if let Some(seconds) = state.lockouts.locked_for("device", &device).await.map_err(ApiError::store)? {
-        let message = format!("the device is locked out for {seconds} s after repeated login failures");
-        return Err(ApiError::Forbidden { code: "DEVICE_LOCKED_OUT", message });
-    }
+    let host = submission.job.host.as_str();
+    let device = Subject::Device(host, submission.job.port);
     state.admission.check().await?;
     let job_id = JobId::new();
-    let idempotency = match parse_key(idempotency_key)? {
-        None => None,
+    let (idempotency, verdict) = match parse_key(idempotency_key)? {
+        None => (None, admit(state, &caller, device, host).await?),
+        // A repeated key is answered with its job before the submission is counted.
         Some(key) => {
+            locked_out(state, device).await?;
             let hash = state.sealer.keyed_hash(&[caller.owner.as_bytes(), key.as_bytes()]);
-            match claim(state, &hash, job_id).await? {
-                Some(original) => return replay(state, original).await,
-                None => Some(hash),
+            if let Some(original) = claim(state, &hash, job_id).await? {
+                return replay(state, original).await;
             }
-        }
-    };
-    let verdict = match rate_limit(state, &caller, submission.job.host.as_str()).await {
-        Ok(verdict) => verdict,
-        Err(error) => {
-            release(state, idempotency.as_deref()).await;
-            return Err(error);
+            match rate_limit(state, &caller, host).await {
+                Ok(verdict) => (Some(hash), verdict),
+                Err(error) => {
+                    release(state, Some(&hash)).await;
+                    return Err(error);
+                }
+            }
         }
     };
     match publish(state, caller, submission, kind, request_id, job_id).await {
@@ -80,6 +80,38 @@ pub async fn submit(
             Err(error)
         }
         Err(Refused::Unconfirmed(error)) => Err(error),
+    }
+}
+
+/// The device's lockout and the caller's rate limit, asked together: one wait. (Two
+/// exchanges: the device's keys and the caller's are in different hash slots of a
+/// cluster.) A submission refused for the lockout is taken back out of the windows.
+async fn admit(
+    state: &AppState,
+    caller: &Caller,
+    device: Subject<'_>,
+    host: &str,
+) -> Result<Option<Verdict>, ApiError> {
+    let (locked, verdict) = tokio::join!(locked_out(state, device), rate_limit(state, caller, host));
+    if let Err(refused) = locked {
+        if let (Ok(Some(verdict)), Some(limiter)) = (&verdict, &state.rate_limiter)
+            && let Err(error) = limiter.uncount(&caller.owner, host, verdict).await
+        {
+            tracing::debug!(%error, "cannot take a refused submission out of the rate-limit windows");
+        }
+        return Err(refused);
+    }
+    verdict
+}
+
+/// Refuses a device locked out after repeated login failures (403 `DEVICE_LOCKED_OUT`).
+async fn locked_out(state: &AppState, device: Subject<'_>) -> Result<(), ApiError> {
+    match state.lockouts.locked_for(device).await.map_err(ApiError::store)? {
+        None => Ok(()),
+        Some(seconds) => {
+            let message = format!("the device is locked out for {seconds} s after repeated login failures");
+            Err(ApiError::Forbidden { code: "DEVICE_LOCKED_OUT", message })
+        }
     }
 }
 

@@ -57,4 +57,9 @@ impl RateLimiter {
         let windows = self.callers.count_submission(owner, host, self.limits).await?;
         Ok(Verdict { limit: self.limits.per_caller, windows })
     }
+
+    /// Takes back a submission `check` counted.
+    pub async fn uncount(&self, owner: &str, host: &str, verdict: &Verdict) -> Result<(), StoreError> {
+        self.callers.uncount(owner, host, &verdict.windows).await
+    }
 }

@@ -6,16 +6,19 @@
 //! success closes the circuit, its connection failure opens it for another `timeout`. Only
 //! failures to reach the device count: a refused login or a rejected config line proves the
 //! device is there.
+//!
+//! The circuit is read when a job is admitted to its device and written when the job
+//! releases it, each within the device's one script ([`crate::device_access`]).
 
 use std::time::Duration;
 
 use naas_shared::config::CircuitBreakerSettings;
 use naas_shared::error::ErrorCode;
-pub use naas_shared::store::devices::{Admission, Change};
-use naas_shared::store::{DeviceStore, unix_ms};
+pub use naas_shared::store::devices::Change;
+use naas_shared::store::devices::Circuit;
+use naas_shared::store::unix_ms;
 
 pub struct Breaker {
-    devices: DeviceStore,
     threshold: u32,
     cool_down: Duration,
     enabled: bool,
@@ -27,43 +30,27 @@ pub fn counts(code: Option<ErrorCode>) -> bool {
 }
 
 impl Breaker {
-    pub fn new(devices: DeviceStore, settings: &CircuitBreakerSettings) -> Self {
+    pub fn new(settings: &CircuitBreakerSettings) -> Self {
         Self {
-            devices,
             threshold: settings.threshold,
             cool_down: Duration::from_secs(settings.timeout_secs),
             enabled: settings.enabled,
         }
     }
 
-    /// Asks whether a job may try the device now. Redis trouble lets it through: the
-    /// breaker protects devices, it must not stop the fleet.
-    pub async fn admit(&self, host: &str, port: u16) -> Admission {
-        if !self.enabled {
-            return Admission::Closed;
-        }
-        match self.devices.circuit_admit(host, port, unix_ms(naas_shared::now()), self.cool_down).await {
-            Ok(admission) => admission,
-            Err(error) => {
-                tracing::warn!(%error, "cannot read the device's circuit; letting the job through");
-                Admission::Closed
-            }
-        }
+    /// The circuit as of now, or `None` when the breaker is off.
+    pub fn circuit(&self) -> Option<Circuit> {
+        self.enabled.then(|| Circuit {
+            now_ms: unix_ms(naas_shared::now()),
+            cool_down: self.cool_down,
+            threshold: self.threshold,
+        })
     }
 
-    /// Records how a job that tried the device fared.
-    pub async fn record(&self, host: &str, port: u16, code: Option<ErrorCode>) -> Option<Change> {
-        if !self.enabled || code == Some(ErrorCode::CircuitOpen) {
-            return None;
-        }
-        let now_ms = unix_ms(naas_shared::now());
-        match self.devices.circuit_record(host, port, now_ms, self.cool_down, self.threshold, counts(code)).await {
-            Ok(change) => change,
-            Err(error) => {
-                tracing::warn!(%error, "cannot update the device's circuit");
-                None
-            }
-        }
+    /// What a job that tried the device (ending with `code`) tells its circuit: whether it
+    /// could not reach the device; `None` when it does not count (breaker off).
+    pub fn report(&self, code: Option<ErrorCode>) -> Option<(Circuit, bool)> {
+        self.circuit().map(|circuit| (circuit, counts(code)))
     }
 }
 
@@ -79,5 +66,13 @@ mod tests {
         assert!(!counts(Some(ErrorCode::AuthFailure)));
         assert!(!counts(Some(ErrorCode::ConfigRejected)));
         assert!(!counts(None));
+    }
+
+    #[test]
+    fn a_disabled_breaker_reports_nothing() {
+        let settings = CircuitBreakerSettings { enabled: false, threshold: 3, timeout_secs: 30 };
+        assert!(Breaker::new(&settings).report(Some(ErrorCode::ConnectionRefused)).is_none());
+        let on = Breaker::new(&CircuitBreakerSettings { enabled: true, ..settings });
+        assert!(on.report(Some(ErrorCode::ConnectionRefused)).is_some_and(|(_, unreachable)| unreachable));
     }
 }

@@ -18,19 +18,25 @@ pub struct Cancels {
 }
 
 impl Cancels {
-    /// Runs `work` for `job` until it ends or the job is canceled.
-    pub async fn run(&self, job: JobId, work: impl Future<Output = Outcome>) -> Outcome {
+    /// Runs `work` for `job` until it ends, or until the job is canceled (`None`).
+    pub async fn run<T>(&self, job: JobId, work: impl Future<Output = T>) -> Option<T> {
         let token = CancellationToken::new();
         self.running.lock().expect("not poisoned").insert(job, token.clone());
         let outcome = tokio::select! {
-            outcome = work => outcome,
+            outcome = work => Some(outcome),
             _ = token.cancelled() => {
                 tracing::info!("job canceled while running; session closed");
-                Outcome::failed(JobFailure::new(ErrorCode::Internal, "canceled while running"))
+                None
             }
         };
         self.running.lock().expect("not poisoned").remove(&job);
         outcome
+    }
+
+    /// The outcome of a job canceled while it ran (the record already says `canceled`;
+    /// this one is not stored).
+    pub fn canceled() -> Outcome {
+        Outcome::failed(JobFailure::new(ErrorCode::Internal, "canceled while running"))
     }
 
     fn cancel(&self, job: JobId) {

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::device_slots::Access;
+use crate::device_access::Access;
 
 pub struct DeviceQueues {
     /// Sessions per device (`jobs.device_concurrency`).

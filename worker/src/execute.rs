@@ -1,5 +1,6 @@
-//! Driving the device for one job: circuit breaker, key store, jump host, session (pooled
-//! or fresh), the commands or the config push, all within the job's deadline.
+//! Driving the device for one job: key store, jump host, session (pooled or fresh), the
+//! commands or the config push, all within the job's deadline. (The job was admitted to
+//! the device, circuit breaker included, before it started: [`crate::device_access`].)
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,9 +10,8 @@ use naas_nats::JobMessage;
 use naas_shared::error::{ErrorCode, JobFailure};
 use naas_shared::job::{DeviceCredentials, JobKind, Outcome, command_results, job_deadline};
 use naas_shared::platform::{AUTODETECT, Platform};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::breaker::{Admission, Change};
 use crate::job::JobContext;
 use crate::session::pool::SessionPool;
 use crate::session::{DeviceSession, JumpHost, Target, Vouched};
@@ -34,24 +34,38 @@ fn deadline(ctx: &JobContext, job: &JobMessage) -> Duration {
     Duration::from_secs(job_deadline(job.conn_timeout_secs, prompt, job.read_timeout_secs, job.commands.len()))
 }
 
+/// A job's outcome, and whether it got as far as trying its device (only then does it
+/// count for the device's circuit).
+pub struct Ran {
+    pub outcome: Outcome,
+    pub tried: bool,
+}
+
+impl Ran {
+    /// Refused before the device was tried.
+    fn refused(failure: JobFailure) -> Self {
+        Self { outcome: Outcome::failed(failure), tried: false }
+    }
+}
+
 /// Drives the device within the job's overall deadline.
-pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredentials) -> Outcome {
+pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCredentials) -> Ran {
     let autodetect = job.platform == AUTODETECT;
     // Until the device is recognised any definition stands in: only its prompt is used.
     let known = if autodetect { ctx.platforms.all().next().cloned() } else { ctx.platforms.get(&job.platform) };
     let Some(platform) = known else {
         let message = format!("platform {:?} is not known to this worker", job.platform);
-        return Outcome::failed(JobFailure::new(ErrorCode::Internal, message));
+        return Ran::refused(JobFailure::new(ErrorCode::Internal, message));
     };
     if let Some(failure) = crate::structured::refuse(ctx.templates.as_deref(), job) {
-        return Outcome::failed(failure);
+        return Ran::refused(failure);
     }
     let worker = &ctx.settings.worker;
     let ssh_key = match &job.ssh_key {
         None => None,
         Some(name) => match load_key(&worker.ssh_key_dir, name) {
             Ok(key) => Some(key),
-            Err(failure) => return Outcome::failed(failure),
+            Err(failure) => return Ran::refused(failure),
         },
     };
     let jump_spec = job.jump_host.as_ref().or_else(|| ctx.settings.jump_hosts.get(job.context.as_str()));
@@ -63,7 +77,7 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
             username: spec.username.clone(),
             key: match spec.ssh_key.as_deref().map(|name| load_key(&worker.ssh_key_dir, name)).transpose() {
                 Ok(key) => key,
-                Err(failure) => return Outcome::failed(failure),
+                Err(failure) => return Ran::refused(failure),
             },
         }),
     };
@@ -82,15 +96,6 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
         jump,
         ssh_key,
     };
-    let host = job.host.as_str();
-    let admission = ctx.breaker.admit(host, job.port).await;
-    if admission == Admission::Open {
-        let message = format!(
-            "the device's circuit is open after repeated connection failures; it is tried again within {} s",
-            ctx.settings.circuit_breaker.timeout_secs
-        );
-        return Outcome::failed(JobFailure::new(ErrorCode::CircuitOpen, message));
-    }
     let deadline = deadline(ctx, job);
     let work = async move {
         let mut detected = None;
@@ -149,24 +154,7 @@ pub async fn execute(ctx: &JobContext, job: &JobMessage, credentials: &DeviceCre
         let message = format!("the job did not finish within its deadline of {} s", deadline.as_secs());
         Outcome::failed(JobFailure::new(ErrorCode::ReadTimeout, message))
     });
-    if admission == Admission::Trial {
-        tracing::info!("circuit half-open: this job was the trial");
-    }
-    match ctx.breaker.record(host, job.port, outcome.failure.as_ref().map(|f| f.code)).await {
-        Some(Change::Opened { failures }) => {
-            tracing::warn!(failure_count = failures, "circuit opened for the device");
-            ctx.metrics.inc("naas_circuit_breaker_transitions_total", &[("to", "open")]);
-            let fields = json!({"host": host, "port": job.port, "failure_count": failures});
-            ctx.audit.emit("circuit.opened", Some(&job.request_id), fields).await;
-        }
-        Some(Change::Closed) => {
-            tracing::info!("circuit closed for the device");
-            ctx.metrics.inc("naas_circuit_breaker_transitions_total", &[("to", "closed")]);
-            ctx.audit.emit("circuit.closed", Some(&job.request_id), json!({"host": host, "port": job.port})).await;
-        }
-        None => {}
-    }
-    outcome
+    Ran { outcome, tried: true }
 }
 
 /// The platform of an `autodetect` job's device, recognised on a session of its own.

@@ -13,10 +13,10 @@ use naas_nats::{Audit, Events, JobMessage, Topology, headers};
 use naas_shared::config::Settings;
 use naas_shared::domain::JobId;
 use naas_shared::error::{ErrorCode, JobFailure};
-use naas_shared::job::{JobDocument, JobKind, JobRecord, JobStatus, Outcome};
-use naas_shared::lockout::Lockouts;
+use naas_shared::job::{JobDocument, JobRecord, JobStatus, Outcome};
 use naas_shared::platform::Platforms;
 use naas_shared::seal::Sealer;
+use naas_shared::store::devices::Report;
 use naas_shared::store::{FromState, JobStore, Lease, unix_ms};
 use serde_json::json;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -24,11 +24,9 @@ use tracing::Instrument as _;
 
 use crate::WorkerStats;
 use crate::ack::{self, Handled};
-use crate::breaker::Breaker;
 use crate::cancel::Cancels;
-use crate::device_access::{track_device_logins, wait_for_device};
-use crate::device_slots::{Access, DeviceSlots};
-use crate::execute::execute;
+use crate::device_access::{Admission, Claim, DeviceAccess, announce, wait_for_device};
+use crate::execute::{Ran, execute};
 use crate::session::host_keys::HostKeys;
 use crate::session::pool::SessionPool;
 
@@ -48,9 +46,8 @@ pub struct JobContext {
     pub host_keys: Arc<HostKeys>,
     /// Idle sessions for reuse; `None` when reuse is off.
     pub pool: Option<Arc<SessionPool>>,
-    pub slots: DeviceSlots,
-    pub breaker: Breaker,
-    pub lockouts: Lockouts,
+    /// Admission to devices and release (slots, circuit breakers, device lockouts).
+    pub devices: DeviceAccess,
     pub cancels: Cancels,
     pub stats: Arc<WorkerStats>,
     pub metrics: Arc<naas_shared::metrics::Metrics>,
@@ -100,42 +97,58 @@ pub async fn handle(ctx: &JobContext, message: &jetstream::Message, slot: &mut R
 }
 
 async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, slot: &mut RunSlot) -> Handled {
-    // The record and the device's lockout in one round trip: both are needed before any
-    // decision, and neither depends on the other.
-    let device = format!("{}:{}", job.host, job.port);
-    let (stored, locked) = tokio::join!(ctx.store.get(job.job_id), ctx.lockouts.locked_for("device", &device));
+    // Opened first (no Redis): a job whose credentials cannot be opened is not admitted to
+    // its device.
+    let credentials = job.open_credentials(&ctx.sealer, message.headers.as_ref());
+    let claim = Claim::of(&job);
+    // The record and the device's admission in one wait: both are needed before any
+    // decision, and neither depends on the other. Admission takes the device slot, so it
+    // is made holding a worker slot.
+    let admitting = credentials.is_ok();
+    // This worker's jobs for the device go first come, first served; the turn is held
+    // until the device is released.
+    let turn = match admitting {
+        true => Some(ctx.devices.turn(&claim, slot).await),
+        false => None,
+    };
+    let admit = async {
+        match admitting {
+            true => Some(ctx.devices.admit(&claim, ctx.lease_ttl()).await),
+            false => None,
+        }
+    };
+    let (stored, admitted) = tokio::join!(ctx.store.get(job.job_id), admit);
+    // A slot taken for a job this delivery then does not run goes back at once (one held
+    // already may be another delivery's, running the job).
+    let taken = matches!(admitted, Some(Ok(Admission::Taken | Admission::Trial)));
+    let claimed = &claim;
+    let unclaim = || async move {
+        if taken {
+            ctx.devices.release(claimed, &Report::NOTHING).await;
+        }
+    };
     let mut record = match stored {
         Ok(Some(record)) => record,
         Ok(None) => job.queued_record(),
         Err(error) => {
             tracing::warn!(%error, "cannot read the job record; will retry");
+            unclaim().await;
             return Handled::NotRecorded;
         }
     };
     match record.doc.status {
-        status if status.is_terminal() => return republish(ctx, &record).await,
-        JobStatus::Started => return held_elsewhere(ctx, job.job_id).await,
+        status if status.is_terminal() => {
+            unclaim().await;
+            return republish(ctx, &record).await;
+        }
+        JobStatus::Started => {
+            unclaim().await;
+            return held_elsewhere(ctx, job.job_id).await;
+        }
         _ => {}
     }
     let queued_at = FromState::Attempt(JobStatus::Queued, record.doc.attempts);
-    let locked = match locked {
-        Ok(locked) => locked,
-        Err(error) => {
-            tracing::warn!(%error, "cannot read the device lockout; will retry");
-            return Handled::NotRecorded;
-        }
-    };
-    if let Some(secs) = locked {
-        let message = format!("the device is locked out for {secs} s after repeated login failures");
-        return settle(
-            ctx,
-            &mut record,
-            queued_at,
-            Outcome::failed(JobFailure::new(ErrorCode::DeviceLockedOut, message)),
-        )
-        .await;
-    }
-    let credentials = match job.open_credentials(&ctx.sealer, message.headers.as_ref()) {
+    let credentials = match credentials {
         Ok(credentials) => credentials,
         // Sealed with a key this worker does not have yet (a key ring rolling out): another
         // worker, or this one after its update, can open it.
@@ -150,21 +163,43 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
             return settle(ctx, &mut record, queued_at, Outcome::failed(failure)).await;
         }
     };
-
-    let access = if job.kind == JobKind::Config { Access::Exclusive } else { Access::Shared };
-    let turn = match wait_for_device(ctx, &job, access, ctx.lease_ttl(), slot).await {
-        Ok(turn) => turn,
+    let first = match admitted.expect("admission is asked for once the credentials open") {
+        Ok(admission) => admission,
+        Err(error) => {
+            tracing::warn!(%error, "cannot admit the job to its device; will retry");
+            return Handled::NotRecorded;
+        }
+    };
+    let admission = match wait_for_device(ctx, &claim, ctx.lease_ttl(), slot, first).await {
+        Ok(admission) => admission,
         Err(error) => {
             tracing::warn!(%error, "cannot take a device slot; will retry");
             return Handled::NotRecorded;
         }
     };
+    match admission {
+        Admission::LockedOut(secs) => {
+            let message = format!("the device is locked out for {secs} s after repeated login failures");
+            let failure = JobFailure::new(ErrorCode::DeviceLockedOut, message);
+            return settle(ctx, &mut record, queued_at, Outcome::failed(failure)).await;
+        }
+        Admission::Open => {
+            let message = format!(
+                "the device's circuit is open after repeated connection failures; it is tried again within {} s",
+                ctx.settings.circuit_breaker.timeout_secs
+            );
+            let failure = JobFailure::new(ErrorCode::CircuitOpen, message);
+            return settle(ctx, &mut record, queued_at, Outcome::failed(failure)).await;
+        }
+        Admission::Trial => tracing::info!("circuit half-open: this job is the trial"),
+        Admission::Taken | Admission::Held | Admission::Busy => {}
+    }
+    let fresh = admission != Admission::Held;
     let attempt = record.doc.attempts + 1;
     record.doc.mark_started(naas_shared::now(), attempt);
     let mut lease = Lease { job_id: job.job_id, attempt, worker: ctx.name.clone(), expires_ms: 0 };
     lease.expires_ms = unix_ms(naas_shared::now()) + ctx.lease_ttl().as_millis() as u64;
-    let started = ctx.store.start(&record, &lease).await;
-    let outcome = match started {
+    let outcome = match ctx.store.start(&record, &lease).await {
         Ok(true) => {
             tracing::info!(attempt, "job started");
             crate::metrics::started(&ctx.metrics, &record.doc);
@@ -175,35 +210,55 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
             let work = ctx.cancels.run(job.job_id, Box::pin(execute(ctx, &job, &credentials)));
             // The `started` event is confirmed while the device work goes on, not before it;
             // the terminal event is only published after both.
-            let (_, outcome) = tokio::join!(ctx.events.emit(&record), with_lease(ctx, &mut lease, &job, access, work));
-            Some(outcome)
+            let (_, ran) = tokio::join!(ctx.events.emit(&record), with_lease(ctx, &mut lease, &claim, work));
+            ran.unwrap_or_else(|| Ran { outcome: Cancels::canceled(), tried: false })
         }
-        Ok(false) => None,
+        Ok(false) => {
+            // Canceled while queued, or another delivery started it first.
+            if fresh {
+                ctx.devices.release(&claim, &Report::NOTHING).await;
+            }
+            slot.permit = None;
+            return settled_elsewhere(ctx, job.job_id).await;
+        }
         Err(error) => {
             tracing::warn!(%error, "cannot mark the job started; will retry");
-            ctx.slots.release(job.host.as_str(), job.port, &job.job_id.to_string(), access).await;
+            if fresh {
+                ctx.devices.release(&claim, &Report::NOTHING).await;
+            }
             return Handled::NotRecorded;
         }
     };
-    // The device slot goes back while the login bookkeeping of a job that ran is written:
-    // one round trip.
-    let id = job.job_id.to_string();
-    let bookkeeping = async {
-        if let Some(outcome) = &outcome {
-            track_device_logins(ctx, &job, &device, outcome).await;
-        }
+    // The device goes back (slot, circuit, login failures: one script) while the outcome
+    // is parsed and recorded; the worker slot with it.
+    let report = ctx.devices.report(&outcome.outcome, outcome.tried);
+    let permit = slot.permit.take();
+    let release = async {
+        let released = ctx.devices.release(&claim, &report).await;
+        // The next of this worker's jobs for the device goes now, not once this one is
+        // recorded.
+        drop(turn);
+        drop(permit);
+        announce(ctx, &job, released).await;
     };
-    tokio::join!(ctx.slots.release(job.host.as_str(), job.port, &id, access), bookkeeping);
-    // The next of this worker's jobs for the device goes now, not when this one is settled.
-    drop(turn);
-    slot.permit = None;
-    // Canceled while queued, or another delivery started it first.
-    let Some(mut outcome) = outcome else { return settled_elsewhere(ctx, job.job_id).await };
+    let (_, handled) = tokio::join!(release, record_outcome(ctx, &job, &mut record, attempt, outcome.outcome));
+    handled
+}
+
+/// What a job that ran leaves: its structured results parsed, then requeued for another
+/// attempt or settled.
+async fn record_outcome(
+    ctx: &JobContext,
+    job: &JobMessage,
+    record: &mut JobRecord,
+    attempt: u32,
+    mut outcome: Outcome,
+) -> Handled {
     if job.structured.is_some()
         && outcome.failure.is_none()
         && let Some(results) = outcome.results.take()
     {
-        let (records, parsed) = crate::structured::parse(ctx.templates.clone(), &job, results)
+        let (records, parsed) = crate::structured::parse(ctx.templates.clone(), job, results)
             .instrument(tracing::info_span!("structured.parse"))
             .await;
         outcome.results = Some(records);
@@ -216,9 +271,9 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
     }
     let code = outcome.failure.as_ref().map(|f| f.code);
     if let Some(pause) = ack::retry(job.kind, code, attempt, ctx.settings.jobs.max_attempts) {
-        return requeue(ctx, &mut record, attempt, pause, code).await;
+        return requeue(ctx, record, attempt, pause, code).await;
     }
-    settle(ctx, &mut record, FromState::Attempt(JobStatus::Started, attempt), outcome).await
+    settle(ctx, record, FromState::Attempt(JobStatus::Started, attempt), outcome).await
 }
 
 /// Runs `work` while renewing the job's lease (so the reaper knows this worker is alive)
@@ -226,8 +281,7 @@ async fn run(ctx: &JobContext, message: &jetstream::Message, job: JobMessage, sl
 async fn with_lease<T>(
     ctx: &JobContext,
     lease: &mut Lease,
-    job: &JobMessage,
-    access: Access,
+    claim: &Claim,
     work: impl std::future::Future<Output = T>,
 ) -> T {
     tokio::pin!(work);
@@ -239,9 +293,10 @@ async fn with_lease<T>(
             done = &mut work => return done,
             _ = beat.tick() => {
                 lease.expires_ms = unix_ms(naas_shared::now()) + ttl.as_millis() as u64;
-                let id = job.job_id.to_string();
-                if let Err(error) = ctx.slots.try_acquire(job.host.as_str(), job.port, &id, access, ttl).await {
-                    tracing::warn!(%error, "cannot renew the device slot");
+                match ctx.devices.renew(claim, ttl).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!("the device slot lapsed and the device is busy; the job runs on"),
+                    Err(error) => tracing::warn!(%error, "cannot renew the device slot"),
                 }
                 match ctx.store.renew(lease).await {
                     Ok(true) => {}

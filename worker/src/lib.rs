@@ -12,7 +12,6 @@ pub mod breaker;
 mod cancel;
 mod device_access;
 mod device_queue;
-pub mod device_slots;
 mod execute;
 mod job;
 mod metrics;
@@ -37,7 +36,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::ack::{Disposition, disposition};
 use crate::breaker::Breaker;
-use crate::device_slots::DeviceSlots;
+use crate::device_access::DeviceAccess;
 use crate::job::{JobContext, RunSlot};
 use crate::session::host_keys::HostKeys;
 use crate::session::pool::SessionPool;
@@ -83,9 +82,8 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         .then(|| Arc::new(SessionPool::new(worker.session_pool_max, Duration::from_secs(worker.session_idle_secs))));
     let stats = Arc::new(WorkerStats::default());
     let devices = DeviceStore::new(backends.store.connection(), &settings.prefix);
-    let slots = DeviceSlots::new(devices.clone(), settings.jobs.device_concurrency);
-    let breaker = Breaker::new(devices, &settings.circuit_breaker);
-    let lockouts = naas_shared::store::Lockouts::new(backends.store.connection(), &settings.prefix);
+    let breaker = Breaker::new(&settings.circuit_breaker);
+    let devices = DeviceAccess::new(devices, settings.jobs.device_concurrency, breaker, settings.lockout.device());
     let cancels = cancel::Cancels::default();
     let templates = load_templates(&settings)?;
     let metrics_listener = settings.worker.metrics_listen.map(naas_shared::metrics::bind).transpose()?;
@@ -102,9 +100,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Worker> {
         .context("subscribing to job cancellations")?;
     let ctx = JobContext {
         cancels,
-        lockouts,
-        slots,
-        breaker,
+        devices,
         host_keys,
         pool,
         stats: stats.clone(),
@@ -175,6 +171,11 @@ impl Worker {
 
     pub fn stats(&self) -> Arc<WorkerStats> {
         self.stats.clone()
+    }
+
+    /// The round trips to Redis this worker made, per operation.
+    pub fn round_trips(&self) -> naas_shared::store::RoundTrips {
+        self.ctx.store.connection().round_trips()
     }
 
     /// The address `/metrics` is served on, if `worker.metrics_listen` is set.

@@ -17,6 +17,7 @@ use axum::http::header::AUTHORIZATION;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use naas_shared::job::{DeviceCredentials, JobRecord};
+use naas_shared::lockout::Subject;
 use naas_shared::secret::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -102,7 +103,7 @@ pub async fn authenticate(
     // to lock: the device decides about those).
     let claimed = claimed_user(scheme, rest.trim(), realm);
     if let Some(user) = &claimed
-        && let Some(seconds) = state.lockouts.locked_for("user", user).await.map_err(ApiError::store)?
+        && let Some(seconds) = state.lockouts.locked_for(Subject::User(user)).await.map_err(ApiError::store)?
     {
         let message = format!("too many failed attempts: locked for {seconds} s");
         return Err(ApiError::Forbidden { code: "LOCKED_OUT", message });
@@ -124,7 +125,7 @@ pub async fn authenticate(
             let fields = json!({"reason": error.to_string(), "scheme": scheme.to_ascii_lowercase()});
             state.audit.emit("auth.failure", Some(request_id), fields).await;
             if let Some(user) = &claimed
-                && let Err(e) = state.lockouts.failed("user", user, state.settings.lockout.user()).await
+                && let Err(e) = state.lockouts.failed(Subject::User(user), state.settings.lockout.user()).await
             {
                 tracing::warn!(error = %e, "cannot count a failed authentication");
             }

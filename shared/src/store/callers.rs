@@ -36,6 +36,8 @@ pub struct Windows {
     pub reset_ms: i64,
     /// Milliseconds until then (by Redis's clock, the one every replica shares).
     pub reset_in_ms: i64,
+    /// The member the submission was counted as (a UUID), for [`CallerStore::uncount`].
+    pub member: u128,
 }
 
 #[derive(Clone)]
@@ -53,7 +55,7 @@ impl CallerStore {
     /// if both have room, so a refused request costs nothing.
     pub async fn count_submission(&self, owner: &str, host: &str, limits: RateLimits) -> Result<Windows, StoreError> {
         let mut conn = self.conn.op(Op::CallerRateLimit);
-        let member = uuid::Uuid::new_v4().simple().to_string();
+        let member = uuid::Uuid::new_v4();
         let (allowed, caller_left, device_left, reset_ms, reset_in_ms): (i64, i64, i64, i64, i64) =
             scripts::RATE_LIMIT_CHECK
                 .key(keys::rate_limit_caller(&self.prefix, owner))
@@ -61,10 +63,26 @@ impl CallerStore {
                 .arg(limits.window.as_millis() as u64)
                 .arg(limits.per_caller)
                 .arg(limits.per_caller_device)
-                .arg(member)
+                .arg(member.simple().to_string())
                 .invoke_async(&mut conn)
                 .await?;
-        Ok(Windows { allowed: allowed == 1, caller_left, device_left, reset_ms, reset_in_ms })
+        Ok(Windows { allowed: allowed == 1, caller_left, device_left, reset_ms, reset_in_ms, member: member.as_u128() })
+    }
+
+    /// Takes back a submission [`Self::count_submission`] counted (it was refused for
+    /// another reason found at the same time).
+    pub async fn uncount(&self, owner: &str, host: &str, windows: &Windows) -> Result<(), StoreError> {
+        let mut conn = self.conn.op(Op::CallerRateLimitRefund);
+        let member = uuid::Uuid::from_u128(windows.member).simple().to_string();
+        let _: () = redis::pipe()
+            .atomic()
+            .zrem(keys::rate_limit_caller(&self.prefix, owner), &member)
+            .ignore()
+            .zrem(keys::rate_limit_caller_device(&self.prefix, owner, host), &member)
+            .ignore()
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
     }
 
     /// Claims the idempotency key `hash` (the keyed hash of a caller and their key) for

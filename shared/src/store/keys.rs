@@ -13,7 +13,10 @@
 //!   whatever the prefix;
 //! - `{<prefix>}`: the API keys with their index;
 //! - `{<owner>}`: a caller's two rate-limit windows;
-//! - `{<user|device>:<id>}`: a lockout subject's failure log and its lock.
+//! - `{dev:<host>:<port>}`: everything about one device that a job's admission and
+//!   release touch (its session slots, its circuit, its login failure log and lockout), so
+//!   one script admits a job and one releases it;
+//! - `{user:<user>}`: an API user's login failure log and lockout.
 //!
 //! Every other key is used alone and spreads over the cluster by its full name.
 //!
@@ -131,18 +134,34 @@ pub fn rate_limits_pattern(prefix: &str) -> String {
     format!("{prefix}:ratelimit:*")
 }
 
-/// A lockout subject's recent authentication failures: a sorted set, one member per
-/// failure scored by its time (Unix ms). `kind` is `user` or `device`; a device's subject
-/// is `<host>:<port>`. TTL: the failure window. Tag `{<kind>:<subject>}`, shared with
-/// [`lockout`] (one script writes both).
-pub fn lockout_failures(prefix: &str, kind: &str, subject: &str) -> String {
-    format!("{prefix}:failures:{{{kind}:{subject}}}")
+/// An API user's recent authentication failures: a sorted set, one member per failure
+/// scored by its time (Unix ms). TTL: the failure window. Tag `{user:<user>}`, shared with
+/// [`user_lockout`] (one script writes both).
+pub fn user_login_failures(prefix: &str, user: &str) -> String {
+    format!("{prefix}:failures:{{user:{user}}}")
 }
 
-/// An active lockout: a string holding the failure count that set it. TTL: the lock time.
-/// Tag `{<kind>:<subject>}`.
-pub fn lockout(prefix: &str, kind: &str, subject: &str) -> String {
-    format!("{prefix}:lockout:{{{kind}:{subject}}}")
+/// An API user's active lockout: a string holding the failure count that set it. TTL: the
+/// lock time. Tag `{user:<user>}`.
+pub fn user_lockout(prefix: &str, user: &str) -> String {
+    format!("{prefix}:lockout:{{user:{user}}}")
+}
+
+/// The hash tag of everything about one device.
+fn device_tag(host: &str, port: u16) -> String {
+    format!("{{dev:{host}:{port}}}")
+}
+
+/// The logins a device refused recently: a sorted set like [`user_login_failures`]. TTL: the
+/// failure window. Tag `{dev:<host>:<port>}`.
+pub fn device_login_failures(prefix: &str, host: &str, port: u16) -> String {
+    format!("{prefix}:failures:{}", device_tag(host, port))
+}
+
+/// A device's active lockout (too many refused logins): a string like [`user_lockout`].
+/// TTL: the lock time. Tag `{dev:<host>:<port>}`.
+pub fn device_lockout(prefix: &str, host: &str, port: u16) -> String {
+    format!("{prefix}:lockout:{}", device_tag(host, port))
 }
 
 /// The job an `X-Idempotency-Key` names: a string holding the job id; `hash` is the keyed
@@ -164,9 +183,9 @@ pub fn host_keys_pattern(prefix: &str) -> String {
 
 /// The sessions running on a device: a sorted set of holders (`s:<job_id>` shared,
 /// `x:<job_id>` exclusive) scored by lease expiry (Unix ms, Redis's clock). TTL: the lease
-/// + 60 s. No tag.
+/// + 60 s. Tag `{dev:<host>:<port>}`.
 pub fn device_slots(prefix: &str, host: &str, port: u16) -> String {
-    format!("{prefix}:device:{host}:{port}:slots")
+    format!("{prefix}:device:{}:slots", device_tag(host, port))
 }
 
 /// Every device's slot set of this prefix (a glob), for the reaper's pruning.
@@ -175,9 +194,9 @@ pub fn device_slots_pattern(prefix: &str) -> String {
 }
 
 /// A device's circuit breaker: a hash with `state` (closed, open, half-open), `failures`
-/// and `until` (Unix ms). TTL: the cool-down + 1 day. No tag.
+/// and `until` (Unix ms). TTL: the cool-down + 1 day. Tag `{dev:<host>:<port>}`.
 pub fn circuit(prefix: &str, host: &str, port: u16) -> String {
-    format!("{prefix}:circuit:{host}:{port}")
+    format!("{prefix}:circuit:{}", device_tag(host, port))
 }
 
 /// Every circuit of this prefix (a glob), for the reaper's gauges.
@@ -258,12 +277,14 @@ mod tests {
         assert_eq!(api_keys("naas"), "{naas}:apikeys");
         assert_eq!(rate_limit_caller("naas", "netops"), "naas:ratelimit:{netops}");
         assert_eq!(rate_limit_caller_device("naas", "netops", "r1"), "naas:ratelimit:{netops}:r1");
-        assert_eq!(lockout_failures("naas", "user", "netops"), "naas:failures:{user:netops}");
-        assert_eq!(lockout("naas", "device", "10.0.0.1:22"), "naas:lockout:{device:10.0.0.1:22}");
+        assert_eq!(user_login_failures("naas", "basic:admin"), "naas:failures:{user:basic:admin}");
+        assert_eq!(user_lockout("naas", "basic:admin"), "naas:lockout:{user:basic:admin}");
+        assert_eq!(device_login_failures("naas", "10.0.0.1", 22), "naas:failures:{dev:10.0.0.1:22}");
+        assert_eq!(device_lockout("naas", "10.0.0.1", 22), "naas:lockout:{dev:10.0.0.1:22}");
         assert_eq!(idempotency("naas", "abc"), "naas:idempotency:abc");
         assert_eq!(host_key("naas", "10.0.0.1", 22), "naas:hostkey:10.0.0.1:22");
-        assert_eq!(device_slots("naas", "10.0.0.1", 22), "naas:device:10.0.0.1:22:slots");
-        assert_eq!(circuit("naas", "10.0.0.1", 22), "naas:circuit:10.0.0.1:22");
+        assert_eq!(device_slots("naas", "10.0.0.1", 22), "naas:device:{dev:10.0.0.1:22}:slots");
+        assert_eq!(circuit("naas", "10.0.0.1", 22), "naas:circuit:{dev:10.0.0.1:22}");
         assert_eq!(reaper_leader("naas"), "naas:reaper:leader");
     }
 
@@ -281,7 +302,9 @@ mod tests {
         assert!(matches(&circuits_pattern("naas"), &circuit("naas", "r1", 22)));
         assert!(!matches(&circuits_pattern("naas"), &host_key("naas", "r1", 22)));
         assert!(matches(&device_slots_pattern("naas"), &device_slots("naas", "r1", 22)));
-        assert!(!matches(&device_slots_pattern("naas"), "naas:device:r1:22:slotsx"));
+        assert!(!matches(&device_slots_pattern("naas"), "naas:device:{dev:r1:22}:slotsx"));
+        assert!(!matches(&circuits_pattern("naas"), &device_lockout("naas", "r1", 22)));
+        assert!(!matches(&device_slots_pattern("naas"), &device_login_failures("naas", "r1", 22)));
         assert!(matches(&host_keys_pattern("naas"), &host_key("naas", "r1", 22)));
         assert!(matches(&rate_limits_pattern("naas"), &rate_limit_caller_device("naas", "o", "r1")));
         let bucket = Bucket::of(id);

@@ -37,19 +37,18 @@ pub enum Op {
     Memory,
     Scan,
     ClusterSlots,
-    DeviceSlotAcquire,
-    DeviceSlotRelease,
+    DeviceAdmit,
+    DeviceRelease,
     DeviceSlotsPrune,
-    DeviceCircuitAdmit,
-    DeviceCircuitRecord,
+    DeviceSlotRenew,
     DeviceCircuitCounts,
     DeviceHostKey,
     CallerRateLimit,
+    CallerRateLimitRefund,
     CallerIdempotencyClaim,
     CallerIdempotencyRelease,
     LockoutCheck,
     LockoutFail,
-    LockoutClear,
     ApiKeyPut,
     ApiKeyGet,
     ApiKeyList,
@@ -59,7 +58,7 @@ pub enum Op {
 
 impl Op {
     /// Every operation, in the order of the enum.
-    pub const ALL: [Op; 35] = [
+    pub const ALL: [Op; 34] = [
         Op::Other,
         Op::JobEnqueue,
         Op::JobGet,
@@ -77,19 +76,18 @@ impl Op {
         Op::Memory,
         Op::Scan,
         Op::ClusterSlots,
-        Op::DeviceSlotAcquire,
-        Op::DeviceSlotRelease,
+        Op::DeviceAdmit,
+        Op::DeviceRelease,
         Op::DeviceSlotsPrune,
-        Op::DeviceCircuitAdmit,
-        Op::DeviceCircuitRecord,
+        Op::DeviceSlotRenew,
         Op::DeviceCircuitCounts,
         Op::DeviceHostKey,
         Op::CallerRateLimit,
+        Op::CallerRateLimitRefund,
         Op::CallerIdempotencyClaim,
         Op::CallerIdempotencyRelease,
         Op::LockoutCheck,
         Op::LockoutFail,
-        Op::LockoutClear,
         Op::ApiKeyPut,
         Op::ApiKeyGet,
         Op::ApiKeyList,
@@ -117,19 +115,18 @@ impl Op {
             Op::Memory => "memory",
             Op::Scan => "scan",
             Op::ClusterSlots => "cluster_slots",
-            Op::DeviceSlotAcquire => "device.slot_acquire",
-            Op::DeviceSlotRelease => "device.slot_release",
+            Op::DeviceAdmit => "device.admit",
+            Op::DeviceRelease => "device.release",
             Op::DeviceSlotsPrune => "device.slots_prune",
-            Op::DeviceCircuitAdmit => "device.circuit_admit",
-            Op::DeviceCircuitRecord => "device.circuit_record",
+            Op::DeviceSlotRenew => "device.slot_renew",
             Op::DeviceCircuitCounts => "device.circuit_counts",
             Op::DeviceHostKey => "device.host_key",
             Op::CallerRateLimit => "caller.rate_limit",
+            Op::CallerRateLimitRefund => "caller.rate_limit_refund",
             Op::CallerIdempotencyClaim => "caller.idempotency_claim",
             Op::CallerIdempotencyRelease => "caller.idempotency_release",
             Op::LockoutCheck => "lockout.check",
             Op::LockoutFail => "lockout.fail",
-            Op::LockoutClear => "lockout.clear",
             Op::ApiKeyPut => "api_key.put",
             Op::ApiKeyGet => "api_key.get",
             Op::ApiKeyList => "api_key.list",
@@ -191,9 +188,9 @@ mod tests {
         let clone = counts.clone();
         clone.count(Op::JobEnqueue);
         counts.count(Op::JobEnqueue);
-        counts.count(Op::DeviceSlotAcquire);
+        counts.count(Op::DeviceAdmit);
         assert_eq!(counts.get(Op::JobEnqueue), 2);
         assert_eq!(clone.total(), 3);
-        assert!(counts.totals().contains(&("device.slot_acquire", 1)));
+        assert!(counts.totals().contains(&("device.admit", 1)));
     }
 }

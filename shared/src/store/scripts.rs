@@ -15,28 +15,26 @@ pub static LEASE_RENEW: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[
 pub static LOCKOUT_FAIL: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[2].1));
 /// Checks a caller's two sliding windows and records the request if both have room.
 pub static RATE_LIMIT_CHECK: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[3].1));
-/// Whether a job may try a device, by its circuit breaker.
-pub static CIRCUIT_ADMIT: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[4].1));
-/// Records how a job that tried a device fared, opening or closing its circuit.
-pub static CIRCUIT_RECORD: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[5].1));
-/// Takes (or renews) a shared or exclusive slot on a device.
-pub static DEVICE_SLOT_ACQUIRE: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[6].1));
+/// Admits a job to a device (its lockout, its circuit, a shared or exclusive slot), or
+/// renews the slot it holds.
+pub static DEVICE_ADMIT: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[4].1));
+/// Releases a job's slot on a device and records how the job fared (circuit, logins).
+pub static DEVICE_RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[5].1));
 /// Drops the holders of a device's slot set whose lease expired.
-pub static DEVICE_SLOTS_PRUNE: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[7].1));
+pub static DEVICE_SLOTS_PRUNE: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[6].1));
 /// Takes or renews the reaper's leader lease.
-pub static REAPER_LEAD: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[8].1));
+pub static REAPER_LEAD: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[7].1));
 /// Finds a job bucket's expired leases (with their holders) and overdue queued jobs.
-pub static JOBS_EXPIRED: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[9].1));
+pub static JOBS_EXPIRED: LazyLock<Script> = LazyLock::new(|| Script::new(SOURCES[8].1));
 
 /// Every script's file name and source, in the order of the statics above.
-pub const SOURCES: [(&str, &str); 10] = [
+pub const SOURCES: [(&str, &str); 9] = [
     ("job_transition.lua", include_str!("scripts/job_transition.lua")),
     ("lease_renew.lua", include_str!("scripts/lease_renew.lua")),
     ("lockout_fail.lua", include_str!("scripts/lockout_fail.lua")),
     ("rate_limit_check.lua", include_str!("scripts/rate_limit_check.lua")),
-    ("circuit_admit.lua", include_str!("scripts/circuit_admit.lua")),
-    ("circuit_record.lua", include_str!("scripts/circuit_record.lua")),
-    ("device_slot_acquire.lua", include_str!("scripts/device_slot_acquire.lua")),
+    ("device_admit.lua", include_str!("scripts/device_admit.lua")),
+    ("device_release.lua", include_str!("scripts/device_release.lua")),
     ("device_slots_prune.lua", include_str!("scripts/device_slots_prune.lua")),
     ("reaper_lead.lua", include_str!("scripts/reaper_lead.lua")),
     ("jobs_expired.lua", include_str!("scripts/jobs_expired.lua")),
@@ -69,9 +67,8 @@ mod tests {
             &LEASE_RENEW,
             &LOCKOUT_FAIL,
             &RATE_LIMIT_CHECK,
-            &CIRCUIT_ADMIT,
-            &CIRCUIT_RECORD,
-            &DEVICE_SLOT_ACQUIRE,
+            &DEVICE_ADMIT,
+            &DEVICE_RELEASE,
             &DEVICE_SLOTS_PRUNE,
             &REAPER_LEAD,
             &JOBS_EXPIRED,

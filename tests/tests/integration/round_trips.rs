@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use naas_shared::config::Settings;
 use naas_shared::secret::Secret;
+use naas_shared::store::devices::{Access, Admission, Report, Slot};
 use naas_shared::store::{DeviceStore, Op, RoundTrips};
 use naas_tests::servers::RedisServer;
 use naas_tests::{Stack, StackOptions};
@@ -52,23 +53,35 @@ async fn a_command_a_pipeline_and_a_script_run_are_one_round_trip_each() {
 
     // A script's first run on a server: EVALSHA answers NOSCRIPT, SCRIPT LOAD, EVALSHA.
     let devices = DeviceStore::new(conn.clone(), "rt");
-    let lease = Duration::from_secs(30);
-    let access = naas_shared::store::devices::Access::Shared;
-    assert!(devices.acquire_slot("10.0.0.1", 22, "job-1", access, 4, lease).await.unwrap());
-    assert_eq!(round_trips.get(Op::DeviceSlotAcquire), 3);
-    assert!(devices.acquire_slot("10.0.0.1", 22, "job-2", access, 4, lease).await.unwrap());
-    assert_eq!(round_trips.get(Op::DeviceSlotAcquire), 4, "then one EVALSHA");
-    devices.release_slot("10.0.0.1", 22, "job-1", access).await.unwrap();
-    assert_eq!(round_trips.get(Op::DeviceSlotRelease), 1);
+    let slot = |job| Slot {
+        host: "10.0.0.1",
+        port: 22,
+        job,
+        access: Access::Shared,
+        limit: 4,
+        lease: Duration::from_secs(30),
+    };
+    assert_eq!(devices.admit(&slot("job-1"), None).await.unwrap(), Admission::Taken);
+    assert_eq!(round_trips.get(Op::DeviceAdmit), 3);
+    assert_eq!(devices.admit(&slot("job-2"), None).await.unwrap(), Admission::Taken);
+    assert_eq!(round_trips.get(Op::DeviceAdmit), 4, "then one EVALSHA");
+    devices.release(&slot("job-1"), &Report::NOTHING).await.unwrap();
+    assert_eq!(round_trips.get(Op::DeviceRelease), 3, "a script of its own");
     assert_eq!(round_trips.get(Op::Other), 0, "every repository call is labelled");
-    assert_eq!(round_trips.total(), 8);
+    assert_eq!(round_trips.total(), 10);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_job_costs_the_api_these_round_trips() {
-    let stack = Stack::start(StackOptions::default()).await;
-    // An API of its own, so that its counts are this job's alone.
-    let api = naas_api::build(stack.settings.clone()).await.expect("API builds");
+/// The round trips one submission by HTTP Basic costs an API of its own, built with
+/// `adjust` applied to the stack's settings.
+async fn api_round_trips(stack: &Stack, adjust: fn(&mut Settings)) -> BTreeMap<&'static str, u64> {
+    let mut settings = stack.settings.clone();
+    adjust(&mut settings);
+    // The rate-limit script's first run on this server (NOSCRIPT, SCRIPT LOAD) is not the
+    // job's: load it beforehand.
+    let conn = naas_shared::store::connect(&settings.redis).await.unwrap();
+    let _: String =
+        naas_shared::scripts::RATE_LIMIT_CHECK.prepare_invoke().load_async(&mut conn.clone()).await.unwrap();
+    let api = naas_api::build(settings).await.expect("API builds");
     let url = format!("https://{}/v2/send-command", api.local_addr());
     let round_trips = api.round_trips();
     tokio::spawn(api.run_until_stopped(stack.token.clone()));
@@ -81,14 +94,66 @@ async fn one_job_costs_the_api_these_round_trips() {
     let accepted: serde_json::Value = response.json().await.unwrap();
     let result = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
     assert_eq!(result["status"], "finished", "{result}");
+    since(&before, &round_trips)
+}
 
-    // The target is two (admission and the record); what the path makes today is pinned
-    // here, so that a change of it shows. `memory` is the admission check, made at most
-    // every `admission::RECHECK` (this API's first submission makes it); `lockout.check`
-    // is HTTP Basic's; the rate limit would add one, but Basic callers are not limited here.
-    let made = since(&before, &round_trips);
-    println!("round trips of the API for one job: {made:?}");
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_job_costs_the_api_these_round_trips() {
+    let stack = Stack::start(StackOptions::default()).await;
+    // Two waits: admission, then the record. `memory` is the admission check, made at
+    // most every `admission::RECHECK` (each API's first submission makes it); the device's
+    // lockout (`lockout.check`) and the caller's rate limit are asked together, in one
+    // wait (the device's keys and the caller's are in different slots of a cluster).
+    let unlimited = api_round_trips(&stack, |_| {}).await;
+    println!("round trips of the API for one job, Basic caller not limited: {unlimited:?}");
     let expected = BTreeMap::from([("job.enqueue", 1), ("lockout.check", 1), ("memory", 1)]);
+    assert_eq!(unlimited, expected);
+
+    let limited = api_round_trips(&stack, |s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.limit_basic = true;
+    })
+    .await;
+    println!("round trips of the API for one job, Basic caller limited: {limited:?}");
+    let expected = BTreeMap::from([("caller.rate_limit", 1), ("job.enqueue", 1), ("lockout.check", 1), ("memory", 1)]);
+    assert_eq!(limited, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_job_costs_the_worker_these_round_trips() {
+    let stack = Stack::start(StackOptions { workers: 0, ..Default::default() }).await;
+    // The only worker, so that its counts are this job's alone.
+    let worker = naas_worker::build(stack.settings.clone()).await.expect("worker builds");
+    let round_trips = worker.round_trips();
+    tokio::spawn(worker.run_until_stopped(stack.token.clone()));
+
+    // The scripts' first runs on this server (NOSCRIPT, SCRIPT LOAD) are not this job's.
+    let port = stack.device("r1").addr.port();
+    let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
+    let warm_up = stack.submit_command(USER, PASS, &body).await;
+    assert_eq!(stack.result_of(warm_up["job_id"].as_str().unwrap()).await["status"], "finished");
+
+    let before = round_trips.totals();
+    let accepted = stack.submit_command(USER, PASS, &body).await;
+    let result = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
+    assert_eq!(result["status"], "finished", "{result}");
+    // The result is published after the release's answer arrived or with it; give a
+    // release still on its way the moment it needs.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // Four waits: the record and the device's admission (lockout, circuit, slot) sent
+    // together; the start; the end of the job sent together with the device's release
+    // (slot, circuit, login failures). No lease renewal: the job is shorter than a third
+    // of its lease.
+    let made = since(&before, &round_trips);
+    println!("round trips of the worker for one job: {made:?}");
+    let expected = BTreeMap::from([
+        ("device.admit", 1),
+        ("device.release", 1),
+        ("job.get", 1),
+        ("job.start", 1),
+        ("job.transition", 1),
+    ]);
     assert_eq!(made, expected);
 }
 
