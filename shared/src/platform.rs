@@ -10,7 +10,9 @@
 //! each distinct detect command once and takes the first definition, in name order, whose
 //! patterns match the output (see [`Platforms::detect_groups`] and [`Platform::identifies`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -73,7 +75,15 @@ pub struct PlatformFile {
     /// prints the `Cisco IOS Software,` line of classic IOS).
     #[serde(default)]
     pub detect_exclude: Vec<String>,
+    /// Regexes finding secrets in the device's output (hashed or clear passwords, SNMP
+    /// communities, TACACS+/RADIUS keys, pre-shared keys), each with a named group
+    /// `secret`: the text that group matches is what [`Platform::redact`] replaces.
+    #[serde(default)]
+    pub secret_patterns: Vec<String>,
 }
+
+/// What a secret in redacted output is replaced with.
+pub const REDACTED: &str = "<redacted>";
 
 /// The `platform` value that asks the worker to identify the device's platform.
 pub const AUTODETECT: &str = "autodetect";
@@ -89,6 +99,7 @@ pub struct Platform {
     pub errors: Vec<Regex>,
     pub detect_patterns: Vec<Regex>,
     pub detect_exclude: Vec<Regex>,
+    pub secrets: Vec<Regex>,
 }
 
 impl Platform {
@@ -109,8 +120,13 @@ impl Platform {
         }
         let compile_all =
             |what: &str, ps: &[String]| ps.iter().map(|p| compile(what, p)).collect::<Result<Vec<_>, _>>();
+        let secrets = compile_all("secret_patterns", &file.secret_patterns)?;
+        if let Some(unnamed) = secrets.iter().find(|re| !re.capture_names().flatten().any(|n| n == "secret")) {
+            return Err(format!("{}: secret_patterns: {unnamed} needs a named group `secret`", file.name));
+        }
         Ok(Self {
             prompt,
+            secrets,
             detect_patterns: compile_all("detect_patterns", &file.detect_patterns)?,
             detect_exclude: compile_all("detect_exclude", &file.detect_exclude)?,
             password_prompt: compile("password_prompt", &file.password_prompt)?,
@@ -153,6 +169,35 @@ impl Platform {
     pub fn identifies(&self, output: &str) -> bool {
         self.detect_patterns.iter().any(|re| re.is_match(output))
             && !self.detect_exclude.iter().any(|re| re.is_match(output))
+    }
+
+    /// `output` with every secret the platform's `secret_patterns` find replaced by
+    /// [`REDACTED`] (what surrounds it, such as `enable secret 9`, is kept).
+    pub fn redact<'a>(&self, output: &'a str) -> Cow<'a, str> {
+        let mut spans: Vec<Range<usize>> = self
+            .secrets
+            .iter()
+            .flat_map(|re| re.captures_iter(output).filter_map(|caps| caps.name("secret").map(|m| m.range())))
+            .filter(|span| !span.is_empty())
+            .collect();
+        if spans.is_empty() {
+            return Cow::Borrowed(output);
+        }
+        spans.sort_by_key(|span| span.start);
+        let mut redacted = String::with_capacity(output.len());
+        let mut at = 0;
+        for span in spans {
+            if span.start < at {
+                // Overlaps the secret just replaced: that replacement covers it too.
+                at = at.max(span.end);
+                continue;
+            }
+            redacted.push_str(&output[at..span.start]);
+            redacted.push_str(REDACTED);
+            at = span.end;
+        }
+        redacted.push_str(&output[at..]);
+        Cow::Owned(redacted)
     }
 
     /// The first line of `output` matching one of the platform's error patterns.
@@ -240,6 +285,9 @@ impl DetectGroup {
         self.candidates.iter().find(|p| p.identifies(output))
     }
 }
+
+#[cfg(test)]
+mod secret_tests;
 
 #[cfg(test)]
 mod tests {
