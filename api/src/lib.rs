@@ -13,6 +13,7 @@ pub mod error;
 pub mod metrics;
 pub mod queue_position;
 pub mod rate_limit;
+pub mod redaction;
 pub mod request_id;
 mod routes;
 pub mod state;

@@ -18,6 +18,18 @@ pub struct ApiKey {
     pub expires_at: i64,
     /// The id of the one token currently valid for this key.
     pub jti: String,
+    /// What the key is further limited to (records from before scopes have none).
+    #[serde(default)]
+    pub scopes: Scopes,
+}
+
+/// Limits an API key carries beyond its role and contexts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Scopes {
+    /// Job results read with the key have the secrets their platform prints (passwords,
+    /// SNMP communities, TACACS+/RADIUS keys, pre-shared keys) replaced by `<redacted>`.
+    #[serde(default)]
+    pub redact: bool,
 }
 
 /// The API keys, over the store's [`ApiKeyStore`].

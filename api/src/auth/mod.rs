@@ -53,6 +53,8 @@ pub struct Caller {
     pub contexts: Option<Vec<String>>,
     /// Device credentials from Basic auth.
     pub credentials: Option<DeviceCredentials>,
+    /// Job results are redacted for this caller (an API key with the `redact` scope).
+    pub redact: bool,
 }
 
 impl Caller {
@@ -167,7 +169,13 @@ fn basic(encoded: &str, state: &AppState, realm: Realm) -> Result<Caller, ApiErr
         if !matches {
             return Err(ApiError::Unauthenticated("API keys are managed with an admin API key or the admin secret"));
         }
-        return Ok(Caller { owner: "admin".into(), role: Role::Admin, contexts: None, credentials: None });
+        return Ok(Caller {
+            owner: "admin".into(),
+            role: Role::Admin,
+            contexts: None,
+            credentials: None,
+            redact: false,
+        });
     }
     let owner = format!("basic:{}", state.sealer.keyed_hash(&[b"basic", username.as_bytes(), password.as_bytes()]));
     Ok(Caller {
@@ -180,6 +188,7 @@ fn basic(encoded: &str, state: &AppState, realm: Realm) -> Result<Caller, ApiErr
             enable: None,
             jump_password: None,
         }),
+        redact: false,
     })
 }
 
@@ -193,6 +202,7 @@ async fn bearer(token: &str, state: &AppState) -> Result<Caller, ApiError> {
             role: key.role,
             contexts: (!key.contexts.iter().any(|c| c == "*")).then_some(key.contexts),
             credentials: None,
+            redact: key.scopes.redact,
         }),
         _ => Err(ApiError::InvalidToken("token has been revoked".into())),
     }

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::jobs::json_body;
-use crate::auth::keys::ApiKey;
+use crate::auth::keys::{ApiKey, Scopes};
 use crate::auth::{Caller, Realm, Role, authenticate};
 use crate::error::{ApiError, FieldError};
 use crate::request_id::RequestId;
@@ -47,6 +47,9 @@ pub struct CreateApiKey {
     /// What the key is for: 1-64 printable characters.
     #[schema(min_length = 1, max_length = 64, pattern = "^[^\\x00-\\x1F\\x7F-\\x9F]+$")]
     pub name: String,
+    /// Further limits: `{"redact": true}` has the secrets in job results read with the key
+    /// replaced by `<redacted>`. Default: none.
+    pub scopes: Option<Scopes>,
 }
 
 /// A context name, or `*` for all.
@@ -58,7 +61,7 @@ pub struct KeyContext(#[allow(dead_code)] String);
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(examples(json!({
     "key_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0", "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI5ZjFjIn0.c2lnbmF0dXJl",
-    "role": "operator", "contexts": ["default"], "expires_at": "2026-02-04T10:00:00Z"
+    "role": "operator", "contexts": ["default"], "scopes": {"redact": false}, "expires_at": "2026-02-04T10:00:00Z"
 })))]
 pub struct ApiKeyCreated {
     pub key_id: String,
@@ -66,6 +69,7 @@ pub struct ApiKeyCreated {
     pub token: String,
     pub role: Role,
     pub contexts: Vec<String>,
+    pub scopes: Scopes,
     #[schema(format = DateTime)]
     pub expires_at: String,
 }
@@ -77,6 +81,7 @@ pub struct ApiKeySummary {
     pub name: String,
     pub role: Role,
     pub contexts: Vec<String>,
+    pub scopes: Scopes,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -87,7 +92,8 @@ pub struct ApiKeySummary {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(examples(json!({"api_keys": [{
     "key_id": "9f1c2d3e4b5a69788796a5b4c3d2e1f0", "name": "automation", "role": "operator",
-    "contexts": ["default"], "created_at": "2026-01-05T10:00:00Z", "expires_at": "2026-02-04T10:00:00Z"
+    "contexts": ["default"], "scopes": {"redact": false}, "created_at": "2026-01-05T10:00:00Z",
+    "expires_at": "2026-02-04T10:00:00Z"
 }]})))]
 pub struct ApiKeyList {
     pub api_keys: Vec<ApiKeySummary>,
@@ -99,6 +105,7 @@ fn describe(key: &ApiKey) -> ApiKeySummary {
         name: key.name.clone(),
         role: key.role,
         contexts: key.contexts.clone(),
+        scopes: key.scopes,
         created_at: rfc3339(key.created_at),
         expires_at: rfc3339(key.expires_at),
     }
@@ -119,10 +126,17 @@ async fn issue(
     if !state.keys.put(&key, rotating).await.map_err(ApiError::store)? {
         return Err(ApiError::NotFound);
     }
-    let fields = json!({"key_id": key.key_id, "role": key.role, "contexts": key.contexts, "name": key.name, "created_by": created_by});
+    let fields = json!({"key_id": key.key_id, "role": key.role, "contexts": key.contexts, "scopes": key.scopes, "name": key.name, "created_by": created_by});
     state.audit.emit("apikey.created", Some(request_id), fields).await;
     let expires_at = rfc3339(key.expires_at);
-    let body = ApiKeyCreated { key_id: key.key_id, token, role: key.role, contexts: key.contexts, expires_at };
+    let body = ApiKeyCreated {
+        key_id: key.key_id,
+        token,
+        role: key.role,
+        contexts: key.contexts,
+        scopes: key.scopes,
+        expires_at,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -191,6 +205,27 @@ pub async fn create(
             String::new()
         }
     };
+    let scopes = match body.get("scopes") {
+        None | Some(Value::Null) => Scopes::default(),
+        Some(Value::Object(given)) => {
+            match given.iter().find(|(name, value)| name.as_str() != "redact" || !value.is_boolean()) {
+                None => Scopes { redact: given.get("redact").and_then(Value::as_bool).unwrap_or(false) },
+                Some((name, _)) => {
+                    let message = if name == "redact" {
+                        "redact: true or false".to_owned()
+                    } else {
+                        format!("unknown scope {name:?}; known: redact")
+                    };
+                    errors.push(FieldError::new("scopes", message));
+                    Scopes::default()
+                }
+            }
+        }
+        Some(_) => {
+            errors.push(FieldError::new("scopes", "an object, e.g. {\"redact\": true}"));
+            Scopes::default()
+        }
+    };
     let Some(role) = role.filter(|_| errors.is_empty()) else { return Err(ApiError::Validation(errors)) };
     let now = naas_shared::now().unix_timestamp();
     let key = ApiKey {
@@ -201,6 +236,7 @@ pub async fn create(
         created_at: now,
         expires_at: now + ttl as i64,
         jti: String::new(),
+        scopes,
     };
     issue(&state, key, false, &request_id, &caller.owner).await
 }

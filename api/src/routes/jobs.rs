@@ -213,7 +213,9 @@ pub async fn get(
     let job_id = JobId::parse(&job_id).map_err(|_| ApiError::NotFound)?;
     let record = state.store.get(job_id).await.map_err(ApiError::store)?;
     match record {
-        Some(record) if caller.may_see(&record) => Ok(Json(record.doc)),
+        Some(record) if caller.may_see(&record) => {
+            Ok(Json(crate::redaction::for_caller(&caller, &state.platforms, record.doc)))
+        }
         _ => Err(ApiError::NotFound),
     }
 }

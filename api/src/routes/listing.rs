@@ -133,7 +133,7 @@ pub async fn list(
                 break 'scan true;
             }
             if matched > skip {
-                jobs.push(record.doc);
+                jobs.push(crate::redaction::for_caller(&caller, &state.platforms, record.doc));
             }
         }
         if ids.len() < CHUNK {

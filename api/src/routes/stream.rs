@@ -21,6 +21,7 @@ use naas_nats::JobEvent;
 use naas_shared::domain::JobId;
 use naas_shared::job::JobRecord;
 use naas_shared::metrics::Held;
+use naas_shared::platform::Platforms;
 use naas_shared::store::JobStore;
 
 use crate::auth::{Realm, authenticate};
@@ -84,7 +85,8 @@ pub async fn follow(
     tracing::debug!(job.id = %job_id, status = current.doc.status.as_str(), "job stream opened");
     let keep_alive = Duration::from_secs(state.settings.events.sse_keepalive_secs);
     let open = Held::new(&state.metrics, "naas_job_streams_open");
-    let events = progress(state.store.clone(), open, current, changes);
+    let redact = caller.redact.then(|| state.platforms.clone());
+    let events = progress(state.store.clone(), open, current, changes, redact);
     let mut response =
         Sse::new(events).keep_alive(KeepAlive::new().interval(keep_alive).text("keep-alive")).into_response();
     // Buffering proxies (nginx) would hold the events back.
@@ -108,6 +110,8 @@ enum Phase {
 struct Progress {
     store: JobStore,
     _open: Held,
+    /// Set when the caller's results are redacted.
+    redact: Option<Platforms>,
     phase: Phase,
     changes: Option<async_nats::Subscriber>,
 }
@@ -123,8 +127,10 @@ fn progress(
     open: Held,
     current: JobRecord,
     changes: async_nats::Subscriber,
+    redact: Option<Platforms>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    let start = Progress { store, _open: open, phase: Phase::Current(Box::new(current)), changes: Some(changes) };
+    let start =
+        Progress { store, _open: open, redact, phase: Phase::Current(Box::new(current)), changes: Some(changes) };
     futures::stream::unfold(start, |mut state| async move {
         loop {
             match std::mem::replace(&mut state.phase, Phase::Done) {
@@ -139,7 +145,10 @@ fn progress(
                     };
                     return Some((Ok(status_event(&event)), state));
                 }
-                Phase::Result(record) => {
+                Phase::Result(mut record) => {
+                    if let Some(platforms) = &state.redact {
+                        crate::redaction::redact(platforms, &mut record.doc);
+                    }
                     let data = serde_json::to_string(&record.doc).expect("documents serialise");
                     return Some((Ok(Event::default().event("result").data(data)), state));
                 }

@@ -146,3 +146,46 @@ async fn every_endpoint_and_role() {
         }
     }
 }
+
+/// A key with the `redact` scope reads job results with the platform's secrets replaced
+/// (the document, the listing and the stream's result); a key without it reads them as
+/// stored; a scope naas does not know is a 422.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_redact_scope_hides_secrets_in_results() {
+    let stack = Stack::start(StackOptions::default()).await;
+    let body = json!({"role": "operator", "name": "agent", "scopes": {"redact": true}});
+    let created: Value = stack.post("/v2/api-keys", "admin", ADMIN_SECRET, &body).await.json().await.unwrap();
+    assert_eq!(created["scopes"], json!({"redact": true}), "{created}");
+    let redacting = created["token"].as_str().unwrap().to_owned();
+    let (_, admin) = stack.api_key("admin", &["*"]).await;
+    for scopes in [json!({"redact": "yes"}), json!({"devices": "*"}), json!(["redact"])] {
+        let body = json!({"role": "viewer", "name": "bad", "scopes": scopes});
+        let response = stack.post("/v2/api-keys", "admin", ADMIN_SECRET, &body).await;
+        assert_eq!(response.status(), 422, "{scopes}");
+        assert_eq!(response.json::<Value>().await.unwrap()["fields"][0]["field"], "scopes");
+    }
+
+    let mut show = show(&stack, "default");
+    show["commands"] = json!(["show running-config"]);
+    let response = stack.bearer(Method::POST, "/v2/send-command", &redacting, Some(&show)).await;
+    assert_eq!(response.status(), 202);
+    let job_id = response.json::<Value>().await.unwrap()["job_id"].as_str().unwrap().to_owned();
+    let stored = stack.result_of(&job_id).await;
+    let config = stored["results"]["show running-config"].as_str().unwrap().to_owned();
+    let line = config.lines().find(|l| l.starts_with("enable secret 9 ")).expect("the device prints its secret");
+    let hash = line.trim_start_matches("enable secret 9 ").to_owned();
+
+    let path = format!("/v2/jobs/{job_id}");
+    let seen: Value = stack.bearer(Method::GET, &path, &redacting, None).await.json().await.unwrap();
+    let text = seen["results"]["show running-config"].as_str().unwrap();
+    assert!(text.contains("enable secret 9 <redacted>"), "{text}");
+    assert!(text.contains("hostname "), "the rest of the output stays: {text}");
+    let listed = stack.bearer(Method::GET, "/v2/jobs", &redacting, None).await.text().await.unwrap();
+    let streamed = stack.bearer(Method::GET, &format!("{path}/stream"), &redacting, None).await.text().await.unwrap();
+    for (what, text) in [("document", seen.to_string()), ("listing", listed), ("stream", streamed)] {
+        assert_eq!(text.matches(&hash).count(), 0, "{what} shows the secret");
+        assert!(text.contains("<redacted>"), "{what}: {text}");
+    }
+    let plain: Value = stack.bearer(Method::GET, &path, &admin, None).await.json().await.unwrap();
+    assert!(plain["results"]["show running-config"].as_str().unwrap().contains(&hash), "a key without the scope");
+}
