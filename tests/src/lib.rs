@@ -14,4 +14,4 @@ pub mod sshd;
 pub mod stack;
 pub mod wait;
 
-pub use stack::{ADMIN_SECRET, Stack, StackOptions, fast_recovery, ios_fleet};
+pub use stack::{ADMIN_SECRET, Stack, StackOptions, fast_queue_expiry, fast_recovery, ios_fleet};

@@ -80,6 +80,12 @@ pub fn fast_recovery(settings: &mut Settings) {
     settings.rate_limit.enabled = false;
 }
 
+/// [`fast_recovery`], and a job nobody starts expires from the queue after 1 s.
+pub fn fast_queue_expiry(settings: &mut Settings) {
+    fast_recovery(settings);
+    settings.jobs.queue_timeout_secs = 1;
+}
+
 impl Default for StackOptions {
     fn default() -> Self {
         Self {

@@ -114,15 +114,8 @@ async fn a_dead_workers_read_only_job_runs_again_elsewhere() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_job_nobody_starts_expires_and_its_message_is_removed() {
-    let stack = Stack::start(StackOptions {
-        workers: 0,
-        settings: |s| {
-            naas_tests::fast_recovery(s);
-            s.jobs.queue_timeout_secs = 1;
-        },
-        ..Default::default()
-    })
-    .await;
+    let stack =
+        Stack::start(StackOptions { workers: 0, settings: naas_tests::fast_queue_expiry, ..Default::default() }).await;
     let mut orphaned = audit(&stack, "job.orphaned").await;
     stack.add_reaper(|_| {}).await;
     let body = json!({"host": "127.0.0.1", "port": stack.device("r1").addr.port(), "commands": ["show clock"]});

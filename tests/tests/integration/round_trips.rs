@@ -132,14 +132,21 @@ async fn one_job_costs_the_worker_these_round_trips() {
     let body = json!({"host": "127.0.0.1", "port": port, "commands": ["show version"]});
     let warm_up = stack.submit_command(USER, PASS, &body).await;
     assert_eq!(stack.result_of(warm_up["job_id"].as_str().unwrap()).await["status"], "finished");
+    // The device's release runs alongside the recording of a result, so it may still be on
+    // its way when the result arrives; it is a job's last round trip. One per job here.
+    let released = |jobs: u64| {
+        let round_trips = &round_trips;
+        naas_tests::wait::until("the device's release", Duration::from_secs(10), move || async move {
+            (round_trips.get(Op::DeviceRelease) >= jobs).then_some(())
+        })
+    };
+    released(1).await;
 
     let before = round_trips.totals();
     let accepted = stack.submit_command(USER, PASS, &body).await;
     let result = stack.result_of(accepted["job_id"].as_str().unwrap()).await;
     assert_eq!(result["status"], "finished", "{result}");
-    // The result is published after the release's answer arrived or with it; give a
-    // release still on its way the moment it needs.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    released(2).await;
 
     // Four waits: the record and the device's admission (lockout, circuit, slot) sent
     // together; the start; the end of the job sent together with the device's release
@@ -162,27 +169,19 @@ async fn one_job_costs_the_worker_these_round_trips() {
 /// with the job state, and nothing scans it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_reaper_sweep_costs_one_round_trip_per_job_bucket() {
-    let stack = Stack::start(StackOptions {
-        workers: 0,
-        settings: |s| {
-            naas_tests::fast_recovery(s);
-            s.jobs.queue_timeout_secs = 1;
-        },
-        ..Default::default()
-    })
-    .await;
+    let stack =
+        Stack::start(StackOptions { workers: 0, settings: naas_tests::fast_queue_expiry, ..Default::default() }).await;
     let reaper = naas_reaper::build(stack.settings.clone()).await.expect("reaper builds");
     let round_trips = reaper.round_trips();
     tokio::spawn(reaper.run_until_stopped(stack.token.clone()));
-    // A sweep has looked at the jobs when it prunes device slots (its SCAN), and the next
-    // starts an interval (1 s) later: read the counts then.
+    // A sweep prunes device slots (its SCAN) after it has looked at the jobs, and the next
+    // starts an interval (1 s) later: read the counts once the SCAN is counted.
     let after_a_sweep = || async {
         let scans = round_trips.get(Op::Scan);
         naas_tests::wait::until("a reaper sweep", Duration::from_secs(10), || async {
             (round_trips.get(Op::Scan) > scans).then_some(())
         })
         .await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
         (round_trips.get(Op::LeaderTake), round_trips.get(Op::JobExpired))
     };
     // The first sweep loads the script (NOSCRIPT, load, run).
